@@ -1,0 +1,354 @@
+"""Extractive answering: quote the sentences that answer, cite them, or refuse.
+
+``answer(question, history, settings) -> Answer`` is the one library call that
+the CLI, the HTTP API and the chat page adapt. Everything here is
+deterministic and needs no LLM: the answer is made of sentences copied from the
+retrieved passages, each followed by the number of the passage it came from.
+Whether to answer at all is decided first, from the evidence (how much of the
+question the passages cover, how close the best passage is in meaning, whether
+the passages hold the kind of detail asked for), with thresholds calibrated on
+the tuning split of the eval set.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+
+from assistant import texts
+from assistant.chunking import Chunk
+from assistant.embedders import Encoder, make_encoder
+from assistant.index import LoadedIndex, check_embedder, load_index
+from assistant.lexical import analyze, words
+from assistant.retrieval import Hit, Retrieval, Retriever
+from assistant.settings import Settings
+
+
+@dataclass
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    url: str | None
+    chunk_id: str
+    text: str
+    score: float
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation]
+    mode: str = "extractive"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    # Not part of the JSON contract: why, and what was retrieved (eval, debugging).
+    reason: str = ""
+    retrieval: Retrieval | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [asdict(c) for c in self.citations],
+            "mode": self.mode,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+# --- the refusal decision ----------------------------------------------------
+
+_INJECTION = re.compile(
+    r"ignor\w*\s+(alle\s+|all\s+|dine\s+|your\s+|de\s+|the\s+|tidligere\s+|previous\s+|"
+    r"kravet|instru|regl|rules)|glem\s+(kilderne|dine|alt|dine instrukser)|forget\s+(your|all|the)|"
+    r"system\s*prompt|systemprompt|\bsystem\s*:|du er nu\b|you are now\b|\bjailbreak|\bDAN\b|"
+    r"ny instruktion|new instructions?|</?\s*(kontekst|context|system|instructions?)\s*>|"
+    r"developer mode|udviklertilstand|uden regler|without (any )?rules|act as|lad som om|pretend",
+    re.I,
+)
+
+# The kind of detail a question asks for, and what a passage must contain to give it.
+_ASKS = {
+    "name": re.compile(r"\bhvad hedder (han|hun|direktøren|formanden|personen|lederen|"
+                       r"it-direktøren|chefen)\b|\bnavn(et|ene)?\b|\bwhat is (his|her|the) name\b|"
+                       r"\bwho is the (current )?(director|chair|head)\b|\bhvem er it-direktør\b", re.I),
+    "cost": re.compile(r"\bkost\w*|\bpris\w*|\bbudget\w*|\bbeløb\w*|\bkroner\b|\bomkostning\w*|"
+                       r"\bhow much\b|\bcosts?\b|\bprice\b|\bspend", re.I),
+    "date": re.compile(r"\bdato\w*|\bhvilken dag\b|\bdate\b|\bwhich day\b", re.I),
+    "contact": re.compile(r"\be-?mail\w*|\btelefon\w*|\btlf\b|\badresse\w*|\bkontakt\w*|"
+                          r"\bphone\b|\baddress\b", re.I),
+}
+_HAS = {
+    "name": re.compile(r"(?<![.:!?]\s)(?<!^)\b[A-ZÆØÅ][a-zæøå]+\s+[A-ZÆØÅ][a-zæøå]+"),
+    "cost": re.compile(r"\d[\d.,]*\s*(kr\b|kroner|mio|mia|millioner|milliarder|euro|dkk)", re.I),
+    "date": re.compile(r"\b\d{1,2}\.\s*(jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w*|"
+                       r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b", re.I),
+    "contact": re.compile(r"@|\b\d{2}\s?\d{2}\s?\d{2}\s?\d{2}\b|\bvej\s+\d|\bgade\s+\d", re.I),
+}
+
+
+def asked_detail(question: str) -> str | None:
+    for kind, pattern in _ASKS.items():
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def has_detail(kind: str, answer_text: str, question: str) -> bool:
+    """Does the answer hold the kind of detail asked for (not merely echo the question)?"""
+    asked = question.lower()
+    return any(m.group(0).lower() not in asked for m in _HAS[kind].finditer(answer_text))
+
+
+def looks_english(question: str) -> bool:
+    from assistant.lexical import DANISH_STOPWORDS, ENGLISH_STOPWORDS
+
+    ws = words(question)
+    en = sum(w in ENGLISH_STOPWORDS and w not in DANISH_STOPWORDS for w in ws)
+    da = sum(w in DANISH_STOPWORDS and w not in ENGLISH_STOPWORDS for w in ws)
+    return en > da and en >= 1
+
+
+@dataclass
+class Evidence:
+    coverage: float  # idf-weighted share of the question's words found in the top passages
+    dense: float  # cosine similarity of the best passage
+    english: bool
+    score: float  # 0..1, compared with settings.answer.refusal_threshold
+
+
+# Cosine similarities of e5 sit in a narrow band; this maps the band to 0..1.
+DENSE_FLOOR, DENSE_CEIL = 0.78, 0.90
+
+
+def evidence(retrieval: Retrieval, index: LoadedIndex, top: int = 3) -> Evidence:
+    bm25 = index.bm25
+    tokens: set[str] = set()
+    for hit in retrieval.hits[:top]:
+        tokens.update(analyze(hit.chunk.embed_text()))
+    total = covered = 0.0
+    for term in retrieval.terms:
+        weight = max((bm25.idf(t) for t in term.matches), default=bm25.idf(term.stem))
+        total += weight
+        if tokens.intersection(term.matches):
+            covered += weight
+    coverage = covered / total if total else 0.0
+    dense_norm = min(1.0, max(0.0, (retrieval.top_dense - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR)))
+    english = looks_english(retrieval.question)
+    score = dense_norm if english else 0.5 * coverage + 0.5 * dense_norm
+    return Evidence(coverage, retrieval.top_dense, english, score)
+
+
+# --- choosing and writing the sentences --------------------------------------
+
+_LIST_MARKER = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")
+_ITEM_HEAD = re.compile(r"^(.{3,80}?)(?:\s+som\s|\s+der\s|,\s|:\s|\s+-\s)")
+
+
+@dataclass
+class _Sentence:
+    hit_rank: int
+    chunk: Chunk
+    position: int  # row of the chunk in the index
+    start: int
+    end: int
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start : self.end]
+
+
+def _score_sentences(retrieval: Retrieval, index: LoadedIndex, hits: list[Hit]) -> list[_Sentence]:
+    bm25 = index.bm25
+    weights = [
+        (set(t.matches), max((bm25.idf(m) for m in t.matches), default=0.0))
+        for t in retrieval.terms
+    ]
+    total = sum(w for _, w in weights) or 1.0
+    out = []
+    for rank, hit in enumerate(hits):
+        for start, end in hit.chunk.sentences:
+            toks = set(analyze(hit.chunk.text[start:end]))
+            lexical = sum(w for matches, w in weights if matches & toks) / total
+            out.append(_Sentence(rank, hit.chunk, hit.position, start, end,
+                                 lexical + 0.3 / (1 + rank)))
+    return out
+
+
+def _list_items(index: LoadedIndex, sentence: _Sentence) -> list[tuple[int, str]]:
+    """The list items that follow a sentence ending in ':' (may run into later chunks)."""
+    items: list[tuple[int, str]] = []
+    pos, chunk = sentence.position, sentence.chunk
+    spans = [s for s in chunk.sentences if s[0] >= sentence.end]
+    while True:
+        for start, end in spans:
+            text = chunk.text[start:end]
+            if not _LIST_MARKER.match(text):
+                if items:  # a sentence inside an item: the item goes on
+                    continue
+                return items
+            items.append((pos, text))
+        pos += 1
+        if pos >= len(index.chunks) or index.chunks[pos].doc_id != chunk.doc_id:
+            return items
+        chunk = index.chunks[pos]
+        if not chunk.sentences or not _LIST_MARKER.match(chunk.text[slice(*chunk.sentences[0])]):
+            return items
+        spans = list(chunk.sentences)
+
+
+def _condense_item(text: str) -> str:
+    text = _LIST_MARKER.sub("", text).strip()
+    if len(text) <= 90:
+        return text.rstrip(".")
+    m = _ITEM_HEAD.match(text)
+    return m.group(1) if m else text.rstrip(".")
+
+
+def _with_mark(text: str, marks: str) -> str:
+    text = _LIST_MARKER.sub("", text).strip()
+    if text and text[-1] in ".!":
+        return f"{text[:-1]} {marks}{text[-1]}"
+    if text.endswith(("?", ":")):
+        return f"{text[:-1]} {marks}."
+    return f"{text} {marks}."
+
+
+def compose(retrieval: Retrieval, index: LoadedIndex, settings: Settings
+            ) -> tuple[str, list[tuple[int, Chunk, float]]]:
+    """The answer text with [n] marks, and the cited chunks in order of n."""
+    cfg = settings.answer
+    hits = retrieval.hits[: settings.retrieval.top_k]
+    scored = _score_sentences(retrieval, index, hits)
+    if not scored:
+        return "", []
+    scored.sort(key=lambda s: (-s.score, s.hit_rank, s.start))
+    best = scored[0].score
+    chosen = [scored[0]]
+    length = len(scored[0].text)
+    for cand in scored[1:]:
+        if len(chosen) >= cfg.max_sentences or cand.score < 0.8 * best:
+            break
+        if length + len(cand.text) > cfg.max_chars:
+            continue
+        chosen.append(cand)
+        length += len(cand.text)
+    chosen.sort(key=lambda s: (s.position, s.start))
+
+    cited: dict[int, int] = {}  # chunk position -> n
+    cited_chunks: list[tuple[int, Chunk, float]] = []
+    scores = {h.position: h.score for h in hits}
+
+    def mark(position: int) -> str:
+        if position not in cited:
+            cited[position] = len(cited) + 1
+            chunk = index.chunks[position]
+            cited_chunks.append((cited[position], chunk, scores.get(position, 0.0)))
+        return f"[{cited[position]}]"
+
+    parts = []
+    for sentence in chosen:
+        text = sentence.text
+        items = _list_items(index, sentence) if text.rstrip().endswith(":") else []
+        if items:
+            heads = [_condense_item(t) for _, t in items]
+            listed = ", ".join(heads[:-1]) + (" og " if len(heads) > 1 else "") + heads[-1]
+            marks = "".join(dict.fromkeys([mark(sentence.position)] + [mark(p) for p, _ in items]))
+            parts.append(f"{_LIST_MARKER.sub('', text).strip()} {listed} {marks}.")
+        else:
+            parts.append(_with_mark(text, mark(sentence.position)))
+    return " ".join(parts), cited_chunks
+
+
+# --- the assistant -----------------------------------------------------------
+
+
+class Assistant:
+    """A loaded index, its encoder and retriever; answers questions."""
+
+    def __init__(self, settings: Settings, index: LoadedIndex, encoder: Encoder):
+        check_embedder(index, encoder)
+        self.settings = settings
+        self.index = index
+        self.encoder = encoder
+        self.retriever = Retriever(index, encoder, settings.retrieval)
+
+    @classmethod
+    def load(cls, settings: Settings, encoder: Encoder | None = None) -> Assistant:
+        index = load_index(settings.index_dir)
+        return cls(settings, index, encoder or make_encoder(settings.embedder))
+
+    def _refusal(self, question: str, reason: str, text: str, started: float,
+                 retrieval: Retrieval | None, timings: dict) -> Answer:
+        timings["total"] = (time.perf_counter() - started) * 1e3
+        return Answer(question, text, True, [], timings_ms=timings, reason=reason,
+                      retrieval=retrieval)
+
+    def answer(self, question: str, history: list[dict] | None = None) -> Answer:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        question = " ".join(question.split())
+        if _INJECTION.search(question):
+            return self._refusal(question, "injection", texts.REFUSAL_INJECTION, started, None,
+                                 timings)
+        retrieval = self.retriever.search(question, history)
+        t_retrieved = time.perf_counter()
+        timings["retrieve"] = (t_retrieved - started) * 1e3
+        ev = evidence(retrieval, self.index)
+        if not retrieval.hits or ev.score < self.settings.answer.refusal_threshold:
+            timings["answer"] = (time.perf_counter() - t_retrieved) * 1e3
+            return self._refusal(question, f"weak evidence {ev.score:.2f}",
+                                 texts.REFUSAL_NOT_COVERED, started, retrieval, timings)
+        text, cited = compose(retrieval, self.index, self.settings)
+        detail = asked_detail(question)
+        if detail and not has_detail(detail, text, question):
+            timings["answer"] = (time.perf_counter() - t_retrieved) * 1e3
+            return self._refusal(
+                question, f"no {detail} in the passages",
+                texts.REFUSAL_DETAIL_MISSING.format(detail=texts.DETAIL_NAMES[detail]),
+                started, retrieval, timings)
+        citations = [
+            Citation(n, c.doc_id, c.title, c.url, c.chunk_id, c.text, round(score, 4))
+            for n, c, score in cited
+        ]
+        timings["answer"] = (time.perf_counter() - t_retrieved) * 1e3
+        timings["total"] = (time.perf_counter() - started) * 1e3
+        return Answer(question, text, False, citations, timings_ms=timings,
+                      reason=f"evidence {ev.score:.2f}", retrieval=retrieval)
+
+    def stream(self, question: str, history: list[dict] | None = None
+               ) -> Iterator[str | Answer]:
+        """Answer text in small pieces, then the whole Answer (for SSE and the chat page)."""
+        result = self.answer(question, history)
+        for piece in re.findall(r"\S+\s*", result.answer):
+            yield piece
+        yield result
+
+
+_cache: dict[tuple, Assistant] = {}
+_lock = threading.Lock()
+
+
+def get_assistant(settings: Settings) -> Assistant:
+    """One loaded assistant per index build and embedder, reused across calls."""
+    from assistant.index import current_build
+
+    key = (str(current_build(settings.index_dir)), settings.model_dump_json())
+    with _lock:
+        if key not in _cache:
+            _cache.clear()
+            _cache[key] = Assistant.load(settings)
+        return _cache[key]
+
+
+def answer(question: str, history: list[dict] | None = None,
+           settings: Settings | None = None) -> Answer:
+    """The library call behind every adapter."""
+    settings = settings or Settings.from_env()
+    return get_assistant(settings).answer(question, history)

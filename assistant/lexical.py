@@ -1,0 +1,209 @@
+"""Danish BM25: tokenising, stemming, stop words, compounds and typos.
+
+bm25s does the scoring; everything language-specific lives here and is rebuilt
+from code on load (bm25s persists only its matrices and vocabulary, and
+llama-index's ``BM25Retriever.persist()`` would forget the stemmer), so a
+reloaded index analyses queries exactly as the build did.
+
+Danish compounds ("telemedicinløsninger", "hospitalsapoteker") are handled at
+query time against the index vocabulary: a query word also matches the indexed
+compounds that start or end with it, a compound query word is split into
+indexed parts, two query words that form an indexed compound are joined, and a
+word unknown to the index matches indexed words one or two edits away (typos).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+ANALYZER_VERSION = "da-bm25-v1"
+
+DANISH_STOPWORDS = frozenset(
+    """
+    ad af aldrig alle alt anden andet andre at bare begge blev blive bliver da de dem den
+    denne dens der deres det dette dig din dine disse dit dog du efter eller en end er et
+    for fordi fra få går gør ham han hans har havde have hende hendes her hos hun hvad
+    hvem hver hvilke hvilken hvis hvor hvordan hvorfor hvornår i ikke ind jeg jer jo kan
+    kom kommer kunne man mange med meget men mere mig min mine mit mod må måske ned nej
+    noget nogen nogle nok nu når og også om op os over på sammen selv sig sin sine sit
+    skal skulle som stadig så sådan thi til ud under var vi vil ville vor vores være været
+    hvilket hvori hvorledes mon monstro blevet kaldes kaldet fortæl fortæller
+    """.split()
+)
+ENGLISH_STOPWORDS = frozenset(
+    """
+    a an and are as at be by can did do does for from has have how i in is it its me my
+    of on or please tell that the their them there these they this to was were what when
+    where which who whom whose why will with would you your about
+    """.split()
+)
+STOPWORDS = DANISH_STOPWORDS | ENGLISH_STOPWORDS
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("danish")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words; hyphenated words also give their parts ("kol-patienter")."""
+    return _WORD.findall(text.lower())
+
+
+def analyze(text: str) -> list[str]:
+    """Index-time tokens: Danish stems of the words that are not stop words."""
+    kept = [w for w in words(text) if w not in STOPWORDS]
+    return _stemmer().stemWords(kept) if kept else []
+
+
+def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
+    """Optimal-string-alignment distance (adjacent swaps count 1) <= limit."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return False
+        prev2, prev = prev, cur
+    return prev[-1] <= limit
+
+
+@dataclass
+class QueryTerm:
+    """One content word of a question and the index tokens it matches."""
+
+    word: str
+    stem: str
+    matches: tuple[str, ...]  # index tokens; empty = the index never mentions it
+
+
+class Vocabulary:
+    """Lookup structures over the index tokens for compound and typo matching."""
+
+    MIN_PART = 4
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = set(tokens)
+        self._heads: dict[str, list[str]] = defaultdict(list)  # prefix -> compounds
+        self._tails: dict[str, list[str]] = defaultdict(list)  # suffix -> compounds
+        self._by_start: dict[str, list[str]] = defaultdict(list)
+        for tok in self.tokens:
+            self._by_start[tok[:1]].append(tok)
+            for i in range(self.MIN_PART, len(tok) - self.MIN_PART + 2):
+                self._heads[tok[:i]].append(tok)
+                self._tails[tok[i:]].append(tok)
+
+    def compounds(self, stem: str) -> list[str]:
+        """Indexed compounds that start or end with ``stem``."""
+        if len(stem) < self.MIN_PART:
+            return []
+        found = self._heads.get(stem, []) + self._tails.get(stem, [])
+        return sorted(set(found) - {stem})[:8]
+
+    def split(self, stem: str) -> list[str]:
+        """Indexed parts of a compound (with the Danish linking -s- or -e-)."""
+        best: list[str] = []
+        for i in range(self.MIN_PART - 1, len(stem) - 2):
+            head, tail = stem[:i], stem[i:]
+            for h, t in ((head, tail), (head, tail[1:]) if tail[:1] in "se" else (head, "")):
+                if h in self.tokens and t in self.tokens and len(t) >= 3:
+                    if len(h) + len(t) > sum(map(len, best)):
+                        best = [h, t]
+        return best
+
+    def near(self, stem: str) -> list[str]:
+        """Indexed tokens one edit away (two for long words): typos."""
+        if len(stem) < 5:
+            return []
+        limit = 1 if len(stem) < 7 else 2
+        cands = self._by_start.get(stem[:1], [])
+        return sorted(t for t in cands if _edit_distance_at_most(stem, t, limit))[:4]
+
+
+def query_terms(text: str, vocab: Vocabulary) -> list[QueryTerm]:
+    """The question's content words with the index tokens each one matches."""
+    ws = [w for w in words(text) if w not in STOPWORDS]
+    stems = _stemmer().stemWords(ws) if ws else []
+    terms: list[QueryTerm] = []
+    for i, (word, stem) in enumerate(zip(ws, stems, strict=True)):
+        matches: list[str] = []
+        if stem in vocab.tokens:
+            matches.append(stem)
+        if not matches:
+            matches += vocab.split(stem)
+        if not matches:  # "digitaliserings kredsen" -> "digitaliseringskreds"
+            for other in (stems[i + 1] if i + 1 < len(stems) else None,):
+                if other and (stem + other) in vocab.tokens:
+                    matches.append(stem + other)
+        if not matches:
+            matches += vocab.near(stem)
+        matches += vocab.compounds(matches[0] if matches else stem)
+        terms.append(QueryTerm(word, stem, tuple(dict.fromkeys(matches))))
+    return terms
+
+
+class BM25Index:
+    """bm25s over ``analyze``d chunk texts, plus the vocabulary for query expansion."""
+
+    def __init__(self, retriever, vocab: Vocabulary):
+        self._retriever = retriever
+        self.vocab = vocab
+
+    @classmethod
+    def build(cls, texts: list[str]) -> BM25Index:
+        import bm25s
+
+        corpus = [analyze(t) or [""] for t in texts]
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        retriever.index(corpus, show_progress=False)
+        return cls(retriever, Vocabulary([t for t in retriever.vocab_dict if t]))
+
+    @property
+    def num_docs(self) -> int:
+        return int(self._retriever.scores["num_docs"])
+
+    def idf(self, token: str) -> float:
+        """BM25's inverse document frequency; unknown tokens count as the rarest."""
+        n = self.num_docs
+        tid = self._retriever.vocab_dict.get(token)
+        indptr = self._retriever.scores["indptr"]
+        df = 0 if tid is None else int(indptr[tid + 1] - indptr[tid])
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+    def save(self, folder: Path) -> None:
+        self._retriever.save(str(folder))
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25Index:
+        import bm25s
+
+        retriever = bm25s.BM25.load(str(folder))
+        return cls(retriever, Vocabulary([t for t in retriever.vocab_dict if t]))
+
+    def search(self, terms: list[QueryTerm], k: int) -> list[tuple[int, float]]:
+        """Top ``k`` (chunk position, score) for the expanded query terms."""
+        tokens = [t for term in terms for t in term.matches]
+        if not tokens:
+            return []
+        scores = self._retriever.get_scores(tokens)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]

