@@ -74,20 +74,45 @@ _INJECTION = re.compile(
 
 # The kind of detail a question asks for, and what a passage must contain to give it.
 _ASKS = {
-    "name": re.compile(r"\bhvad hedder (han|hun|direktøren|formanden|personen|lederen|"
-                       r"it-direktøren|chefen)\b|\bnavn(et|ene)?\b|\bwhat is (his|her|the) name\b|"
-                       r"\bwho is the (current )?(director|chair|head)\b|\bhvem er it-direktør\b", re.I),
-    "cost": re.compile(r"\bkost\w*|\bpris\w*|\bbudget\w*|\bbeløb\w*|\bkroner\b|\bomkostning\w*|"
-                       r"\bhow much\b|\bcosts?\b|\bprice\b|\bspend", re.I),
+    "name": re.compile(
+        r"\bhvad hedder (han|hun|direktøren|formanden|personen|lederen|"
+        r"it-direktøren|chefen)\b|\bnavn(et|ene)?\b|\bwhat is (his|her|the) name\b|"
+        r"\bwho is the (current )?(director|chair|head)\b|\bhvem er it-direktør\b",
+        re.I,
+    ),
+    "cost": re.compile(
+        r"\bkost\w*|\bpris\w*|\bbudget\w*|\bbeløb\w*|\bkroner\b|\bomkostning\w*|"
+        r"\bhow much\b|\bcosts?\b|\bprice\b|\bspend",
+        re.I,
+    ),
     "date": re.compile(r"\bdato\w*|\bhvilken dag\b|\bdate\b|\bwhich day\b", re.I),
-    "contact": re.compile(r"\be-?mail\w*|\btelefon\w*|\btlf\b|\badresse\w*|\bkontakt\w*|"
-                          r"\bphone\b|\baddress\b", re.I),
+    "when": re.compile(r"\bhvorn[aå]r\b|\bhvilket år\b|\bårstal\w*|\bwhen\b|\bwhat year\b", re.I),
+    "contact": re.compile(
+        r"\be-?mail\w*|\btelefon\w*|\btlf\b|\badresse\w*|\bkontakt\w*|"
+        r"\bphone\b|\baddress\b",
+        re.I,
+    ),
 }
 _HAS = {
-    "name": re.compile(r"(?<![.:!?]\s)(?<!^)\b[A-ZÆØÅ][a-zæøå]+\s+[A-ZÆØÅ][a-zæøå]+"),
+    # Two capitalised words inside a sentence, not an organisation ("Region X", "Danske Regioner").
+    "name": re.compile(
+        r"(?<![.:!?]\s)(?<!^)\b(?!Region|Danske|Regionern)[A-ZÆØÅ][a-zæøå]+"
+        r"\s+[A-ZÆØÅ][a-zæøå]+"
+    ),
     "cost": re.compile(r"\d[\d.,]*\s*(kr\b|kroner|mio|mia|millioner|milliarder|euro|dkk)", re.I),
-    "date": re.compile(r"\b\d{1,2}\.\s*(jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w*|"
-                       r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b", re.I),
+    "date": re.compile(
+        r"\b\d{1,2}\.\s*(jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w*|"
+        r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b",
+        re.I,
+    ),
+    "count": re.compile(
+        r"\b\d+\b|\b(en|et|to|tre|fire|fem|seks|syv|otte|ni|ti|tolv|femten|tyve|"
+        r"tredive|fyrre|halvtreds|hundrede|tusind)\b",
+        re.I,
+    ),
+    "when": re.compile(
+        r"\b(1[89]|20)\d\d\b|\b\d{1,2}\.\s*(jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)", re.I
+    ),
     "contact": re.compile(r"@|\b\d{2}\s?\d{2}\s?\d{2}\s?\d{2}\b|\bvej\s+\d|\bgade\s+\d", re.I),
 }
 
@@ -97,6 +122,20 @@ def asked_detail(question: str) -> str | None:
         if pattern.search(question):
             return kind
     return None
+
+
+_ASKS_COUNT = re.compile(r"\bhvor mange\b|\bantal\w*|\bhow many\b|\bnumber of\b", re.I)
+# Sentences that open like this elaborate the sentence before them.
+_ELABORATION = re.compile(
+    r"^(fx|f\.eks\.|eksempelvis|for eksempel|bl\.a\.|blandt andet|herunder|"
+    r"det vil sige|dvs\.)\s",
+    re.I,
+)
+
+
+def expected_type(question: str) -> str | None:
+    """The kind of detail a good answer sentence holds (for ranking sentences)."""
+    return asked_detail(question) or ("count" if _ASKS_COUNT.search(question) else None)
 
 
 def has_detail(kind: str, answer_text: str, question: str) -> bool:
@@ -126,7 +165,9 @@ class Evidence:
 DENSE_FLOOR, DENSE_CEIL = 0.78, 0.90
 
 
-def evidence(retrieval: Retrieval, index: LoadedIndex, top: int = 3) -> Evidence:
+def evidence(
+    retrieval: Retrieval, index: LoadedIndex, coverage_weight: float = 0.5, top: int = 3
+) -> Evidence:
     bm25 = index.bm25
     tokens: set[str] = set()
     for hit in retrieval.hits[:top]:
@@ -138,9 +179,14 @@ def evidence(retrieval: Retrieval, index: LoadedIndex, top: int = 3) -> Evidence
         if tokens.intersection(term.matches):
             covered += weight
     coverage = covered / total if total else 0.0
-    dense_norm = min(1.0, max(0.0, (retrieval.top_dense - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR)))
+    dense_norm = min(
+        1.0, max(0.0, (retrieval.top_dense - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR))
+    )
     english = looks_english(retrieval.question)
-    score = dense_norm if english else 0.5 * coverage + 0.5 * dense_norm
+    # English questions share no words with the Danish sources: only meaning counts.
+    score = (
+        dense_norm if english else coverage_weight * coverage + (1 - coverage_weight) * dense_norm
+    )
     return Evidence(coverage, retrieval.top_dense, english, score)
 
 
@@ -165,7 +211,11 @@ class _Sentence:
 
 
 def _score_sentences(retrieval: Retrieval, index: LoadedIndex, hits: list[Hit]) -> list[_Sentence]:
+    """Relevance of every sentence of the passages: the question's words it holds
+    (idf-weighted), the rank of its passage, and whether it has the kind of detail
+    the question asks for (a year for "hvornår", a number for "hvor mange" ...)."""
     bm25 = index.bm25
+    kind = expected_type(retrieval.question)
     weights = [
         (set(t.matches), max((bm25.idf(m) for m in t.matches), default=0.0))
         for t in retrieval.terms
@@ -175,9 +225,14 @@ def _score_sentences(retrieval: Retrieval, index: LoadedIndex, hits: list[Hit]) 
     for rank, hit in enumerate(hits):
         for start, end in hit.chunk.sentences:
             toks = set(analyze(hit.chunk.text[start:end]))
+            text = hit.chunk.text[start:end]
             lexical = sum(w for matches, w in weights if matches & toks) / total
-            out.append(_Sentence(rank, hit.chunk, hit.position, start, end,
-                                 lexical + 0.3 / (1 + rank)))
+            typed = 0.4 if kind and has_detail(kind, text, retrieval.question) else 0.0
+            out.append(
+                _Sentence(
+                    rank, hit.chunk, hit.position, start, end, lexical + typed + 0.3 / (1 + rank)
+                )
+            )
     return out
 
 
@@ -220,8 +275,9 @@ def _with_mark(text: str, marks: str) -> str:
     return f"{text} {marks}."
 
 
-def compose(retrieval: Retrieval, index: LoadedIndex, settings: Settings
-            ) -> tuple[str, list[tuple[int, Chunk, float]]]:
+def compose(
+    retrieval: Retrieval, index: LoadedIndex, settings: Settings
+) -> tuple[str, list[tuple[int, Chunk, float]]]:
     """The answer text with [n] marks, and the cited chunks in order of n."""
     cfg = settings.answer
     hits = retrieval.hits[: settings.retrieval.top_k]
@@ -239,6 +295,26 @@ def compose(retrieval: Retrieval, index: LoadedIndex, settings: Settings
             continue
         chosen.append(cand)
         length += len(cand.text)
+    # A chosen sentence keeps the example sentence that follows it ("Fx ...").
+    for sentence in list(chosen):
+        spans = sentence.chunk.sentences
+        following = [sp for sp in spans if sp[0] > sentence.start][:1]
+        if following:
+            start, end = following[0]
+            text = sentence.chunk.text[start:end]
+            taken = any(c.chunk is sentence.chunk and c.start == start for c in chosen)
+            if _ELABORATION.match(text) and not taken and length + len(text) <= cfg.max_chars:
+                chosen.append(
+                    _Sentence(
+                        sentence.hit_rank,
+                        sentence.chunk,
+                        sentence.position,
+                        start,
+                        end,
+                        sentence.score,
+                    )
+                )
+                length += len(text)
     chosen.sort(key=lambda s: (s.position, s.start))
 
     cited: dict[int, int] = {}  # chunk position -> n
@@ -284,50 +360,74 @@ class Assistant:
         index = load_index(settings.index_dir)
         return cls(settings, index, encoder or make_encoder(settings.embedder))
 
-    def _refusal(self, question: str, reason: str, text: str, started: float,
-                 retrieval: Retrieval | None, timings: dict) -> Answer:
+    def _refusal(
+        self,
+        question: str,
+        reason: str,
+        text: str,
+        started: float,
+        retrieval: Retrieval | None,
+        timings: dict,
+    ) -> Answer:
         timings["total"] = (time.perf_counter() - started) * 1e3
-        return Answer(question, text, True, [], timings_ms=timings, reason=reason,
-                      retrieval=retrieval)
+        return Answer(
+            question, text, True, [], timings_ms=timings, reason=reason, retrieval=retrieval
+        )
 
     def answer(self, question: str, history: list[dict] | None = None) -> Answer:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         question = " ".join(question.split())
         if _INJECTION.search(question):
-            return self._refusal(question, "injection", texts.REFUSAL_INJECTION, started, None,
-                                 timings)
+            return self._refusal(
+                question, "injection", texts.REFUSAL_INJECTION, started, None, timings
+            )
         retrieval = self.retriever.search(question, history)
         t_retrieved = time.perf_counter()
         timings["retrieve"] = (t_retrieved - started) * 1e3
-        ev = evidence(retrieval, self.index)
+        ev = evidence(retrieval, self.index, self.settings.answer.coverage_weight)
         if not retrieval.hits or ev.score < self.settings.answer.refusal_threshold:
             timings["answer"] = (time.perf_counter() - t_retrieved) * 1e3
-            return self._refusal(question, f"weak evidence {ev.score:.2f}",
-                                 texts.REFUSAL_NOT_COVERED, started, retrieval, timings)
+            return self._refusal(
+                question,
+                f"weak evidence {ev.score:.2f}",
+                texts.REFUSAL_NOT_COVERED,
+                started,
+                retrieval,
+                timings,
+            )
         text, cited = compose(retrieval, self.index, self.settings)
         detail = asked_detail(question)
         if detail and not has_detail(detail, text, question):
             timings["answer"] = (time.perf_counter() - t_retrieved) * 1e3
             return self._refusal(
-                question, f"no {detail} in the passages",
+                question,
+                f"no {detail} in the passages",
                 texts.REFUSAL_DETAIL_MISSING.format(detail=texts.DETAIL_NAMES[detail]),
-                started, retrieval, timings)
+                started,
+                retrieval,
+                timings,
+            )
         citations = [
             Citation(n, c.doc_id, c.title, c.url, c.chunk_id, c.text, round(score, 4))
             for n, c, score in cited
         ]
         timings["answer"] = (time.perf_counter() - t_retrieved) * 1e3
         timings["total"] = (time.perf_counter() - started) * 1e3
-        return Answer(question, text, False, citations, timings_ms=timings,
-                      reason=f"evidence {ev.score:.2f}", retrieval=retrieval)
+        return Answer(
+            question,
+            text,
+            False,
+            citations,
+            timings_ms=timings,
+            reason=f"evidence {ev.score:.2f}",
+            retrieval=retrieval,
+        )
 
-    def stream(self, question: str, history: list[dict] | None = None
-               ) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: list[dict] | None = None) -> Iterator[str | Answer]:
         """Answer text in small pieces, then the whole Answer (for SSE and the chat page)."""
         result = self.answer(question, history)
-        for piece in re.findall(r"\S+\s*", result.answer):
-            yield piece
+        yield from re.findall(r"\S+\s*", result.answer)
         yield result
 
 
@@ -347,8 +447,9 @@ def get_assistant(settings: Settings) -> Assistant:
         return _cache[key]
 
 
-def answer(question: str, history: list[dict] | None = None,
-           settings: Settings | None = None) -> Answer:
+def answer(
+    question: str, history: list[dict] | None = None, settings: Settings | None = None
+) -> Answer:
     """The library call behind every adapter."""
     settings = settings or Settings.from_env()
     return get_assistant(settings).answer(question, history)

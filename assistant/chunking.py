@@ -18,11 +18,67 @@ from assistant.ingest import Document
 
 # Abbreviations that must never end a Danish sentence (lower case, no final dot).
 DANISH_ABBREVIATIONS = {
-    "f.eks", "bl.a", "jf", "ca", "nr", "pt", "fx", "mht", "vedr", "inkl", "ekskl", "osv",
-    "mv", "m.v", "m.m", "o.l", "dvs", "d.v.s", "evt", "iflg", "ifm", "i.f.m", "pga", "p.g.a",
-    "ang", "tlf", "kl", "stk", "bl.and", "henh", "hhv", "m.fl", "mfl", "o.a", "t.o.m", "f.o.m",
-    "gl", "st", "skt", "prof", "dr", "cand", "stud", "jan", "feb", "mar", "apr", "jun", "jul",
-    "aug", "sep", "sept", "okt", "nov", "dec", "ref", "ib", "etc", "resp", "vha", "v.h.a",
+    "f.eks",
+    "bl.a",
+    "jf",
+    "ca",
+    "nr",
+    "pt",
+    "fx",
+    "mht",
+    "vedr",
+    "inkl",
+    "ekskl",
+    "osv",
+    "mv",
+    "m.v",
+    "m.m",
+    "o.l",
+    "dvs",
+    "d.v.s",
+    "evt",
+    "iflg",
+    "ifm",
+    "i.f.m",
+    "pga",
+    "p.g.a",
+    "ang",
+    "tlf",
+    "kl",
+    "stk",
+    "bl.and",
+    "henh",
+    "hhv",
+    "m.fl",
+    "mfl",
+    "o.a",
+    "t.o.m",
+    "f.o.m",
+    "gl",
+    "st",
+    "skt",
+    "prof",
+    "dr",
+    "cand",
+    "stud",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "okt",
+    "nov",
+    "dec",
+    "ref",
+    "ib",
+    "etc",
+    "resp",
+    "vha",
+    "v.h.a",
 }
 
 
@@ -60,7 +116,9 @@ def _is_heading(block: str) -> bool:
     if "\n" in block:
         return False
     words = block.split()
-    return 0 < len(words) <= 10 and not re.search(r"[.,;:!]$", block) and not _LIST_ITEM.match(block)
+    return (
+        0 < len(words) <= 10 and not re.search(r"[.,;:!]$", block) and not _LIST_ITEM.match(block)
+    )
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,9 @@ class SentenceTransformerEncoder:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - a dependency of the package
-            raise EmbedderError("sentence-transformers is not installed: `pip install -e .`") from exc
+            raise EmbedderError(
+                "sentence-transformers is not installed: `pip install -e .`"
+            ) from exc
         try:
             self._model = SentenceTransformer(path, device="cpu")
         except Exception as exc:

@@ -77,8 +77,11 @@ class LoadedIndex:
 
 def _file_state(path: Path, corpus_dir: Path) -> dict:
     st = path.stat()
-    return {"path": path.relative_to(corpus_dir).as_posix(), "size": st.st_size,
-            "mtime_ns": st.st_mtime_ns}
+    return {
+        "path": path.relative_to(corpus_dir).as_posix(),
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+    }
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -221,8 +224,13 @@ def build_index(
             "analyzer": ANALYZER_VERSION,
             "chunk_max_words": settings.chunking.max_words,
             "documents": [
-                {"doc_id": d.doc_id, "title": d.title, "path": d.path, "url": d.url,
-                 "sha256": d.sha256}
+                {
+                    "doc_id": d.doc_id,
+                    "title": d.title,
+                    "path": d.path,
+                    "url": d.url,
+                    "sha256": d.sha256,
+                }
                 for d in docs
             ],
             "files": files,
@@ -238,8 +246,9 @@ def build_index(
         for other in (index_dir / "builds").iterdir():
             if other.name != build_id:
                 shutil.rmtree(other, ignore_errors=True)
-        return BuildReport(build_id, len(docs), len(chunks), len(todo),
-                           time.perf_counter() - started, warnings)
+        return BuildReport(
+            build_id, len(docs), len(chunks), len(todo), time.perf_counter() - started, warnings
+        )
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -100,8 +100,20 @@ def load_markdown(path: Path) -> tuple[dict, str]:
     return meta, "\n".join(lines)
 
 
-_DROP_TAGS = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside",
-              "form", "iframe", "svg", "button")
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+)
 _BLOCK_TAGS = ("p", "li", "dd", "dt", "blockquote", "pre", "td", "th", "figcaption", "caption")
 
 
@@ -165,7 +177,9 @@ def load_docx(path: Path) -> tuple[dict, str]:
         if not text:
             continue
         style = (para.style.name or "").lower() if para.style is not None else ""
-        blocks.append(("# " + text) if style.startswith(("heading", "overskrift", "title")) else text)
+        blocks.append(
+            ("# " + text) if style.startswith(("heading", "overskrift", "title")) else text
+        )
     meta = {"title": doc.core_properties.title} if doc.core_properties.title else {}
     return meta, "\n\n".join(blocks)
 

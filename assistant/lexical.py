@@ -34,6 +34,8 @@ DANISH_STOPWORDS = frozenset(
     noget nogen nogle nok nu når og også om op os over på sammen selv sig sin sine sit
     skal skulle som stadig så sådan thi til ud under var vi vil ville vor vores være været
     hvilket hvori hvorledes mon monstro blevet kaldes kaldet fortæl fortæller
+    står stå betyder betyde hedder laver handler findes egentlig præcis gerne lige
+    nævn forklar kort ting slags vide ved eksempler eksempel lidt helt nogen
     """.split()
 )
 ENGLISH_STOPWORDS = frozenset(

@@ -89,8 +89,13 @@ class Retriever:
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
         return pairs, (pairs[0][1] if pairs else 0.0)
 
-    def search(self, question: str, history: list[dict] | None = None,
-               top_k: int | None = None, mode: str = "hybrid") -> Retrieval:
+    def search(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        top_k: int | None = None,
+        mode: str = "hybrid",
+    ) -> Retrieval:
         """Top passages for the question; ``mode`` 'bm25' or 'dense' for the baselines."""
         t0 = time.perf_counter()
         vocab = self.index.bm25.vocab
@@ -107,21 +112,32 @@ class Retriever:
         dense, top_dense = self.dense(query, n) if mode != "bm25" else ([], 0.0)
         t3 = time.perf_counter()
         fused = rrf(
-            [([p for p, _ in dense], self.cfg.dense_weight),
-             ([p for p, _ in lexical], self.cfg.bm25_weight)],
+            [
+                ([p for p, _ in dense], self.cfg.dense_weight),
+                ([p for p, _ in lexical], self.cfg.bm25_weight),
+            ],
             self.cfg.rrf_k,
         )
         dense_by = dict(dense)
         bm25_by = dict(lexical)
         order = sorted(fused, key=lambda p: (-fused[p], p))[: top_k or self.cfg.top_k]
-        hits = [Hit(self.index.chunks[p], p, fused[p], dense_by.get(p), bm25_by.get(p))
-                for p in order]
+        hits = [
+            Hit(self.index.chunks[p], p, fused[p], dense_by.get(p), bm25_by.get(p)) for p in order
+        ]
         t4 = time.perf_counter()
         return Retrieval(
-            question=question, query=query, followup=followup, hits=hits, terms=terms,
+            question=question,
+            query=query,
+            followup=followup,
+            hits=hits,
+            terms=terms,
             top_dense=top_dense,
-            timings_ms={"analyze": (t1 - t0) * 1e3, "bm25": (t2 - t1) * 1e3,
-                        "dense": (t3 - t2) * 1e3, "fuse": (t4 - t3) * 1e3},
+            timings_ms={
+                "analyze": (t1 - t0) * 1e3,
+                "bm25": (t2 - t1) * 1e3,
+                "dense": (t3 - t2) * 1e3,
+                "fuse": (t4 - t3) * 1e3,
+            },
         )
 
 

@@ -38,7 +38,7 @@ class EmbedderSettings(_Group):
 
 class ChunkSettings(_Group):
     max_words: int = Field(
-        60,
+        45,
         ge=10,
         le=350,
         description="Target chunk size in words (e5 reads at most 512 tokens; ~1.6 tokens "
@@ -59,11 +59,18 @@ class AnswerSettings(_Group):
         "extractive", description="extractive: deterministic, no LLM (the only mode so far)."
     )
     refusal_threshold: float = Field(
-        0.35,
+        0.475,
         ge=0,
         le=1,
         description="Minimum evidence score (0-1) of the best passage; below it the assistant "
         "refuses. Calibrated with `rsi-assistant eval --calibrate` on the tuning split.",
+    )
+    coverage_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Weight of word coverage against meaning (dense similarity) in the "
+        "evidence score of Danish questions. Calibrated with the threshold.",
     )
     max_sentences: int = Field(3, ge=1, le=10, description="Most sentences quoted in one answer.")
     max_chars: int = Field(500, ge=100, description="Soft cap on the answer's length.")

