@@ -63,6 +63,7 @@ UI_EXAMPLES = [
     "Hvad varetager RSI?",
     "Hvor mange it-projekter samarbejder regionerne om?",
 ]
+UI_EXAMPLES_LABEL = "Eksempler på spørgsmål"
 UI_FEEDBACK_THANKS = "Tak for din vurdering."
 
 # --- widget (served inside widget.js; keys are the widget's contract) -------
