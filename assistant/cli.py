@@ -102,7 +102,7 @@ def cmd_ask(args: argparse.Namespace) -> None:
         raise CLIError('the question is empty: rsi-assistant ask "Hvem er formand for RSI?"')
     history = read_history(args.history) if args.history else None
     settings = _settings(args)
-    ensure_index(settings, quiet=args.json)
+    ensure_index(settings)  # progress goes to stderr; stdout stays one JSON object
     result = get_assistant(settings).answer(question, history)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
