@@ -154,6 +154,7 @@ def build_chat(settings: Settings) -> gr.Blocks:
         with gr.Row():
             box = gr.Textbox(
                 placeholder=texts.UI_PLACEHOLDER,
+                label=texts.UI_PLACEHOLDER,  # the accessible name; not shown
                 show_label=False,
                 scale=8,
                 lines=1,

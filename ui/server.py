@@ -21,10 +21,11 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import texts
 from assistant.answer import Answer, get_assistant
@@ -176,8 +177,19 @@ class ChatCompletionRequest(BaseModel):
 # --- helpers ---------------------------------------------------------------------
 
 
+def check_text(*values: str) -> None:
+    """Reject text that cannot be written back as UTF-8 (lone surrogates such as "\\ud800"
+    are valid JSON but would break the response or the database mid-way)."""
+    for value in values:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ApiError(400, "invalid_request", texts.ERROR_BAD_REQUEST) from exc
+
+
 def check_question(question: str, history: list[dict], settings: Settings) -> str:
     cfg = settings.server
+    check_text(question, *(m["content"] for m in history))
     question = question.strip()
     if not question:
         raise ApiError(400, "empty_question", texts.ERROR_EMPTY)
@@ -214,6 +226,29 @@ def _origin_allowed(origin: str, request: Request, allowed: list[str]) -> bool:
     return origin == own
 
 
+class _BodyLimit:
+    """Stop reading an API body past MAX_BODY_BYTES, also one sent without a
+    Content-Length (chunked), which the policy middleware cannot see up front."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith(("/api/", "/v1/")):
+            return await self.app(scope, receive, send)
+        size = 0
+
+        async def limited_receive():
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > MAX_BODY_BYTES:  # FastAPI passes its own HTTPException through
+                raise HTTPException(413, "body too large")
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
 def _openai_text(content: str | list[dict[str, Any]] | None) -> str:
     if content is None:
         return ""
@@ -245,6 +280,22 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
     async def _api_error(request: Request, exc: ApiError):
         return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        # Routing and parsing errors (404, 405, unparsable or too large body) keep their
+        # status but get the same error body as everything else.
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+        body = (
+            error_body("internal", texts.ERROR_INTERNAL)
+            if exc.status_code >= 500
+            else error_body(codes.get(exc.status_code, "invalid_request"), texts.ERROR_BAD_REQUEST)
+        )
+        return JSONResponse(
+            body,
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         not_json = any(e.get("type") == "json_invalid" for e in exc.errors())
@@ -257,6 +308,8 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
     async def _unexpected(request: Request, exc: Exception):  # pragma: no cover - last resort
         log.exception("unexpected error on %s", request.url.path)
         return JSONResponse(error_body("internal", texts.ERROR_INTERNAL), status_code=503)
+
+    app.add_middleware(_BodyLimit)  # inside _policy (middleware added later wraps it)
 
     @app.middleware("http")
     async def _policy(request: Request, call_next):
@@ -339,6 +392,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
         """Store a thumbs up (`up`/1) or down (`down`/-1) for an answer."""
         from ui.feedback import store
 
+        check_text(body.question, body.answer, body.comment, *body.citation_ids)
         rating = 1 if body.rating in ("up", 1) else -1
         row = store(
             settings,

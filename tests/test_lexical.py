@@ -1,0 +1,109 @@
+"""Danish BM25 after a save/load round trip: stemming, stop words, compounds, typos."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.lexical import (
+    DANISH_STOPWORDS,
+    BM25Index,
+    analyze,
+    query_terms,
+    words,
+)
+
+TEXTS = [
+    "De fem regioner samarbejder tæt om sundhedsteknologi.",  # 0
+    "Borgerne får flere telemedicinløsninger i hjemmet.",  # 1
+    "Et fælles system til landets hospitalsapoteker er undervejs.",  # 2
+    "Rådet for arkitekturen mødes hvert kvartal.",  # 3
+    "Foreløbig er der gennemført over 40 fællesprojekter og projekter.",  # 4
+    "Digitaliseringskredsen er øverste styregruppe.",  # 5
+    "Kommunerne driver skoler og ældrepleje i hele landet.",  # 6
+    "Det er noget, som man kan have med, hvis det er der.",  # 7: almost only stop words
+]
+
+
+@pytest.fixture(scope="module")
+def built() -> BM25Index:
+    return BM25Index.build(TEXTS)
+
+
+@pytest.fixture(scope="module")
+def bm25(built, tmp_path_factory) -> BM25Index:
+    """The index after save + load into a fresh folder: what the assistant serves."""
+    folder = tmp_path_factory.mktemp("bm25") / "bm25"
+    built.save(folder)
+    return BM25Index.load(folder)
+
+
+def _top(index: BM25Index, query: str, k: int = 3) -> list[int]:
+    return [pos for pos, _ in index.search(query_terms(query, index.vocab), k)]
+
+
+def test_analyze_stems_danish_and_drops_stop_words():
+    assert analyze("Regionernes regioner regionerne") == ["region"] * 3
+    assert analyze("Hvad er det, der sker?") == ["sker"]
+    assert analyze("and the of what") == []
+
+
+def test_words_split_hyphenated_and_lowercase():
+    assert words("KOL-patienter i RSI_samarbejdet") == ["kol", "patienter", "i", "rsi", "samarbejdet"]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("regionernes", 0),  # stemming: "regionernes" and "regioner" share the stem
+        ("Hvad driver kommunernes?", 6),
+        ("telemedicin", 1),  # a query word that starts an indexed compound
+        ("apotek", 2),  # ... or ends one
+        ("arkitekturråd", 3),  # a compound query split into indexed parts
+        ("digitaliserings kredsen", 5),  # parts of an indexed compound
+        ("projketer", 4),  # a typo one swap away
+        ("hospitalsapotekerne", 2),
+    ],
+)
+def test_reloaded_index_keeps_danish_analysis(bm25, query, expected):
+    assert _top(bm25, query)[0] == expected
+
+
+def test_compound_expansion_terms(bm25):
+    (term,) = query_terms("telemedicin", bm25.vocab)
+    assert "telemedicinløsning" in term.matches
+    (term,) = query_terms("arkitekturråd", bm25.vocab)
+    assert set(term.matches) >= {"arkitektur", "råd"}
+    (term,) = query_terms("projketer", bm25.vocab)
+    assert term.matches[0] == "projek" and "projket" not in term.matches
+
+
+def test_unknown_words_match_nothing(bm25):
+    (term,) = query_terms("vejrudsigten", bm25.vocab)
+    assert term.matches == ()
+    assert bm25.search(query_terms("vejrudsigten", bm25.vocab), 5) == []
+
+
+def test_stop_words_are_ignored(bm25):
+    terms = query_terms("Hvad er det der driver skolerne?", bm25.vocab)
+    assert [t.word for t in terms] == ["driver", "skolerne"]
+    assert _top(bm25, "Hvad er det der driver skolerne?") == [6]
+    # a question of stop words alone finds nothing, not the stop-word text
+    assert query_terms("Hvad er det, som man kan have med?", bm25.vocab) == []
+    assert bm25.search([], 5) == []
+    assert {"det", "er", "som", "hvad"} <= DANISH_STOPWORDS
+
+
+def test_reload_gives_the_same_scores(built, bm25):
+    for query in ("regionernes samarbejde", "telemedicin i hjemmet", "projketer", "apotek"):
+        before = built.search(query_terms(query, built.vocab), 8)
+        after = bm25.search(query_terms(query, bm25.vocab), 8)
+        assert before and [p for p, _ in after] == [p for p, _ in before]
+        assert [s for _, s in after] == pytest.approx([s for _, s in before])
+    assert bm25.num_docs == len(TEXTS)
+    assert bm25.vocab.tokens == built.vocab.tokens
+
+
+def test_idf_orders_rare_above_common():
+    index = BM25Index.build(["region telemedicin", "region apotek", "region skole"])
+    assert index.idf("telemedicin") > index.idf("region") > 0
+    assert index.idf("ukendt") >= index.idf("telemedicin")
