@@ -102,7 +102,20 @@ def _punkt():
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans (start, end) in ``text``, Danish rules."""
-    return [(s, e) for s, e in _punkt().span_tokenize(text) if text[s:e].strip()]
+    spans: list[tuple[int, int]] = []
+    for s, e in _punkt().span_tokenize(text):
+        if not text[s:e].strip():
+            continue
+        if spans and _ends_with_abbreviation(text[spans[-1][0] : spans[-1][1]]):
+            spans[-1] = (spans[-1][0], e)  # Punkt's orthographic heuristic broke after "f.eks."
+        else:
+            spans.append((s, e))
+    return spans
+
+
+def _ends_with_abbreviation(sentence: str) -> bool:
+    last = sentence.rsplit(None, 1)[-1].lower()
+    return last.endswith(".") and last[:-1].lstrip("(\"'") in DANISH_ABBREVIATIONS
 
 
 _WS = re.compile(r"\s+")
@@ -132,7 +145,9 @@ class Unit:
 def document_units(doc: Document) -> list[Unit]:
     units: list[Unit] = []
     heading = ""
-    for raw_block in re.split(r"\n\s*\n", doc.text):
+    # A "# " heading line is a block of its own, also when text follows it directly.
+    text = re.sub(r"^(# .*)$", r"\n\1\n", doc.text, flags=re.M)
+    for raw_block in re.split(r"\n\s*\n", text):
         block = raw_block.strip()
         if not block:
             continue

@@ -241,7 +241,12 @@ def main(argv: list[str] | None = None) -> int:
         from pydantic import ValidationError
 
         if isinstance(exc, ValidationError):
-            print(f"error: invalid settings: {exc}", file=sys.stderr)
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            )
+            print(
+                f"error: invalid settings ({problems}); see README: Configuration", file=sys.stderr
+            )
             return 2
         raise
     return 0

@@ -164,6 +164,11 @@ def build_index(
                 "(supported: .txt .md .html .pdf .docx)"
             )
         chunks = [c for d in docs for c in chunk_document(d, settings.chunking.max_words)]
+        if not chunks:
+            raise BuildError(
+                f"the documents in {settings.corpus_dir} hold no text passages to index "
+                "(only headings?)"
+            )
 
         # Reuse vectors of unchanged chunks from the served build (same embedder only).
         cached: dict[str, np.ndarray] = {}

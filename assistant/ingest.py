@@ -133,14 +133,31 @@ def load_html(path: Path) -> tuple[dict, str]:
     for tag in soup(_DROP_TAGS):
         tag.decompose()
     root = soup.find("main") or soup.find("article") or soup.body or soup
+    from bs4 import NavigableString, Tag
+
+    headings = ("h1", "h2", "h3", "h4", "h5", "h6")
     blocks: list[str] = []
-    for el in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", *_BLOCK_TAGS]):
-        if el.find_parent(_BLOCK_TAGS):  # nested block: its parent already has the text
-            continue
-        text = el.get_text(" ", strip=True)
-        if not text:
-            continue
-        blocks.append(("# " + text) if el.name[0] == "h" else text)
+    loose: list[str] = []  # text outside any heading or block tag (in <div>, <section> ...)
+
+    def flush() -> None:
+        text = " ".join(" ".join(loose).split())
+        if text:
+            blocks.append(text)
+        loose.clear()
+
+    for node in root.descendants:
+        if isinstance(node, Tag) and node.name in (*headings, *_BLOCK_TAGS):
+            if node.find_parent((*headings, *_BLOCK_TAGS)):
+                continue  # nested block: its parent already has the text
+            flush()
+            text = node.get_text(" ", strip=True)
+            if text:
+                blocks.append(("# " + text) if node.name in headings else text)
+        elif isinstance(node, Tag) and node.name in ("div", "section", "article", "br", "hr"):
+            flush()
+        elif type(node) is NavigableString and not node.find_parent((*headings, *_BLOCK_TAGS)):
+            loose.append(str(node))
+    flush()
     if not blocks:  # a page without block markup: take its text
         blocks = [root.get_text("\n", strip=True)]
     return meta, "\n\n".join(blocks)
@@ -199,8 +216,9 @@ LOADERS: dict[str, Callable[[Path], tuple[dict, str]]] = {
 def slugify(name: str) -> str:
     import unicodedata
 
-    ascii_name = unicodedata.normalize("NFKD", name.lower())
+    ascii_name = unicodedata.normalize("NFC", name.lower())
     ascii_name = ascii_name.replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    ascii_name = unicodedata.normalize("NFKD", ascii_name)
     ascii_name = "".join(c for c in ascii_name if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-") or "doc"
 

@@ -22,7 +22,7 @@ from assistant.settings import RetrievalSettings
 
 _ANAPHORA = frozenset(
     "den det dem deres dens dets denne dette disse der han hun hans hendes "
-    "it its they them their those these that he she his her".split()
+    "its they them their those these that he she his her".split()
 )
 _CONTINUATION = re.compile(
     r"^\s*(og|men|også|hvad med|hvad så med|hvordan med|and|but|what about|how about)\b", re.I
@@ -60,7 +60,7 @@ def needs_context(question: str, known_terms: int) -> bool:
     """Does the question lean on the conversation rather than stand on its own?"""
     if _CONTINUATION.match(question):
         return True
-    if any(w in _ANAPHORA for w in words(question)):
+    if known_terms <= 2 and any(w in _ANAPHORA for w in words(question)):
         return True
     return known_terms <= 1
 

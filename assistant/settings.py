@@ -12,8 +12,11 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import json
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class _Group(BaseModel):
@@ -96,11 +99,20 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Folder of source documents.")
     index_dir: Path = Field(Path("index"), description="Folder of the built index.")
     data_dir: Path = Field(Path("data"), description="Feedback database and other state.")
-    embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
+    embedder: Annotated[EmbedderSettings, NoDecode] = Field(default_factory=EmbedderSettings)
     chunking: ChunkSettings = Field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+
+    @field_validator("embedder", mode="before")
+    @classmethod
+    def _embedder_shorthand(cls, value):
+        # RSI_EMBEDDER=fake (the README's short alias) reaches this field as a bare string.
+        if isinstance(value, str):
+            value = value.strip()
+            return json.loads(value) if value.startswith("{") else {"backend": value}
+        return value
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:

@@ -40,11 +40,6 @@ def test_danish_abbreviations_do_not_end_a_sentence(text):
     assert _sentences(text) == [text]
 
 
-@pytest.mark.xfail(
-    reason="Punkt's orthographic heuristic still breaks after an added abbreviation when the "
-    "next word is a capitalised 'sentence starter' (Region, Torsdag ...)",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "text",
     [
@@ -73,7 +68,10 @@ def test_real_sentence_ends_split():
 def test_spans_point_into_the_text():
     text = "Første sætning om RSI.  Anden sætning, f.eks. om RITA."
     spans = split_sentences(text)
-    assert [text[s:e] for s, e in spans] == ["Første sætning om RSI.", "Anden sætning, f.eks. om RITA."]
+    assert [text[s:e] for s, e in spans] == [
+        "Første sætning om RSI.",
+        "Anden sætning, f.eks. om RITA.",
+    ]
 
 
 def test_numbered_list_items_keep_their_number():
@@ -160,7 +158,9 @@ def test_chunk_ids_are_stable_and_well_formed():
 
 def test_editing_one_paragraph_changes_only_its_chunks():
     before = chunk_document(_doc(SECTIONED), 12)
-    edited = SECTIONED.replace("Direktørkredsen er det strategiske", "Direktørkredsen er det politiske")
+    edited = SECTIONED.replace(
+        "Direktørkredsen er det strategiske", "Direktørkredsen er det politiske"
+    )
     after = chunk_document(_doc(edited), 12)
     assert len(before) == len(after)
     changed = [i for i, (x, y) in enumerate(zip(before, after, strict=True)) if x.text != y.text]
@@ -202,11 +202,6 @@ def test_chunk_roundtrips_through_dict():
     assert Chunk.from_dict(chunk.to_dict()) == chunk
 
 
-@pytest.mark.xfail(
-    reason="document_units treats a whole block that starts with '# ' as a heading, so text "
-    "right under a heading line (no blank line between, common in Markdown) is dropped",
-    strict=True,
-)
 def test_text_directly_under_a_heading_line_is_kept():
     chunks = chunk_document(_doc("# Fora\nRSI ledes af tre fora.\n\n# Projekter\nDer er 40."), 45)
     assert [(c.heading, c.text) for c in chunks] == [

@@ -25,8 +25,7 @@ CORPUS = (
     "Projekter\n\n"
     "Regionerne samarbejder om 15 it-projekter, fx telemedicin til KOL-patienter.\n"
 )
-# RSI_EMBEDDER=fake is the documented alias, but it crashes Settings (see the xfail below);
-# the nested form reaches the same setting.
+# Tests use the nested form; test_short_embedder_alias covers RSI_EMBEDDER=fake.
 FAKE = {"RSI_EMBEDDER__BACKEND": "fake"}
 
 
@@ -179,11 +178,6 @@ def test_invalid_setting_exits_2_without_traceback(env, capsys, monkeypatch):
     assert "top_k" in err and "Traceback" not in err
 
 
-@pytest.mark.xfail(
-    reason="RSI_EMBEDDER=fake (README alias) collides with the nested 'embedder' field: "
-    "pydantic-settings tries to JSON-decode it and raises SettingsError (a traceback)",
-    strict=True,
-)
 def test_short_embedder_alias(env, capsys, monkeypatch):
     monkeypatch.delenv("RSI_EMBEDDER__BACKEND")
     monkeypatch.setenv("RSI_EMBEDDER", "fake")

@@ -93,9 +93,13 @@ def test_required_keys_and_types(items):
         for fact in item["facts"]:
             assert isinstance(fact, list) and fact, f"{item['id']}: each fact is a non-empty list"
             for alt in fact:
-                assert isinstance(alt, str) and alt.strip(), f"{item['id']}: fact alternatives are non-empty strings"
+                assert isinstance(alt, str) and alt.strip(), (
+                    f"{item['id']}: fact alternatives are non-empty strings"
+                )
         for ev in item["evidence"]:
-            assert isinstance(ev, str) and ev.strip(), f"{item['id']}: evidence spans are non-empty strings"
+            assert isinstance(ev, str) and ev.strip(), (
+                f"{item['id']}: evidence spans are non-empty strings"
+            )
 
 
 def test_ids_unique_and_well_formed(items):
@@ -152,11 +156,15 @@ def test_history(items):
         history = item["history"]
         if item["category"] == "followup":
             assert history, f"{item['id']}: followup without history"
-            assert history[0]["role"] == "user", f"{item['id']}: history must start with a user turn"
+            assert history[0]["role"] == "user", (
+                f"{item['id']}: history must start with a user turn"
+            )
         else:
             assert history == [], f"{item['id']}: only followup items have history"
         for turn in history:
             assert isinstance(turn, dict), f"{item['id']}: history turns are objects"
-            assert set(turn) == {"role", "content"}, f"{item['id']}: history turn keys {sorted(turn)}"
+            assert set(turn) == {"role", "content"}, (
+                f"{item['id']}: history turn keys {sorted(turn)}"
+            )
             assert turn["role"] in {"user", "assistant"}, f"{item['id']}: bad role {turn['role']!r}"
             assert isinstance(turn["content"], str) and turn["content"].strip()

@@ -48,7 +48,13 @@ def test_analyze_stems_danish_and_drops_stop_words():
 
 
 def test_words_split_hyphenated_and_lowercase():
-    assert words("KOL-patienter i RSI_samarbejdet") == ["kol", "patienter", "i", "rsi", "samarbejdet"]
+    assert words("KOL-patienter i RSI_samarbejdet") == [
+        "kol",
+        "patienter",
+        "i",
+        "rsi",
+        "samarbejdet",
+    ]
 
 
 @pytest.mark.parametrize(

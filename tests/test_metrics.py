@@ -49,7 +49,9 @@ FACTS = [["2010"], ["direktøren for Danske Regioner", "Danske Regioners direkt�
 
 
 def test_fact_recall_alternatives_and_case():
-    assert M.fact_recall("Siden 2010, og formand er DANSKE REGIONERS DIREKTØR.", FACTS, False) == 1.0
+    assert (
+        M.fact_recall("Siden 2010, og formand er DANSKE REGIONERS DIREKTØR.", FACTS, False) == 1.0
+    )
     assert M.fact_recall("RSI har eksisteret siden 2010.", FACTS, False) == 0.5
     assert M.fact_recall("Formand er direktøren\u00a0for Danske  Regioner.", FACTS, False) == 0.5
     assert M.fact_recall("Intet relevant.", FACTS, False) == 0.0
@@ -66,11 +68,21 @@ def test_fact_recall_refusal_long_answer_and_no_facts():
     assert M.fact_recall(answer, [], False) == 0.0
 
 
-CORPUS = ["RSI ledes af tre fora:\n\n  1. RSI-direktørkredsen, hvor formanden er direktøren\u00a0for Danske Regioner."]
+CORPUS = [
+    "RSI ledes af tre fora:\n\n  1. RSI-direktørkredsen, hvor formanden er direktøren\u00a0for Danske Regioner."
+]
 
 
 def _cit(n, text):
-    return {"n": n, "doc_id": "rsi", "title": "RSI", "url": None, "chunk_id": f"rsi#{n}", "text": text, "score": 0.5}
+    return {
+        "n": n,
+        "doc_id": "rsi",
+        "title": "RSI",
+        "url": None,
+        "chunk_id": f"rsi#{n}",
+        "text": text,
+        "score": 0.5,
+    }
 
 
 def test_citation_problems_valid_answer():
@@ -78,7 +90,10 @@ def test_citation_problems_valid_answer():
     # NBSP and line breaks in the corpus do not matter
     assert M.citation_problems("Formanden er direktøren [1].", False, cits, CORPUS) == []
     assert M.citation_problems("Formanden [1] [1].", False, cits, CORPUS) == []
-    assert M.citation_problems("Se kilden.", False, [_cit(1, "RSI ledes af tre fora: 1.")], CORPUS) == []
+    assert (
+        M.citation_problems("Se kilden.", False, [_cit(1, "RSI ledes af tre fora: 1.")], CORPUS)
+        == []
+    )
 
 
 def test_citation_problems_missing_citation():
@@ -94,7 +109,9 @@ def test_citation_problems_text_not_in_corpus():
 
 
 def test_citation_problems_refusal_with_citations():
-    problems = M.citation_problems("Det ved jeg ikke.", True, [_cit(1, "RSI ledes af tre fora:")], CORPUS)
+    problems = M.citation_problems(
+        "Det ved jeg ikke.", True, [_cit(1, "RSI ledes af tre fora:")], CORPUS
+    )
     assert problems == ["refused answer carries citations"]
     assert M.citation_problems("Det ved jeg ikke.", True, [], CORPUS) == []
 
@@ -145,7 +162,9 @@ GOOD = (
 
 def test_load_set_reads_items_and_skips_blank_lines(tmp_path):
     path = tmp_path / "set.jsonl"
-    path.write_text(GOOD + "\n\n" + GOOD.replace("factual-01", "factual-02") + "\n", encoding="utf-8")
+    path.write_text(
+        GOOD + "\n\n" + GOOD.replace("factual-01", "factual-02") + "\n", encoding="utf-8"
+    )
     assert [i["id"] for i in load_set(path)] == ["factual-01", "factual-02"]
 
 

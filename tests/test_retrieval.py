@@ -21,9 +21,7 @@ CORPUS = (
 
 def test_rrf_hand_computed():
     fused = rrf([([10, 20, 30], 1.0), ([30, 40], 1.0)], k=60)
-    assert fused == pytest.approx(
-        {10: 1 / 61, 20: 1 / 62, 30: 1 / 63 + 1 / 61, 40: 1 / 62}
-    )
+    assert fused == pytest.approx({10: 1 / 61, 20: 1 / 62, 30: 1 / 63 + 1 / 61, 40: 1 / 62})
     # the one item that both rankers found wins, although neither put it alone first
     assert max(fused, key=fused.get) == 30
 
@@ -107,11 +105,6 @@ def test_standalone_question_ignores_history(retriever):
     assert "arkitekturråd" in r.hits[0].chunk.text
 
 
-@pytest.mark.xfail(
-    reason="needs_context treats 'it' (as in 'it-projekter') and 'der'/'den'/'det' as "
-    "anaphora, so standalone questions in a conversation are merged with the previous one",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "question",
     [
@@ -177,11 +170,6 @@ def test_real_follow_up_resolves_to_digitaliseringskredsen(real_retriever):
 
 
 @pytest.mark.model
-@pytest.mark.xfail(
-    reason="needs_context counts 'der'/'den'/'det' as anaphora even in standalone questions "
-    "with several content words, so the previous question hijacks retrieval",
-    strict=True,
-)
 def test_real_standalone_question_after_unrelated_history(real_retriever):
     history = [{"role": "user", "content": "Hvem er formand for RSI-direktørkredsen?"}]
     r = real_retriever.search("Hvor mange projekter er der gennemført under RSI?", history)
