@@ -75,7 +75,7 @@ def test_file_is_utf8_without_blank_lines():
     if lines and lines[-1] == "":
         lines = lines[:-1]
     assert all(line.strip() for line in lines), "blank lines in the eval set"
-    for lineno, line in enumerate(lines, 1):
+    for _lineno, line in enumerate(lines, 1):
         json.loads(line)  # every line parses on its own
 
 
