@@ -117,7 +117,22 @@ _HAS = {
 }
 
 
+_ASKS_ACRONYM = re.compile(
+    r"\b(?i:hvad\s+står\s+(?:forkortelsen\s+)?)([A-ZÆØÅ]{2,}[\w-]*)\s+for\b|"
+    r"\b(?i:what\s+does\s+(?:the\s+abbreviation\s+)?)([A-Z]{2,}[\w-]*)\s+stand\s+for\b|"
+    r"\b(?i:hvad\s+betyder\s+(?:forkortelsen\s+)?)([A-ZÆØÅ]{2,}[\w-]*)\b"
+)
+
+
+def asked_acronym(question: str) -> str | None:
+    """'Hvad står RSI for?' -> 'RSI': the answer must spell the acronym out."""
+    m = _ASKS_ACRONYM.search(question)
+    return next((g for g in m.groups() if g), None) if m else None
+
+
 def asked_detail(question: str) -> str | None:
+    if asked_acronym(question):
+        return "acronym"
     for kind, pattern in _ASKS.items():
         if pattern.search(question):
             return kind
@@ -125,6 +140,8 @@ def asked_detail(question: str) -> str | None:
 
 
 _ASKS_COUNT = re.compile(r"\bhvor mange\b|\bantal\w*|\bhow many\b|\bnumber of\b", re.I)
+# A sentence with one of these words leans on the sentence before it.
+_LEANS_BACK = re.compile(r"\b(desuden|derved|dermed|derfor|herved|endvidere|ligeledes)\b", re.I)
 # Sentences that open like this elaborate the sentence before them.
 _ELABORATION = re.compile(
     r"^(fx|f\.eks\.|eksempelvis|for eksempel|bl\.a\.|blandt andet|herunder|"
@@ -140,6 +157,8 @@ def expected_type(question: str) -> str | None:
 
 def has_detail(kind: str, answer_text: str, question: str) -> bool:
     """Does the answer hold the kind of detail asked for (not merely echo the question)?"""
+    if kind == "acronym":  # "Regionernes Sundheds-it (RSI)" spells out RSI
+        return f"({(asked_acronym(question) or '').lower()})" in answer_text.lower()
     asked = question.lower()
     return any(m.group(0).lower() not in asked for m in _HAS[kind].finditer(answer_text))
 
@@ -147,6 +166,8 @@ def has_detail(kind: str, answer_text: str, question: str) -> bool:
 def looks_english(question: str) -> bool:
     from assistant.lexical import DANISH_STOPWORDS, ENGLISH_STOPWORDS
 
+    if re.search(r"[æøåÆØÅ]", question):
+        return False
     ws = words(question)
     en = sum(w in ENGLISH_STOPWORDS and w not in DANISH_STOPWORDS for w in ws)
     da = sum(w in DANISH_STOPWORDS and w not in ENGLISH_STOPWORDS for w in ws)
@@ -183,10 +204,9 @@ def evidence(
         1.0, max(0.0, (retrieval.top_dense - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR))
     )
     english = looks_english(retrieval.question)
-    # English questions share no words with the Danish sources: only meaning counts.
-    score = (
-        dense_norm if english else coverage_weight * coverage + (1 - coverage_weight) * dense_norm
-    )
+    score = coverage_weight * coverage + (1 - coverage_weight) * dense_norm
+    if english:  # words missing from Danish sources say nothing; words found still count
+        score = max(score, dense_norm)
     return Evidence(coverage, retrieval.top_dense, english, score)
 
 
@@ -234,6 +254,24 @@ def _score_sentences(retrieval: Retrieval, index: LoadedIndex, hits: list[Hit]) 
                 )
             )
     return out
+
+
+def _neighbour(index: LoadedIndex, sentence: _Sentence, step: int) -> _Sentence | None:
+    """The sentence just before (step -1) or after (+1) in the same document."""
+    spans = list(sentence.chunk.sentences)
+    k = spans.index((sentence.start, sentence.end)) + step
+    if 0 <= k < len(spans):
+        return _Sentence(
+            sentence.hit_rank, sentence.chunk, sentence.position, *spans[k], sentence.score
+        )
+    pos = sentence.position + step
+    if not 0 <= pos < len(index.chunks) or index.chunks[pos].doc_id != sentence.chunk.doc_id:
+        return None
+    chunk = index.chunks[pos]
+    if not chunk.sentences:
+        return None
+    start, end = chunk.sentences[-1 if step < 0 else 0]
+    return _Sentence(sentence.hit_rank, chunk, pos, start, end, sentence.score)
 
 
 def _list_items(index: LoadedIndex, sentence: _Sentence) -> list[tuple[int, str]]:
@@ -295,26 +333,22 @@ def compose(
             continue
         chosen.append(cand)
         length += len(cand.text)
-    # A chosen sentence keeps the example sentence that follows it ("Fx ...").
+    # Keep the context a chosen sentence needs: the example sentence after it
+    # ("Fx ..."), or the sentence before one that leans back ("... desuden ...").
     for sentence in list(chosen):
-        spans = sentence.chunk.sentences
-        following = [sp for sp in spans if sp[0] > sentence.start][:1]
-        if following:
-            start, end = following[0]
-            text = sentence.chunk.text[start:end]
-            taken = any(c.chunk is sentence.chunk and c.start == start for c in chosen)
-            if _ELABORATION.match(text) and not taken and length + len(text) <= cfg.max_chars:
-                chosen.append(
-                    _Sentence(
-                        sentence.hit_rank,
-                        sentence.chunk,
-                        sentence.position,
-                        start,
-                        end,
-                        sentence.score,
-                    )
-                )
-                length += len(text)
+        after = _neighbour(index, sentence, +1)
+        before = _neighbour(index, sentence, -1)
+        for extra, wanted in ((after, _ELABORATION.match), (before, None)):
+            if extra is None:
+                continue
+            if wanted is None and not _LEANS_BACK.search(sentence.text):
+                continue
+            if wanted is not None and not wanted(extra.text):
+                continue
+            taken = any(c.position == extra.position and c.start == extra.start for c in chosen)
+            if not taken and length + len(extra.text) <= cfg.max_chars:
+                chosen.append(extra)
+                length += len(extra.text)
     chosen.sort(key=lambda s: (s.position, s.start))
 
     cited: dict[int, int] = {}  # chunk position -> n

@@ -450,10 +450,13 @@ def run_systems(
 
 
 def _corpus_texts(settings: Settings) -> list[str]:
-    from assistant.ingest import load_corpus
+    """Each document as our loader reads it, and each file's raw text (what other
+    pipelines, such as llama-index's reader, quote from)."""
+    from assistant.ingest import corpus_files, decode_bytes, load_corpus
 
     docs, _ = load_corpus(settings.corpus_dir)
-    return [d.text for d in docs]
+    raw = [decode_bytes(p.read_bytes()) for p in corpus_files(settings.corpus_dir)]
+    return [d.text for d in docs] + raw
 
 
 def _llama_passages(system) -> list[str]:

@@ -42,10 +42,12 @@ ENGLISH_STOPWORDS = frozenset(
     """
     a an and are as at be by can did do does for from has have how i in is it its me my
     of on or please tell that the their them there these they this to was were what when
-    where which who whom whose why will with would you your about
+    where which who whom whose why will with would you your about many much been so far
+    does did done had any some more most other than then into over since
     """.split()
 )
 STOPWORDS = DANISH_STOPWORDS | ENGLISH_STOPWORDS
+_LONG_STOPWORDS = tuple(w for w in DANISH_STOPWORDS if len(w) >= 5)
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -142,6 +144,13 @@ class Vocabulary:
 def query_terms(text: str, vocab: Vocabulary) -> list[QueryTerm]:
     """The question's content words with the index tokens each one matches."""
     ws = [w for w in words(text) if w not in STOPWORDS]
+    # A misspelt question word ("hvornar") is still a question word, not a rare term.
+    ws = [
+        w
+        for w in ws
+        if len(w) < 5
+        or not any(_edit_distance_at_most(w, sw, 1) for sw in _LONG_STOPWORDS if sw[0] == w[0])
+    ]
     stems = _stemmer().stemWords(ws) if ws else []
     terms: list[QueryTerm] = []
     for i, (word, stem) in enumerate(zip(ws, stems, strict=True)):

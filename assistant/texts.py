@@ -29,6 +29,7 @@ DETAIL_NAMES = {
     "cost": "beløb eller priser",
     "date": "den dato",
     "when": "hvornår",
+    "acronym": "hvad forkortelsen står for",
     "contact": "kontaktoplysninger",
     "count": "det antal",
 }

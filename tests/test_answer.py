@@ -58,6 +58,9 @@ def test_to_dict_has_exactly_the_contract_keys():
         ("Hvornår blev RSI etableret?", "when"),
         ("Hvad er RSI's e-mailadresse?", "contact"),
         ("Hvem er formand for RSI-direktørkredsen?", None),
+        ("Hvad står forkortelsen CIMT for?", "acronym"),
+        ("What does RITA stand for?", "acronym"),
+        ("hvad står der om rsi for nylig", None),  # lower case: not an acronym question
     ],
 )
 def test_asked_detail(question, kind):
@@ -66,7 +69,9 @@ def test_asked_detail(question, kind):
 
 def test_looks_english():
     assert looks_english("Who chairs the RSI director group?")
+    assert looks_english("How many joint regional projects have been completed so far?")
     assert not looks_english("Hvem er formand for RSI-direktørkredsen?")
+    assert not looks_english("Hvad er formålet med it-arkitekturrådet?")  # æøå: Danish
 
 
 # --- the real model ----------------------------------------------------------------
@@ -120,6 +125,23 @@ def test_refusals_are_danish_and_cite_nothing(assistant, question, expected):
     assert not re.search(r"\[\d+\]", result.answer)
     assert _is_danish(result.answer)
     assert result.to_dict()["citations"] == []
+
+
+@pytest.mark.model
+def test_acronym_question_is_answered_by_the_spelled_out_name(assistant):
+    result = assistant.answer("Hvad står RSI for?")
+    assert not result.refused
+    assert "Regionernes Sundheds-it (RSI)" in result.answer
+    missing = assistant.answer("Hvad står forkortelsen CIMT for?")
+    assert missing.refused and missing.citations == []
+
+
+@pytest.mark.model
+def test_sentence_that_leans_back_brings_the_one_before(assistant):
+    # "RITA har desuden ..." only makes sense after "... et it-arkitekturråd, der koordinerer ..."
+    result = assistant.answer("Hvad laver RITA?")
+    assert "koordinerer it-arkitekturdelen" in result.answer
+    assert result.answer.index("koordinerer") < result.answer.index("desuden")
 
 
 @pytest.mark.model

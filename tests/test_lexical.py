@@ -7,6 +7,7 @@ import pytest
 from assistant.lexical import (
     DANISH_STOPWORDS,
     BM25Index,
+    Vocabulary,
     analyze,
     query_terms,
     words,
@@ -113,3 +114,10 @@ def test_idf_orders_rare_above_common():
     index = BM25Index.build(["region telemedicin", "region apotek", "region skole"])
     assert index.idf("telemedicin") > index.idf("region") > 0
     assert index.idf("ukendt") >= index.idf("telemedicin")
+
+
+def test_misspelt_question_word_is_not_a_content_term():
+    vocab = Vocabulary(["samarbejd", "rsi"])
+    stems = [t.stem for t in query_terms("hvornar startede rsi samarbejdet", vocab)]
+    assert "hvornar" not in stems  # one edit from the stop word "hvornår"
+    assert "startede" in stems or "start" in stems
