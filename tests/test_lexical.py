@@ -120,4 +120,4 @@ def test_misspelt_question_word_is_not_a_content_term():
     vocab = Vocabulary(["samarbejd", "rsi"])
     stems = [t.stem for t in query_terms("hvornar startede rsi samarbejdet", vocab)]
     assert "hvornar" not in stems  # one edit from the stop word "hvornår"
-    assert "startede" in stems or "start" in stems
+    assert stems == ["started", "rsi", "samarbejd"]  # the content words stay
