@@ -220,3 +220,32 @@ def test_cold_ask_never_imports_the_web_stack_or_llama_index(env, tmp_path):
     data = json.loads(answer_text)
     assert set(data) == CONTRACT_KEYS and not data["refused"]
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.model
+def test_ask_with_the_real_model_never_touches_the_network(tmp_path, monkeypatch, capsys):
+    import shutil
+    import socket
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(
+        Path(__file__).resolve().parent.parent / "corpus" / "regionernes-sundheds-it.txt", corpus
+    )
+    monkeypatch.setenv("RSI_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("RSI_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("RSI_EMBEDDER__THREADS", "1")
+    attempts: list[object] = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network is off in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    assert main(["ask", "--json", "Hvem er formand for RSI-direktørkredsen?"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "direktøren for Danske Regioner" in data["answer"]
+    assert "direktøren for Danske Regioner" in data["citations"][0]["text"]
+    assert attempts == []
