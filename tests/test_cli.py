@@ -249,3 +249,22 @@ def test_ask_with_the_real_model_never_touches_the_network(tmp_path, monkeypatch
     assert "direktøren for Danske Regioner" in data["answer"]
     assert "direktøren for Danske Regioner" in data["citations"][0]["text"]
     assert attempts == []
+
+
+def test_chat_keeps_the_conversation_for_follow_ups(env, capsys, monkeypatch):
+    typed = iter(["Hvad er Styregruppen for systemforvaltning?", "Og hvem er medlemmer af den?"])
+
+    def fake_input(prompt: str = "") -> str:
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert main(["chat"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("RSI-assistenten")
+    answers = out.split("Kilder:")
+    assert len(answers) == 3  # two answers, each with its sources
+    # The follow-up was searched with the first question: it cites the SYS passage again.
+    assert "systemforvaltning" in answers[2].split("\n\n")[0]
