@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.evaluation import REQUIRED
 from assistant.text import squash
 
 ROOT = Path(__file__).parent.parent
@@ -30,16 +31,7 @@ MIN_COUNTS = {
 }
 REFUSE_CATEGORIES = {"out_of_scope", "near_miss", "injection"}
 SPLITS = {"tune", "heldout"}
-REQUIRED_KEYS = {
-    "id": str,
-    "category": str,
-    "split": str,
-    "question": str,
-    "history": list,
-    "facts": list,
-    "evidence": list,
-    "refuse": bool,
-}
+REQUIRED_KEYS = REQUIRED  # the runner's own schema: one definition
 MIN_ITEMS = 80
 
 
