@@ -244,7 +244,9 @@ def aggregate(rows: list[dict]) -> dict:
         "citation_failures": sum(bool(r["citation_problems"]) for r in rows),
         "refusal_precision": precision if any(r["should_refuse"] for r in rows) else None,
         "refusal_recall": recall if any(r["should_refuse"] for r in rows) else None,
-        "median_answer_chars": M.median([r["answer_chars"] for r in answered]),
+        "median_answer_chars": M.median([r["answer_chars"] for r in answered])
+        if answered
+        else None,
         "latency_p50_ms": M.percentile(lat, 50),
         "latency_p95_ms": M.percentile(lat, 95),
     }
