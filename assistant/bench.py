@@ -210,7 +210,7 @@ def bench_compressed(n: int, queries: int = 100) -> dict:
     t0 = time.perf_counter()
     _, exact = flat.search(xq, 10)
     flat_ms = (time.perf_counter() - t0) * 1e3 / queries
-    nlist = max(16, int(4 * np.sqrt(n)))
+    nlist = max(16, min(int(4 * np.sqrt(n)), n // 40))  # k-means wants >= 39 points a list
     quantizer = faiss.IndexFlatIP(dim)
     ivfpq = faiss.IndexIVFPQ(quantizer, dim, nlist, 48, 8, faiss.METRIC_INNER_PRODUCT)
     t0 = time.perf_counter()

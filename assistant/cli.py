@@ -226,8 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if not args.verbose:  # bm25s sets its own logger to DEBUG
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:  # bm25s sets its own logger to DEBUG
+        handler.setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     from assistant.embedders import EmbedderError
     from assistant.index import IndexError_
 
