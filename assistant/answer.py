@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from assistant import texts
 from assistant.chunking import Chunk
@@ -66,9 +67,10 @@ class Answer:
 _INJECTION = re.compile(
     r"ignor\w*\s+(alle\s+|all\s+|dine\s+|your\s+|de\s+|the\s+|tidligere\s+|previous\s+|"
     r"kravet|instru|regl|rules)|glem\s+(kilderne|dine|alt|dine instrukser)|forget\s+(your|all|the)|"
-    r"system\s*prompt|systemprompt|\bsystem\s*:|du er nu\b|you are now\b|\bjailbreak|\bDAN\b|"
+    r"system\s*prompt|systemprompt|\bsystem\s*:|\bdu er nu (?:en|et)\b|\byou are now\b|\bjailbreak|(?-i:\bDAN\b)|"
     r"ny instruktion|new instructions?|</?\s*(kontekst|context|system|instructions?)\s*>|"
-    r"developer mode|udviklertilstand|uden regler|without (any )?rules|act as|lad som om|pretend",
+    r"developer mode|udviklertilstand|uden regler|without (any )?rules|\bact as\b|\blad som om\b|"
+    r"\bpretend\b",
     re.I,
 )
 
@@ -89,7 +91,7 @@ _ASKS = {
     "when": re.compile(r"\bhvorn[aå]r\b|\bhvilket år\b|\bårstal\w*|\bwhen\b|\bwhat year\b", re.I),
     "contact": re.compile(
         r"\be-?mail\w*|\btelefon\w*|\btlf\b|\badresse\w*|\bkontakt\w*|"
-        r"\bphone\b|\baddress\b",
+        r"\bphone\b|\baddress\b|\bcontact\b",
         re.I,
     ),
 }
@@ -304,8 +306,12 @@ def _condense_item(text: str) -> str:
     return m.group(1) if m else text.rstrip(".")
 
 
+_SOURCE_MARK = re.compile(r"\s*\[\d+\]")
+
+
 def _with_mark(text: str, marks: str) -> str:
-    text = _LIST_MARKER.sub("", text).strip()
+    # Footnote marks of the source ("[3]") would pose as our citations: drop them.
+    text = _SOURCE_MARK.sub("", _LIST_MARKER.sub("", text)).strip()
     if text and text[-1] in ".!":
         return f"{text[:-1]} {marks}{text[-1]}"
     if text.endswith(("?", ":")):
@@ -334,14 +340,16 @@ def compose(
         chosen.append(cand)
         length += len(cand.text)
     # Keep the context a chosen sentence needs: the example sentence after it
-    # ("Fx ..."), or the sentence before one that leans back ("... desuden ...").
+    # ("Fx ..."), or the sentence before one that leans back ("... desuden ...", or
+    # an example sentence "Fx ..." whose subject is in the sentence before).
     for sentence in list(chosen):
         after = _neighbour(index, sentence, +1)
         before = _neighbour(index, sentence, -1)
         for extra, wanted in ((after, _ELABORATION.match), (before, None)):
             if extra is None:
                 continue
-            if wanted is None and not _LEANS_BACK.search(sentence.text):
+            leans_back = _LEANS_BACK.search(sentence.text) or _ELABORATION.match(sentence.text)
+            if wanted is None and not leans_back:
                 continue
             if wanted is not None and not wanted(extra.text):
                 continue
@@ -370,7 +378,9 @@ def compose(
             heads = [_condense_item(t) for _, t in items]
             listed = ", ".join(heads[:-1]) + (" og " if len(heads) > 1 else "") + heads[-1]
             marks = "".join(dict.fromkeys([mark(sentence.position)] + [mark(p) for p, _ in items]))
-            parts.append(f"{_LIST_MARKER.sub('', text).strip()} {listed} {marks}.")
+            intro = _SOURCE_MARK.sub("", _LIST_MARKER.sub("", text)).strip()
+            listed = _SOURCE_MARK.sub("", listed)
+            parts.append(f"{intro} {listed} {marks}.")
         else:
             parts.append(_with_mark(text, mark(sentence.position)))
     return " ".join(parts), cited_chunks
@@ -390,8 +400,10 @@ class Assistant:
         self.retriever = Retriever(index, encoder, settings.retrieval)
 
     @classmethod
-    def load(cls, settings: Settings, encoder: Encoder | None = None) -> Assistant:
-        index = load_index(settings.index_dir)
+    def load(
+        cls, settings: Settings, encoder: Encoder | None = None, build: Path | None = None
+    ) -> Assistant:
+        index = load_index(settings.index_dir, build)
         return cls(settings, index, encoder or make_encoder(settings.embedder))
 
     def _refusal(
@@ -413,6 +425,7 @@ class Assistant:
         timings: dict[str, float] = {}
         question = " ".join(question.split())
         if _INJECTION.search(question):
+            timings.update(retrieve=0.0, answer=0.0)
             return self._refusal(
                 question, "injection", texts.REFUSAL_INJECTION, started, None, timings
             )
@@ -473,11 +486,15 @@ def get_assistant(settings: Settings) -> Assistant:
     """One loaded assistant per index build and embedder, reused across calls."""
     from assistant.index import current_build
 
-    key = (str(current_build(settings.index_dir)), settings.model_dump_json())
+    build = current_build(settings.index_dir)
+    key = (str(build), settings.model_dump_json())
     with _lock:
         if key not in _cache:
+            # Reuse the loaded model when only the index changed (loading costs time).
+            old = next(iter(_cache.values()), None)
+            same = old is not None and old.settings.embedder == settings.embedder
             _cache.clear()
-            _cache[key] = Assistant.load(settings)
+            _cache[key] = Assistant.load(settings, old.encoder if same else None, build)
         return _cache[key]
 
 

@@ -122,10 +122,13 @@ _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")
 
 
-def _is_heading(block: str) -> bool:
-    """Markdown-style '# ' lines, or a short single line without final punctuation."""
+def _is_heading(block: str, guess: bool) -> bool:
+    """'# ' lines (every loader marks headings so); in plain text (``guess``) also a
+    short single line without final punctuation."""
     if block.startswith("# "):
         return True
+    if not guess:
+        return False
     if "\n" in block:
         return False
     words = block.split()
@@ -151,7 +154,7 @@ def document_units(doc: Document) -> list[Unit]:
         block = raw_block.strip()
         if not block:
             continue
-        if _is_heading(block):
+        if _is_heading(block, guess=doc.path.lower().endswith(".txt")):
             heading = _WS.sub(" ", block.removeprefix("# ")).strip()
             continue
         # A list keeps one unit per item; other lines of a paragraph are re-joined.

@@ -41,7 +41,17 @@ def ensure_index(settings: Settings, quiet: bool = False) -> None:
         return
     if not quiet:
         print(f"Building the index ({reason}) …", file=sys.stderr)
-    _build(settings, progress=not quiet)
+    from assistant.index import BuildError
+
+    try:
+        _build(settings, progress=not quiet)
+    except BuildError as exc:
+        if state == "missing":
+            raise
+        # A failed refresh must not take away the index that works.
+        print(
+            f"warning: could not refresh the index ({exc}); using the existing one", file=sys.stderr
+        )
 
 
 def _build(settings: Settings, progress: bool) -> None:

@@ -132,6 +132,21 @@ def _write_faiss(vectors: np.ndarray, path: Path) -> None:
     faiss.write_index(index, str(path))
 
 
+def _files_state(settings: Settings, docs: list) -> list[dict]:
+    """Size, mtime and hash of every corpus file (skipped files included)."""
+    import hashlib
+
+    by_path = {d.path: d for d in docs}
+    files = []
+    for path in corpus_files(settings.corpus_dir):
+        state = _file_state(path, settings.corpus_dir)
+        doc = by_path.get(state["path"])
+        state["sha256"] = doc.sha256 if doc else hashlib.sha256(path.read_bytes()).hexdigest()
+        state["doc_id"] = doc.doc_id if doc else None
+        files.append(state)
+    return files
+
+
 def build_index(
     settings: Settings,
     encoder: Encoder,
@@ -178,8 +193,31 @@ def build_index(
             if old_manifest.get("embedder") == encoder.name:
                 old_vectors = np.load(old / "vectors.npy")
                 with open(old / "chunks.jsonl", encoding="utf-8") as fh:
-                    for i, line in enumerate(fh):
-                        cached[json.loads(line)["hash"]] = old_vectors[i]
+                    old_chunks = [Chunk.from_dict(json.loads(line)) for line in fh]
+                for i, c in enumerate(old_chunks):
+                    cached[c.hash] = old_vectors[i]
+                if (
+                    old_chunks == chunks
+                    and old_manifest.get("format") == FORMAT_VERSION
+                    and old_manifest.get("analyzer") == ANALYZER_VERSION
+                    and old_manifest.get("chunk_max_words") == settings.chunking.max_words
+                ):
+                    # Nothing to re-index: keep serving this build (no reload anywhere),
+                    # only record the files' new state so the index counts as fresh.
+                    old_manifest["files"] = _files_state(settings, docs)
+                    old_manifest["warnings"] = warnings
+                    tmp_manifest = old / "manifest.json.tmp"
+                    tmp_manifest.write_text(json.dumps(old_manifest, ensure_ascii=False, indent=1))
+                    os.replace(tmp_manifest, old / "manifest.json")
+                    return BuildReport(
+                        old.name,
+                        len(docs),
+                        len(chunks),
+                        0,
+                        time.perf_counter() - started,
+                        warnings,
+                        changed=False,
+                    )
 
         todo = [i for i, c in enumerate(chunks) if c.hash not in cached]
         vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
@@ -209,16 +247,7 @@ def build_index(
         np.save(tmp / "vectors.npy", vectors)
         _write_faiss(vectors, tmp / "faiss.index")
         BM25Index.build([c.embed_text() for c in chunks]).save(tmp / "bm25")
-        by_path = {d.path: d for d in docs}
-        files = []
-        for path in corpus_files(settings.corpus_dir):
-            state = _file_state(path, settings.corpus_dir)
-            doc = by_path.get(state["path"])
-            import hashlib
-
-            state["sha256"] = doc.sha256 if doc else hashlib.sha256(path.read_bytes()).hexdigest()
-            state["doc_id"] = doc.doc_id if doc else None
-            files.append(state)
+        files = _files_state(settings, docs)
         build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{time.time_ns() % 10**9:09d}"
         manifest = {
             "format": FORMAT_VERSION,
@@ -260,10 +289,11 @@ def build_index(
         lock.close()
 
 
-def load_index(index_dir: Path) -> LoadedIndex:
+def load_index(index_dir: Path, build: Path | None = None) -> LoadedIndex:
+    """Load the served build (or the given ``build`` folder of ``index_dir``)."""
     import faiss
 
-    build = current_build(index_dir)
+    build = build or current_build(index_dir)
     if build is None:
         raise IndexMissing(f"no index in {index_dir}: run `rsi-assistant build`")
     manifest = json.loads((build / "manifest.json").read_text())

@@ -152,7 +152,8 @@ def load_html(path: Path) -> tuple[dict, str]:
             flush()
             text = node.get_text(" ", strip=True)
             if text:
-                blocks.append(("# " + text) if node.name in headings else text)
+                prefix = "# " if node.name in headings else "- " if node.name == "li" else ""
+                blocks.append(prefix + text)
         elif isinstance(node, Tag) and node.name in ("div", "section", "article", "br", "hr"):
             flush()
         elif type(node) is NavigableString and not node.find_parent((*headings, *_BLOCK_TAGS)):
@@ -195,9 +196,11 @@ def load_docx(path: Path) -> tuple[dict, str]:
         if not text:
             continue
         style = (para.style.name or "").lower() if para.style is not None else ""
-        blocks.append(
-            ("# " + text) if style.startswith(("heading", "overskrift", "title")) else text
-        )
+        if style.startswith(("heading", "overskrift", "title")):
+            text = "# " + text
+        elif style.startswith(("list", "liste")):
+            text = "- " + text
+        blocks.append(text)
     meta = {"title": doc.core_properties.title} if doc.core_properties.title else {}
     return meta, "\n\n".join(blocks)
 

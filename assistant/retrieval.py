@@ -62,7 +62,7 @@ def needs_context(question: str, known_terms: int) -> bool:
         return True
     if known_terms <= 2 and any(w in _ANAPHORA for w in words(question)):
         return True
-    return known_terms <= 1
+    return known_terms == 0  # "Og hvad så?": nothing of its own to search for
 
 
 def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:

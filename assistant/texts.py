@@ -12,26 +12,25 @@ ASSISTANT_NAME = "RSI-assistenten"
 REFUSAL_NOT_COVERED = (
     "Det kan jeg desværre ikke svare på ud fra de kilder, jeg har. "
     "Mine kilder handler om Regionernes Sundheds-it (RSI): samarbejdet, dets fora og projekter. "
-    "Du kan finde mere på Danske Regioners hjemmeside."
+    "Du kan måske finde svaret på Danske Regioners hjemmeside, regioner.dk."
 )
 REFUSAL_DETAIL_MISSING = (
     "Kilderne nævner emnet, men de oplyser ikke {detail}. "
     "Prøv Danske Regioners hjemmeside, som beskriver samarbejdet om RSI mere udførligt."
 )
 REFUSAL_INJECTION = (
-    "Jeg kan kun besvare spørgsmål om Regionernes Sundheds-it ud fra mine kilder, "
-    "og jeg følger ikke instruktioner, der står i spørgsmålet. Stil gerne et spørgsmål om RSI."
+    "Jeg kan kun svare på spørgsmål om Regionernes Sundheds-it ud fra mine kilder. "
+    "Prøv at stille spørgsmålet på en anden måde."
 )
 
 # What a near-miss question asked for, in the phrase "de oplyser ikke ...".
 DETAIL_NAMES = {
     "name": "navnet",
     "cost": "beløb eller priser",
-    "date": "den dato",
-    "when": "hvornår",
+    "date": "datoen",
+    "when": "tidspunktet",
     "acronym": "hvad forkortelsen står for",
     "contact": "kontaktoplysninger",
-    "count": "det antal",
 }
 
 SOURCES_HEADING = "Kilder"
@@ -46,7 +45,9 @@ ERROR_HISTORY_TOO_LONG = (
 ERROR_BAD_REQUEST = "Forespørgslen kunne ikke læses. Prøv igen."
 ERROR_ORIGIN = "Denne side har ikke adgang til RSI-assistenten."
 ERROR_INTERNAL = "Der skete en fejl hos os. Prøv igen om lidt."
-ERROR_INDEX_MISSING = "Assistenten er ikke klar endnu: kildeindekset mangler. Prøv igen om lidt."
+ERROR_INDEX_MISSING = "Assistenten er ikke klar endnu. Prøv igen om lidt."
+ERROR_NOT_FOUND = "Den adresse findes ikke."
+ERROR_BODY_TOO_LARGE = "Forespørgslen er for stor. Skriv et kortere spørgsmål."
 
 # --- chat page ------------------------------------------------------------
 
@@ -56,6 +57,7 @@ UI_DESCRIPTION = (
     "Svarene bygger kun på kilderne, og hvert svar viser, hvor det står."
 )
 UI_PLACEHOLDER = "Skriv dit spørgsmål her …"
+UI_CHAT_PLACEHOLDER = "Stil dit første spørgsmål nedenfor."
 UI_SUBMIT = "Send"
 UI_CLEAR = "Ryd samtalen"
 UI_EXAMPLES = [

@@ -338,6 +338,22 @@ def test_default_frame_ancestors_is_any(client):
     assert "content-security-policy" not in api.headers
 
 
+def test_allowed_origin_with_trailing_slash_still_matches(api_settings):
+    c = TestClient(
+        create_app(api_settings(allowed_origins=["https://www.regioner.dk/"]), with_chat=False)
+    )
+    ok = c.post(
+        "/api/ask", json={"question": QUESTION}, headers={"Origin": "https://www.regioner.dk"}
+    )
+    assert ok.status_code == 200
+
+
+def test_unknown_route_has_a_danish_json_error(client):
+    r = client.get("/api/findes-ikke")
+    assert r.status_code == 404
+    assert r.json() == {"error": "not_found", "message": texts.ERROR_NOT_FOUND}
+
+
 def test_cors_restricted_origins(api_settings):
     allowed = "https://www.regioner.dk"
     c = TestClient(
@@ -382,6 +398,11 @@ def test_chat_page_served_with_frame_ancestors(api_settings):
         assert set(csp.split()[1:]) == {"'self'", allowed}
         # the API still answers next to the mounted page
         assert c.post("/api/ask", json={"question": QUESTION}).json()["refused"] is False
+        # Gradio's own API routes obey the same origin policy as ours
+        evil = c.post("/gradio_api/queue/join", json={}, headers={"Origin": "https://evil.example"})
+        assert evil.status_code == 403
+        assert evil.json()["error"] == "origin_not_allowed"
+        assert "access-control-allow-origin" not in evil.headers
 
 
 # --- feedback -------------------------------------------------------------------------

@@ -208,3 +208,16 @@ def test_text_directly_under_a_heading_line_is_kept():
         ("Fora", "RSI ledes af tre fora."),
         ("Projekter", "Der er 40."),
     ]
+
+
+def test_short_lines_are_headings_only_in_plain_text():
+    text = "Fora under RSI\n\nKontakt os i dag\n\nRSI ledes af tre fora."
+    txt = _doc(text)
+    md = Document(doc_id="side", title="Side", text=text, path="side.md", sha256="0" * 64)
+    assert [u.text for u in document_units(txt)] == ["RSI ledes af tre fora."]
+    # Markdown, HTML and Word mark their headings with "# ": a short line there is text.
+    assert [u.text for u in document_units(md)] == [
+        "Fora under RSI",
+        "Kontakt os i dag",
+        "RSI ledes af tre fora.",
+    ]

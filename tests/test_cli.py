@@ -170,6 +170,19 @@ def test_missing_corpus_is_a_one_line_error(env, capsys, monkeypatch, tmp_path):
     assert "does not exist" in _error(capsys, ["ask", "--json", "Hvad er RSI?"])
 
 
+def test_failed_refresh_keeps_answering_from_the_existing_index(env, capsys, monkeypatch):
+    assert main(["build"]) == 0
+    capsys.readouterr()
+    # The corpus changes into something that cannot be indexed (no passages at all).
+    corpus = Path(env["RSI_CORPUS_DIR"])
+    for path in corpus.iterdir():
+        path.write_text("Kun en overskrift\n", encoding="utf-8")
+    assert main(["ask", "--json", "Hvem er formand for RSI-direktørkredsen?"]) == 0
+    out, err = capsys.readouterr()
+    assert "could not refresh the index" in err
+    assert json.loads(out)["refused"] is False  # answered from the index that works
+
+
 def test_invalid_setting_exits_2_without_traceback(env, capsys, monkeypatch):
     monkeypatch.setenv("RSI_TOP_K", "mange")
     assert main(["ask", "Hvad er RSI?"]) == 2

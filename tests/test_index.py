@@ -133,11 +133,27 @@ def test_rebuild_without_changes_embeds_nothing(settings):
     enc = CountingEncoder()
     second = build_index(settings, enc)
     assert second.embedded == 0 and enc.embedded == []
-    assert second.build_id != first.build_id
-    assert _builds(settings) == [second.build_id]  # the old build is cleaned up
+    # Nothing changed: the served build stays (servers need not reload it).
+    assert second.changed is False and second.build_id == first.build_id
+    assert _builds(settings) == [first.build_id]
     after = load_index(settings.index_dir)
     assert [c.chunk_id for c in after.chunks] == [c.chunk_id for c in before.chunks]
     np.testing.assert_array_equal(after.vectors, before.vectors)
+
+
+def test_touched_but_unchanged_file_keeps_the_build_and_counts_as_fresh(settings):
+    import os
+
+    first = build_index(settings, CountingEncoder())
+    path = settings.corpus_dir / "b.txt"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    again = build_index(settings, CountingEncoder())
+    assert again.changed is False and again.build_id == first.build_id
+    assert index_state(settings) == ("ok", "up to date")
+    manifest = json.loads(
+        (settings.index_dir / "builds" / first.build_id / "manifest.json").read_text()
+    )
+    assert {f["path"]: f["mtime_ns"] for f in manifest["files"]}["b.txt"] == path.stat().st_mtime_ns
 
 
 def test_editing_one_document_reembeds_only_its_changed_chunks(settings):

@@ -56,6 +56,8 @@ def test_needs_context_for_follow_ups(question, known):
         ("Hvilke fora leder RSI?", 3),
         ("Hvilke regioner samarbejder om Sundhedsplatformen?", 3),
         ("Who chairs the RSI director group?", 3),
+        ("Hvad er RITA?", 1),  # one word of its own is a topic switch, not a follow-up
+        ("Hvad er Sundhedsplatformen?", 1),
     ],
 )
 def test_standalone_questions_need_no_context(question, known):

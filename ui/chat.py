@@ -15,6 +15,7 @@ import gradio as gr
 
 from assistant import texts
 from assistant.answer import Answer, get_assistant
+from assistant.index import IndexError_
 from assistant.settings import Settings
 
 CSS = """
@@ -117,6 +118,9 @@ def build_chat(settings: Settings) -> gr.Blocks:
                     shown += piece
                     history[-1]["content"] = as_text(shown)
                 yield history, records, ""
+        except IndexError_:
+            history[-1]["content"] = as_text(texts.ERROR_INDEX_MISSING)
+            yield history, records, ""
         except Exception:
             history[-1]["content"] = as_text(texts.ERROR_INTERNAL)
             yield history, records, ""
@@ -148,7 +152,7 @@ def build_chat(settings: Settings) -> gr.Blocks:
             render_markdown=True,
             feedback_options=("Like", "Dislike"),
             elem_id="rsi-chatbot",
-            placeholder=texts.UI_DESCRIPTION,
+            placeholder=texts.UI_CHAT_PLACEHOLDER,
             buttons=["copy"],
         )
         with gr.Row():

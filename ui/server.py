@@ -267,7 +267,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
         version="0.1.0",
         description="Danske svar om Regionernes Sundheds-it med kildehenvisninger.",
     )
-    allowed = settings.server.allowed_origins
+    allowed = [o.rstrip("/") for o in settings.server.allowed_origins]
 
     def assistant():
         try:
@@ -284,11 +284,17 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
     async def _http_error(request: Request, exc: StarletteHTTPException):
         # Routing and parsing errors (404, 405, unparsable or too large body) keep their
         # status but get the same error body as everything else.
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+        codes = {
+            404: ("not_found", texts.ERROR_NOT_FOUND),
+            405: ("method_not_allowed", texts.ERROR_BAD_REQUEST),
+            413: ("body_too_large", texts.ERROR_BODY_TOO_LARGE),
+        }
         body = (
             error_body("internal", texts.ERROR_INTERNAL)
             if exc.status_code >= 500
-            else error_body(codes.get(exc.status_code, "invalid_request"), texts.ERROR_BAD_REQUEST)
+            else error_body(
+                *codes.get(exc.status_code, ("invalid_request", texts.ERROR_BAD_REQUEST))
+            )
         )
         return JSONResponse(
             body,
@@ -316,7 +322,9 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
         path = request.url.path
         is_api = path.startswith(("/api/", "/v1/"))
         origin = request.headers.get("origin")
-        if is_api and origin and not _origin_allowed(origin, request, allowed):
+        # Gradio's own routes answer any origin: hold them to the same policy.
+        guarded = is_api or path.startswith("/gradio_api/")
+        if guarded and origin and not _origin_allowed(origin, request, allowed):
             return JSONResponse(
                 error_body("origin_not_allowed", texts.ERROR_ORIGIN), status_code=403
             )
@@ -326,7 +334,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
             length = request.headers.get("content-length")
             if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
                 return JSONResponse(
-                    error_body("body_too_large", texts.ERROR_BAD_REQUEST), status_code=413
+                    error_body("body_too_large", texts.ERROR_BODY_TOO_LARGE), status_code=413
                 )
             response = await call_next(request)
         if is_api and origin:
@@ -487,14 +495,25 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
                 return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
             yield chunk({"role": "assistant", "content": ""})
-            for piece in helper.stream(question, history):
-                if isinstance(piece, Answer):
-                    yield chunk({"content": sources_text(piece)})
-                    yield chunk(
-                        {}, "stop", citations=piece.to_dict()["citations"], refused=piece.refused
-                    )
-                else:
-                    yield chunk({"content": piece})
+            try:
+                for piece in helper.stream(question, history):
+                    if isinstance(piece, Answer):
+                        yield chunk({"content": sources_text(piece)})
+                        yield chunk(
+                            {},
+                            "stop",
+                            citations=piece.to_dict()["citations"],
+                            refused=piece.refused,
+                        )
+                    else:
+                        yield chunk({"content": piece})
+            except Exception:  # the stream has started: say so in-band, then end it
+                log.exception("streaming failed")
+                yield chunk(
+                    {"content": texts.ERROR_INTERNAL},
+                    "stop",
+                    error=error_body("internal", texts.ERROR_INTERNAL),
+                )
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(chunks(), media_type="text/event-stream")
