@@ -73,8 +73,8 @@ def bench_build(settings: Settings, passages: int) -> dict:
     import shutil
 
     from assistant.chunking import chunk_document
+    from assistant.distractors import write_distractor_corpus
     from assistant.embedders import make_encoder
-    from assistant.evaluation import write_distractor_corpus
     from assistant.index import build_index
     from assistant.ingest import load_corpus
 
@@ -130,7 +130,7 @@ def bench_scale(settings: Settings, sizes: list[int]) -> list[dict]:
     from assistant.answer import Assistant
     from assistant.chunking import Chunk
     from assistant.cli import ensure_index
-    from assistant.evaluation import generate_distractors
+    from assistant.distractors import generate_distractors
     from assistant.index import load_index
     from assistant.lexical import BM25Index
 

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from assistant import metrics as M
-from assistant.evaluation import EvalSetError, generate_distractors, load_set
+from assistant.distractors import generate_distractors
+from assistant.evaluation import EvalSetError, load_set
 from assistant.lexical import DANISH_STOPWORDS, words
 
 # --- retrieval metrics -------------------------------------------------------------
