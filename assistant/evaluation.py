@@ -17,7 +17,7 @@ from pathlib import Path
 
 from assistant import metrics as M
 from assistant.distractors import write_distractor_corpus
-from assistant.report import failures, chart, markdown_report, table
+from assistant.report import chart, failures, markdown_report, table
 from assistant.settings import Settings
 
 DEFAULT_SET = Path("eval/sets/rsi.jsonl")
