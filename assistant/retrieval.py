@@ -12,8 +12,6 @@ import re
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from assistant.chunking import Chunk
 from assistant.embedders import Encoder
 from assistant.index import LoadedIndex
@@ -139,7 +137,3 @@ class Retriever:
                 "fuse": (t4 - t3) * 1e3,
             },
         )
-
-
-def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.dot(a, b))

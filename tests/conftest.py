@@ -26,6 +26,24 @@ def _settings(base: Path, **overrides) -> Settings:
     return Settings(**data)
 
 
+def _build_fake_rsi_index(root: Path) -> Settings:
+    """The real RSI page in ``root/corpus``, indexed with the fake embedder."""
+    from assistant.embedders import make_encoder
+    from assistant.index import build_index
+
+    (root / "corpus").mkdir()
+    shutil.copy(RSI_FILE, root / "corpus")
+    settings = _settings(root)
+    build_index(settings, make_encoder(settings.embedder))
+    return settings
+
+
+@pytest.fixture(scope="session")
+def build_fake_rsi_index():
+    """``build_fake_rsi_index(root) -> Settings``: the RSI page indexed with the fake embedder."""
+    return _build_fake_rsi_index
+
+
 @pytest.fixture(autouse=True)
 def _no_rsi_env(monkeypatch):
     """Tests never see the caller's RSI_* variables (Settings() reads them)."""

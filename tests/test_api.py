@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -35,18 +34,10 @@ ERRORS = [v for k, v in vars(texts).items() if k.startswith("ERROR_") and isinst
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
+def built(tmp_path_factory, build_fake_rsi_index) -> Path:
     """A corpus folder and an index built with the fake embedder, shared by the module."""
-    from assistant.embedders import make_encoder
-    from assistant.index import build_index
-
     root = tmp_path_factory.mktemp("rsi")
-    (root / "corpus").mkdir()
-    shutil.copy(CORPUS_FILE, root / "corpus")
-    settings = Settings(
-        corpus_dir=root / "corpus", index_dir=root / "index", embedder={"backend": "fake"}
-    )
-    build_index(settings, make_encoder(settings.embedder))
+    build_fake_rsi_index(root)
     return root
 
 

@@ -4,7 +4,6 @@ in-process TestClient, and over real HTTP to uvicorn on a free local port."""
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import threading
 import time
@@ -24,20 +23,8 @@ QUESTION = "Hvilke fora leder RSI?"
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory) -> Settings:
-    from assistant.embedders import make_encoder
-    from assistant.index import build_index
-
-    root = tmp_path_factory.mktemp("rsi-openai")
-    (root / "corpus").mkdir()
-    shutil.copy(CORPUS_FILE, root / "corpus")
-    s = Settings(
-        corpus_dir=root / "corpus",
-        index_dir=root / "index",
-        data_dir=root / "data",
-        embedder={"backend": "fake"},
-    )
-    build_index(s, make_encoder(s.embedder))
+def settings(tmp_path_factory, build_fake_rsi_index) -> Settings:
+    s = build_fake_rsi_index(tmp_path_factory.mktemp("rsi-openai"))
     return s
 
 
