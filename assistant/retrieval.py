@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from assistant.chunking import Chunk
-from assistant.embedders import Encoder
+from assistant.embedders import Embedder
 from assistant.index import LoadedIndex
 from assistant.lexical import QueryTerm, query_terms, words
 from assistant.settings import RetrievalSettings
@@ -73,13 +73,13 @@ def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
 
 
 class Retriever:
-    def __init__(self, index: LoadedIndex, encoder: Encoder, cfg: RetrievalSettings):
+    def __init__(self, index: LoadedIndex, embedder: Embedder, cfg: RetrievalSettings):
         self.index = index
-        self.encoder = encoder
+        self.embedder = embedder
         self.cfg = cfg
 
     def dense(self, query: str, k: int) -> tuple[list[tuple[int, float]], float]:
-        vec = self.encoder.embed_query(query).reshape(1, -1)
+        vec = self.embedder.embed_query(query).reshape(1, -1)
         k = min(k, self.index.faiss.ntotal)
         if k == 0:
             return [], 0.0

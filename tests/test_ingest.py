@@ -14,7 +14,7 @@ from assistant.ingest import (
     load_document,
     slugify,
 )
-from assistant.text import normalize_text, squash
+from assistant.normalize import normalize_text, squash
 
 
 def _pdf(text: str) -> bytes:

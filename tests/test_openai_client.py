@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 openai = pytest.importorskip("openai")
 
-from assistant import texts  # noqa: E402
+from assistant import wording  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from ui.server import create_app  # noqa: E402
 
@@ -69,7 +69,7 @@ def test_create_returns_answer_with_sources(client):
     assert choice.finish_reason == "stop"
     assert choice.message.role == "assistant"
     text = choice.message.content
-    answer, sources = text.split(f"\n\n{texts.SOURCES_HEADING}:\n", 1)
+    answer, sources = text.split(f"\n\n{wording.SOURCES_HEADING}:\n", 1)
     assert "Digitaliseringskredsen" in answer
     marks = set(re.findall(r"\[\d+\]", answer))
     assert "[1]" in marks
@@ -109,13 +109,13 @@ def test_refusal_and_errors_through_client(client):
         model="rsi-assistant",
         messages=[{"role": "user", "content": "Hvordan bliver vejret i Aarhus i morgen?"}],
     )
-    assert refused.choices[0].message.content == texts.REFUSAL_NOT_COVERED
+    assert refused.choices[0].message.content == wording.REFUSAL_NOT_COVERED
     with pytest.raises(openai.BadRequestError) as info:
         client.chat.completions.create(
             model="rsi-assistant", messages=[{"role": "system", "content": "Hej"}]
         )
     assert info.value.status_code == 400
-    assert info.value.response.json() == {"error": "empty_question", "message": texts.ERROR_EMPTY}
+    assert info.value.response.json() == {"error": "empty_question", "message": wording.ERROR_EMPTY}
 
 
 def test_models_list(client):

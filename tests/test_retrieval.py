@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.embedders import FakeEncoder
+from assistant.embedders import FakeEmbedder
 from assistant.index import build_index, load_index
 from assistant.retrieval import Retriever, needs_context, previous_user_question, rrf
 
@@ -81,8 +81,8 @@ def retriever(tmp_path, make_settings):
     settings = make_settings(tmp_path, chunking={"max_words": 15})
     settings.corpus_dir.mkdir()
     (settings.corpus_dir / "rsi.txt").write_text(CORPUS, encoding="utf-8")
-    build_index(settings, FakeEncoder())
-    return Retriever(load_index(settings.index_dir), FakeEncoder(), settings.retrieval)
+    build_index(settings, FakeEmbedder())
+    return Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
 
 
 HISTORY = [
@@ -150,10 +150,10 @@ def test_single_ranker_modes(retriever):
 
 @pytest.fixture(scope="module")
 def real_retriever(real_settings):
-    from assistant.embedders import make_encoder
+    from assistant.embedders import make_embedder
 
     index = load_index(real_settings.index_dir)
-    return Retriever(index, make_encoder(real_settings.embedder), real_settings.retrieval)
+    return Retriever(index, make_embedder(real_settings.embedder), real_settings.retrieval)
 
 
 @pytest.mark.model

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import gradio as gr
 
-from assistant import texts
+from assistant import wording
 from assistant.answer import Answer, get_assistant
 from assistant.index import IndexError_
 from assistant.settings import Settings
@@ -77,7 +77,7 @@ def build_chat(settings: Settings) -> gr.Blocks:
         history = list(history or [])
         question = (message or "").strip()
         if not question:
-            gr.Warning(texts.ERROR_EMPTY)
+            gr.Warning(wording.ERROR_EMPTY)
             yield history, records, message
             return
         if len(question) > settings.server.max_question_chars:
@@ -86,7 +86,7 @@ def build_chat(settings: Settings) -> gr.Blocks:
                 {
                     "role": "assistant",
                     "content": as_text(
-                        texts.ERROR_TOO_LONG.format(limit=settings.server.max_question_chars)
+                        wording.ERROR_TOO_LONG.format(limit=settings.server.max_question_chars)
                     ),
                 },
             ]
@@ -111,7 +111,7 @@ def build_chat(settings: Settings) -> gr.Blocks:
                             {
                                 "role": "assistant",
                                 "content": sources_markdown(piece),
-                                "metadata": {"title": texts.SOURCES_HEADING, "status": "done"},
+                                "metadata": {"title": wording.SOURCES_HEADING, "status": "done"},
                             }
                         )
                 else:
@@ -119,14 +119,14 @@ def build_chat(settings: Settings) -> gr.Blocks:
                     history[-1]["content"] = as_text(shown)
                 yield history, records, ""
         except IndexError_:
-            history[-1]["content"] = as_text(texts.ERROR_INDEX_MISSING)
+            history[-1]["content"] = as_text(wording.ERROR_INDEX_MISSING)
             yield history, records, ""
         except Exception:
-            history[-1]["content"] = as_text(texts.ERROR_INTERNAL)
+            history[-1]["content"] = as_text(wording.ERROR_INTERNAL)
             yield history, records, ""
 
     def feedback(data: gr.LikeData, records: dict):
-        from ui.feedback import store
+        from assistant.feedback import store
 
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         record = (records or {}).get(str(index))
@@ -140,25 +140,25 @@ def build_chat(settings: Settings) -> gr.Blocks:
             record["citations"],
             source="chat",
         )
-        gr.Info(texts.UI_FEEDBACK_THANKS)
+        gr.Info(wording.UI_FEEDBACK_THANKS)
 
-    with gr.Blocks(title=texts.UI_TITLE, analytics_enabled=False) as demo:
-        gr.Markdown(f"# {texts.UI_TITLE}\n{texts.UI_DESCRIPTION}", elem_id="rsi-title")
+    with gr.Blocks(title=wording.UI_TITLE, analytics_enabled=False) as demo:
+        gr.Markdown(f"# {wording.UI_TITLE}\n{wording.UI_DESCRIPTION}", elem_id="rsi-title")
         records = gr.State({})
         chatbot = gr.Chatbot(
-            label=texts.UI_TITLE,
+            label=wording.UI_TITLE,
             height=520,
             sanitize_html=True,
             render_markdown=True,
             feedback_options=("Like", "Dislike"),
             elem_id="rsi-chatbot",
-            placeholder=texts.UI_CHAT_PLACEHOLDER,
+            placeholder=wording.UI_CHAT_PLACEHOLDER,
             buttons=["copy"],
         )
         with gr.Row():
             box = gr.Textbox(
-                placeholder=texts.UI_PLACEHOLDER,
-                label=texts.UI_PLACEHOLDER,  # the accessible name; not shown
+                placeholder=wording.UI_PLACEHOLDER,
+                label=wording.UI_PLACEHOLDER,  # the accessible name; not shown
                 show_label=False,
                 scale=8,
                 lines=1,
@@ -166,9 +166,9 @@ def build_chat(settings: Settings) -> gr.Blocks:
                 elem_id="rsi-input",
                 autofocus=True,
             )
-            send = gr.Button(texts.UI_SUBMIT, variant="primary", scale=1, elem_id="rsi-send")
-        clear = gr.Button(texts.UI_CLEAR, variant="secondary", elem_id="rsi-clear")
-        gr.Examples(examples=texts.UI_EXAMPLES, inputs=box, label=texts.UI_EXAMPLES_LABEL)
+            send = gr.Button(wording.UI_SUBMIT, variant="primary", scale=1, elem_id="rsi-send")
+        clear = gr.Button(wording.UI_CLEAR, variant="secondary", elem_id="rsi-clear")
+        gr.Examples(examples=wording.UI_EXAMPLES, inputs=box, label=wording.UI_EXAMPLES_LABEL)
 
         send.click(respond, [box, chatbot, records], [chatbot, records, box])
         box.submit(respond, [box, chatbot, records], [chatbot, records, box])

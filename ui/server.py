@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant import texts
+from assistant import wording
 from assistant.answer import Answer, get_assistant
 from assistant.index import IndexError_
 from assistant.settings import Settings
@@ -124,7 +124,7 @@ class AskResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: str = Field(examples=["empty_question"])
-    message: str = Field(examples=[texts.ERROR_EMPTY])
+    message: str = Field(examples=[wording.ERROR_EMPTY])
 
 
 class FeedbackRequest(BaseModel):
@@ -184,7 +184,7 @@ def check_text(*values: str) -> None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise ApiError(400, "invalid_request", texts.ERROR_BAD_REQUEST) from exc
+            raise ApiError(400, "invalid_request", wording.ERROR_BAD_REQUEST) from exc
 
 
 def check_question(question: str, history: list[dict], settings: Settings) -> str:
@@ -192,16 +192,16 @@ def check_question(question: str, history: list[dict], settings: Settings) -> st
     check_text(question, *(m["content"] for m in history))
     question = question.strip()
     if not question:
-        raise ApiError(400, "empty_question", texts.ERROR_EMPTY)
+        raise ApiError(400, "empty_question", wording.ERROR_EMPTY)
     if len(question) > cfg.max_question_chars:
         raise ApiError(
-            413, "question_too_long", texts.ERROR_TOO_LONG.format(limit=cfg.max_question_chars)
+            413, "question_too_long", wording.ERROR_TOO_LONG.format(limit=cfg.max_question_chars)
         )
     if (
         len(history) > cfg.max_history_messages
         or sum(len(m["content"]) for m in history) > cfg.max_history_chars
     ):
-        raise ApiError(413, "history_too_long", texts.ERROR_HISTORY_TOO_LONG)
+        raise ApiError(413, "history_too_long", wording.ERROR_HISTORY_TOO_LONG)
     return question
 
 
@@ -212,7 +212,7 @@ def sse(event: str, data: dict) -> str:
 def sources_text(result: Answer) -> str:
     if not result.citations:
         return ""
-    lines = [f"\n\n{texts.SOURCES_HEADING}:"]
+    lines = [f"\n\n{wording.SOURCES_HEADING}:"]
     for c in result.citations:
         where = f" ({c.url})" if c.url else ""
         lines.append(f"[{c.n}] {c.title}{where}: {c.text}")
@@ -274,7 +274,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
             return get_assistant(settings)
         except IndexError_ as exc:
             log.error("index unavailable: %s", exc)
-            raise ApiError(503, "index_unavailable", texts.ERROR_INDEX_MISSING) from exc
+            raise ApiError(503, "index_unavailable", wording.ERROR_INDEX_MISSING) from exc
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
@@ -285,15 +285,15 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
         # Routing and parsing errors (404, 405, unparsable or too large body) keep their
         # status but get the same error body as everything else.
         codes = {
-            404: ("not_found", texts.ERROR_NOT_FOUND),
-            405: ("method_not_allowed", texts.ERROR_BAD_REQUEST),
-            413: ("body_too_large", texts.ERROR_BODY_TOO_LARGE),
+            404: ("not_found", wording.ERROR_NOT_FOUND),
+            405: ("method_not_allowed", wording.ERROR_BAD_REQUEST),
+            413: ("body_too_large", wording.ERROR_BODY_TOO_LARGE),
         }
         body = (
-            error_body("internal", texts.ERROR_INTERNAL)
+            error_body("internal", wording.ERROR_INTERNAL)
             if exc.status_code >= 500
             else error_body(
-                *codes.get(exc.status_code, ("invalid_request", texts.ERROR_BAD_REQUEST))
+                *codes.get(exc.status_code, ("invalid_request", wording.ERROR_BAD_REQUEST))
             )
         )
         return JSONResponse(
@@ -306,14 +306,14 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
     async def _invalid(request: Request, exc: RequestValidationError):
         not_json = any(e.get("type") == "json_invalid" for e in exc.errors())
         return JSONResponse(
-            error_body("invalid_request", texts.ERROR_BAD_REQUEST),
+            error_body("invalid_request", wording.ERROR_BAD_REQUEST),
             status_code=400 if not_json else 422,
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):  # pragma: no cover - last resort
         log.exception("unexpected error on %s", request.url.path)
-        return JSONResponse(error_body("internal", texts.ERROR_INTERNAL), status_code=503)
+        return JSONResponse(error_body("internal", wording.ERROR_INTERNAL), status_code=503)
 
     app.add_middleware(_BodyLimit)  # inside _policy (middleware added later wraps it)
 
@@ -326,7 +326,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
         guarded = is_api or path.startswith("/gradio_api/")
         if guarded and origin and not _origin_allowed(origin, request, allowed):
             return JSONResponse(
-                error_body("origin_not_allowed", texts.ERROR_ORIGIN), status_code=403
+                error_body("origin_not_allowed", wording.ERROR_ORIGIN), status_code=403
             )
         if is_api and request.method == "OPTIONS" and origin:
             response: Response = Response(status_code=204)
@@ -334,7 +334,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
             length = request.headers.get("content-length")
             if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
                 return JSONResponse(
-                    error_body("body_too_large", texts.ERROR_BODY_TOO_LARGE), status_code=413
+                    error_body("body_too_large", wording.ERROR_BODY_TOO_LARGE), status_code=413
                 )
             response = await call_next(request)
         if is_api and origin:
@@ -387,7 +387,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
                         yield sse("delta", {"text": piece})
             except Exception:  # the stream has started: report in-band
                 log.exception("streaming failed")
-                yield sse("error", error_body("internal", texts.ERROR_INTERNAL))
+                yield sse("error", error_body("internal", wording.ERROR_INTERNAL))
 
         return StreamingResponse(
             events(),
@@ -398,7 +398,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
     @app.post("/api/feedback", responses=error_responses)
     def api_feedback(body: FeedbackRequest) -> dict:
         """Store a thumbs up (`up`/1) or down (`down`/-1) for an answer."""
-        from ui.feedback import store
+        from assistant.feedback import store
 
         check_text(body.question, body.answer, body.comment, *body.citation_ids)
         rating = 1 if body.rating in ("up", 1) else -1
@@ -432,7 +432,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
         from ui.widget import render_widget_js
 
         return Response(
-            render_widget_js(texts.WIDGET_LABELS),
+            render_widget_js(wording.WIDGET_LABELS),
             media_type="application/javascript; charset=utf-8",
             headers={"Cache-Control": "public, max-age=300"},
         )
@@ -456,7 +456,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
             if m.role in ("user", "assistant")
         ]
         if not turns or turns[-1]["role"] != "user":
-            raise ApiError(400, "empty_question", texts.ERROR_EMPTY)
+            raise ApiError(400, "empty_question", wording.ERROR_EMPTY)
         history = turns[:-1][-settings.server.max_history_messages :]
         question = check_question(turns[-1]["content"], history, settings)
         helper = assistant()
@@ -510,9 +510,9 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
             except Exception:  # the stream has started: say so in-band, then end it
                 log.exception("streaming failed")
                 yield chunk(
-                    {"content": texts.ERROR_INTERNAL},
+                    {"content": wording.ERROR_INTERNAL},
                     "stop",
-                    error=error_body("internal", texts.ERROR_INTERNAL),
+                    error=error_body("internal", wording.ERROR_INTERNAL),
                 )
             yield "data: [DONE]\n\n"
 

@@ -1,7 +1,7 @@
 """Serve the embeddable chat widget (``ui/static/widget.js``) with its Danish labels.
 
 The static file holds one literal token where the labels belong; the server swaps in
-the labels from :mod:`assistant.texts` (``WIDGET_LABELS``) as a JS object literal.
+the labels from :mod:`assistant.wording` (``WIDGET_LABELS``) as a JS object literal.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.metrics import percentile
+from assistant.evals.metrics import percentile
 from assistant.settings import Settings
 
 
@@ -32,7 +32,7 @@ def _timed(fn, *args) -> float:
 
 
 def _questions() -> list[str]:
-    from assistant.evaluation import DEFAULT_SET, load_set
+    from assistant.evals.runner import DEFAULT_SET, load_set
 
     return [i["question"] for i in load_set(DEFAULT_SET)]
 
@@ -53,7 +53,7 @@ def bench_query(settings: Settings, rounds: int = 2) -> dict:
             full.append(_timed(assistant.answer, q))
 
             def one_search(q=q):
-                vec = assistant.encoder.embed_query(q).reshape(1, -1)
+                vec = assistant.embedder.embed_query(q).reshape(1, -1)
                 assistant.index.faiss.search(vec, k)
 
             floor.append(_timed(one_search))
@@ -73,12 +73,12 @@ def bench_build(settings: Settings, passages: int) -> dict:
     import shutil
 
     from assistant.chunking import chunk_document
-    from assistant.distractors import write_distractor_corpus
-    from assistant.embedders import make_encoder
+    from assistant.embedders import make_embedder
+    from assistant.evals.distractors import write_distractor_corpus
     from assistant.index import build_index
     from assistant.ingest import load_corpus
 
-    encoder = make_encoder(settings.embedder)
+    embedder = make_embedder(settings.embedder)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         write_distractor_corpus(corpus, passages, per_file=50)
@@ -87,16 +87,16 @@ def bench_build(settings: Settings, passages: int) -> dict:
                 shutil.copy2(path, corpus / path.name)
         local = settings.model_copy(update={"corpus_dir": corpus, "index_dir": Path(tmp) / "ix"})
         t0 = time.perf_counter()
-        report = build_index(local, encoder)
+        report = build_index(local, embedder)
         build_s = time.perf_counter() - t0
         docs, _ = load_corpus(corpus)
         texts = [c.embed_text() for d in docs for c in chunk_document(d, local.chunking.max_words)]
         t0 = time.perf_counter()
         for i in range(0, len(texts), local.embedder.batch_size):
-            encoder.embed_passages(texts[i : i + local.embedder.batch_size])
+            embedder.embed_passages(texts[i : i + local.embedder.batch_size])
         embed_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        again = build_index(local, encoder)
+        again = build_index(local, embedder)
         incremental_s = time.perf_counter() - t0
     return {
         "build_chunks": report.chunks,
@@ -130,7 +130,7 @@ def bench_scale(settings: Settings, sizes: list[int]) -> list[dict]:
     from assistant.answer import Assistant
     from assistant.chunking import Chunk
     from assistant.cli import ensure_index
-    from assistant.distractors import generate_distractors
+    from assistant.evals.distractors import generate_distractors
     from assistant.index import load_index
     from assistant.lexical import BM25Index
 
@@ -165,7 +165,7 @@ def bench_scale(settings: Settings, sizes: list[int]) -> list[dict]:
         bm25 = BM25Index.build([c.embed_text() for c in chunks])
         bm25_build_s = time.perf_counter() - t0
         loaded = dataclasses.replace(base, chunks=chunks, vectors=vectors, faiss=index, bm25=bm25)
-        assistant = Assistant(settings, loaded, real.encoder)
+        assistant = Assistant(settings, loaded, real.embedder)
         for q in questions[:3]:
             assistant.answer(q)
         lat = [_timed(assistant.answer, q) for q in questions]

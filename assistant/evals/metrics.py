@@ -6,7 +6,7 @@ import math
 import re
 import statistics
 
-from assistant.text import squash
+from assistant.normalize import squash
 
 MAX_ANSWER_CHARS = 600  # longer "answers" are the document, not an answer
 

@@ -15,9 +15,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from assistant import metrics as M
-from assistant.distractors import write_distractor_corpus
-from assistant.report import chart, failures, markdown_report, table
+from assistant.evals import metrics
+from assistant.evals.distractors import write_distractor_corpus
+from assistant.evals.report import chart, failures, markdown_report, table
 from assistant.settings import Settings
 
 DEFAULT_SET = Path("eval/sets/rsi.jsonl")
@@ -202,21 +202,21 @@ def score_item(item: dict, out: Outcome, corpus_texts: list[str], relevant_total
         "cited": [c["chunk_id"] for c in out.citations],
         "latency_ms": round(out.latency_ms, 2),
     }
-    row["citation_problems"] = M.citation_problems(
+    row["citation_problems"] = metrics.citation_problems(
         out.answer, out.refused, out.citations, corpus_texts
     )
     if not item["refuse"]:
-        rank = M.first_relevant_rank(out.passages, item["evidence"])
-        rel = [M.is_relevant(p, item["evidence"]) for p in out.passages]
+        rank = metrics.first_relevant_rank(out.passages, item["evidence"])
+        rel = [metrics.is_relevant(p, item["evidence"]) for p in out.passages]
         row.update(
             rank=rank,
-            hit1=M.hit_at(rank, 1),
-            hit3=M.hit_at(rank, 3),
-            hit5=M.hit_at(rank, 5),
-            mrr=M.reciprocal_rank(rank),
-            ndcg10=M.ndcg_at(rel, 10, max(1, relevant_total)),
-            fact_recall=M.fact_recall(out.answer, item["facts"], out.refused),
-            citation_precision=M.citation_precision(out.citations, item["evidence"]),
+            hit1=metrics.hit_at(rank, 1),
+            hit3=metrics.hit_at(rank, 3),
+            hit5=metrics.hit_at(rank, 5),
+            mrr=metrics.reciprocal_rank(rank),
+            ndcg10=metrics.ndcg_at(rel, 10, max(1, relevant_total)),
+            fact_recall=metrics.fact_recall(out.answer, item["facts"], out.refused),
+            citation_precision=metrics.citation_precision(out.citations, item["evidence"]),
         )
     return row
 
@@ -229,7 +229,7 @@ def _mean(values: list[float]) -> float | None:
 def aggregate(rows: list[dict]) -> dict:
     answerable = [r for r in rows if not r["should_refuse"]]
     answered = [r for r in rows if not r["refused"]]
-    precision, recall = M.refusal_scores(
+    precision, recall = metrics.refusal_scores(
         [r["should_refuse"] for r in rows], [r["refused"] for r in rows]
     )
     lat = [r["latency_ms"] for r in rows]
@@ -245,11 +245,11 @@ def aggregate(rows: list[dict]) -> dict:
         "citation_failures": sum(bool(r["citation_problems"]) for r in rows),
         "refusal_precision": precision if any(r["should_refuse"] for r in rows) else None,
         "refusal_recall": recall if any(r["should_refuse"] for r in rows) else None,
-        "median_answer_chars": M.median([r["answer_chars"] for r in answered])
+        "median_answer_chars": metrics.median([r["answer_chars"] for r in answered])
         if answered
         else None,
-        "latency_p50_ms": M.percentile(lat, 50),
-        "latency_p95_ms": M.percentile(lat, 95),
+        "latency_p50_ms": metrics.percentile(lat, 50),
+        "latency_p95_ms": metrics.percentile(lat, 95),
     }
 
 
@@ -259,7 +259,7 @@ def score_system(
     rows = []
     for item, out in zip(items, outcomes, strict=True):
         total = (
-            sum(M.is_relevant(p, item["evidence"]) for p in all_passages) if item["evidence"] else 0
+            sum(metrics.is_relevant(p, item["evidence"]) for p in all_passages) if item["evidence"] else 0
         )
         rows.append(score_item(item, out, corpus_texts, total))
     by_cat = {}
@@ -402,7 +402,7 @@ def calibrate(settings: Settings, items: list[dict]) -> dict:
             probe = settings.model_copy(deep=True)
             probe.answer.refusal_threshold = 0.0
             feats["detail"] = (
-                Assistant(probe, base.index, base.encoder)
+                Assistant(probe, base.index, base.embedder)
                 .answer(item["question"], item["history"])
                 .refused
             )
@@ -420,7 +420,7 @@ def calibrate(settings: Settings, items: list[dict]) -> dict:
                 )
                 should.append(r["refuse"])
                 did.append(refused)
-            _, recall = M.refusal_scores(should, did)
+            _, recall = metrics.refusal_scores(should, did)
             answered = [not d for s, d in zip(should, did, strict=True) if not s]
             answer_rate = sum(answered) / len(answered) if answered else 1.0
             key = (recall >= 0.9, (recall + answer_rate) / 2, -abs(threshold - 0.4))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant import metrics as M
+from assistant.evals import metrics
 
 _COLUMNS = [
     ("hit@1", "hit@1"),
@@ -118,7 +118,7 @@ def markdown_report(run: dict) -> str:
         "",
         "- Retrieval metrics count a passage as relevant when it contains an evidence span.",
         "- Fact recall: share of required facts stated in the answer; refusals and answers "
-        f"over {M.MAX_ANSWER_CHARS} characters score 0 (a whole page is not an answer).",
+        f"over {metrics.MAX_ANSWER_CHARS} characters score 0 (a whole page is not an answer).",
         "- Refusal precision/recall treat 'should refuse' (out of scope, near miss, "
         "prompt injection) as the positive class.",
         "- The BM25-only and dense-only baselines show their top passage as the answer; "

@@ -1,0 +1,1 @@
+"""Evaluation and benchmarks: typed entry points over the core library."""
