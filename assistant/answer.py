@@ -13,7 +13,6 @@ the tuning split of the eval set.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -476,31 +475,3 @@ class Assistant:
         result = self.answer(question, history)
         yield from re.findall(r"\S+\s*", result.answer)
         yield result
-
-
-_cache: dict[tuple, Assistant] = {}
-_lock = threading.Lock()
-
-
-def get_assistant(settings: Settings) -> Assistant:
-    """One loaded assistant per index build and embedder, reused across calls."""
-    from assistant.index import current_build
-
-    build = current_build(settings.index_dir)
-    key = (str(build), settings.model_dump_json())
-    with _lock:
-        if key not in _cache:
-            # Reuse the loaded model when only the index changed (loading costs time).
-            old = next(iter(_cache.values()), None)
-            same = old is not None and old.settings.embedder == settings.embedder
-            _cache.clear()
-            _cache[key] = Assistant.load(settings, old.embedder if same else None, build)
-        return _cache[key]
-
-
-def answer(
-    question: str, history: list[dict] | None = None, settings: Settings | None = None
-) -> Answer:
-    """The library call behind every adapter."""
-    settings = settings or Settings.from_env()
-    return get_assistant(settings).answer(question, history)

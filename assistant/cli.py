@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
-from assistant.settings import Settings
+from assistant.settings import Settings, library_environment
 
 log = logging.getLogger("assistant")
 
@@ -29,29 +28,24 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["corpus_dir"] = Path(args.corpus)
     if getattr(args, "index", None):
         overrides["index_dir"] = Path(args.index)
-    return Settings.from_env(**overrides)
+    return Settings(**overrides)
 
 
-def ensure_index(settings: Settings, quiet: bool = False) -> None:
-    """Build the index when it is missing or older than the corpus, showing progress."""
-    from assistant.index import index_state
+def _report(report, settings: Settings) -> None:
+    print(
+        f"Index {report.build_id}: {report.documents} documents, {report.chunks} chunks, "
+        f"{report.embedded} embedded, {report.seconds:.1f} s -> {settings.index_dir}",
+        file=sys.stderr,
+    )
 
-    state, reason = index_state(settings)
-    if state == "ok":
-        return
-    if not quiet:
-        print(f"Building the index ({reason}) …", file=sys.stderr)
-    from assistant.index import BuildError
 
-    try:
-        _build(settings, progress=not quiet)
-    except BuildError as exc:
-        if state == "missing":
-            raise
-        # A failed refresh must not take away the index that works.
-        print(
-            f"warning: could not refresh the index ({exc}); using the existing one", file=sys.stderr
-        )
+def ensure_index(settings: Settings, progress: bool = True) -> None:
+    """Build the index when missing or stale (progress and warnings on stderr)."""
+    from assistant.index import ensure_index as ensure
+
+    report = ensure(settings, progress=progress)
+    if report is not None:
+        _report(report, settings)
 
 
 def _build(settings: Settings, progress: bool) -> None:
@@ -60,12 +54,8 @@ def _build(settings: Settings, progress: bool) -> None:
 
     report = build_index(settings, make_embedder(settings.embedder), progress=progress)
     for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(
-        f"Index {report.build_id}: {report.documents} documents, {report.chunks} chunks, "
-        f"{report.embedded} embedded, {report.seconds:.1f} s -> {settings.index_dir}",
-        file=sys.stderr,
-    )
+        log.warning("%s", warning)
+    _report(report, settings)
 
 
 def read_history(path: str) -> list[dict]:
@@ -105,7 +95,7 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> None:
-    from assistant.answer import get_assistant
+    from assistant.service import AssistantService
 
     question = " ".join(args.question).strip()
     if not question:
@@ -113,7 +103,7 @@ def cmd_ask(args: argparse.Namespace) -> None:
     history = read_history(args.history) if args.history else None
     settings = _settings(args)
     ensure_index(settings)  # progress goes to stderr; stdout stays one JSON object
-    result = get_assistant(settings).answer(question, history)
+    result = AssistantService(settings).answer(question, history)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -121,12 +111,12 @@ def cmd_ask(args: argparse.Namespace) -> None:
 
 
 def cmd_chat(args: argparse.Namespace) -> None:
-    from assistant.answer import get_assistant
+    from assistant.service import AssistantService
     from assistant.wording import ASSISTANT_NAME
 
     settings = _settings(args)
     ensure_index(settings)
-    assistant = get_assistant(settings)
+    assistant = AssistantService(settings)
     history: list[dict] = []
     print(f"{ASSISTANT_NAME} — skriv et spørgsmål (tom linje eller Ctrl-D afslutter).")
     while True:
@@ -229,8 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    library_environment()
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
@@ -239,11 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     for handler in logging.getLogger().handlers:  # bm25s sets its own logger to DEBUG
         handler.setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     from assistant.embedders import EmbedderError
-    from assistant.index import IndexError_
+    from assistant.index import IndexProblem
 
     try:
         args.func(args)
-    except (CLIError, IndexError_, EmbedderError) as exc:
+    except (CLIError, IndexProblem, EmbedderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

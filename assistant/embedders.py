@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from assistant.settings import library_environment
+
 if TYPE_CHECKING:
     from assistant.settings import EmbedderSettings
 
@@ -82,10 +84,8 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(self, model: str = "", batch_size: int = 16):
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        library_environment()  # no hub unless the user's environment allows it
         path = model or bundled_minilm_path()
-        if os.path.isdir(path):  # a local folder never needs the hub
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - a dependency of the package

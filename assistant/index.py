@@ -34,19 +34,19 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 
 
-class IndexError_(RuntimeError):
+class IndexProblem(RuntimeError):
     """Base for index problems; the message tells the user what to do."""
 
 
-class IndexMissing(IndexError_):
+class IndexMissing(IndexProblem):
     pass
 
 
-class IndexMismatch(IndexError_):
+class IndexMismatch(IndexProblem):
     pass
 
 
-class BuildError(IndexError_):
+class BuildError(IndexProblem):
     pass
 
 
@@ -321,3 +321,34 @@ def check_embedder(index: LoadedIndex, embedder: Embedder) -> None:
             f"({index.manifest['dim']} dims) but the settings ask for {embedder.name!r} "
             f"({embedder.dim} dims): run `rsi-assistant build` to rebuild it with the new embedder"
         )
+
+
+def ensure_index(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: bool = False,
+) -> BuildReport | None:
+    """Build the index when it is missing or older than the corpus.
+
+    Returns the build report, or None when the index was already current. A failed
+    refresh of an existing index is logged and the served index is kept; with no
+    index at all the error is raised (there is nothing to answer from).
+    """
+    state, reason = index_state(settings)
+    if state == "ok":
+        return None
+    log.warning("building the index (%s)", reason)
+    if embedder is None:
+        from assistant.embedders import make_embedder
+
+        embedder = make_embedder(settings.embedder)
+    try:
+        report = build_index(settings, embedder, progress=progress)
+    except BuildError as exc:
+        if state == "missing":
+            raise
+        log.warning("could not refresh the index (%s); using the existing one", exc)
+        return None
+    for warning in report.warnings:
+        log.warning("%s", warning)
+    return report

@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 
 class _Group(BaseModel):
@@ -113,27 +118,51 @@ class Settings(BaseSettings):
         return value
 
     @classmethod
-    def from_env(cls, **overrides) -> Settings:
-        """Settings from ``RSI_*`` variables, with the short aliases, then overrides."""
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Explicit arguments win, then the short aliases (RSI_TOP_K), then RSI_GROUP__KEY.
+        return (init_settings, _ShortAliases(settings_cls), env_settings, dotenv_settings)
+
+
+# The README's short variables for the common nested settings: one table, read by
+# ``Settings()`` itself, so there is one way to build settings.
+SHORT_ALIASES: dict[str, tuple[str, str]] = {
+    "RSI_EMBEDDER": ("embedder", "backend"),
+    "RSI_EMBEDDER_MODEL": ("embedder", "model"),
+    "RSI_TOP_K": ("retrieval", "top_k"),
+    "RSI_REFUSAL_THRESHOLD": ("answer", "refusal_threshold"),
+    "RSI_CHUNK_WORDS": ("chunking", "max_words"),
+    "RSI_ALLOWED_ORIGINS": ("server", "allowed_origins"),
+}
+
+
+class _ShortAliases(PydanticBaseSettingsSource):
+    """``RSI_TOP_K=8`` and friends, mapped onto their nested fields."""
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - unused by __call__
+        return None, field_name, False
+
+    def __call__(self) -> dict:
         data: dict = {}
-        env = os.environ
-        aliases = {
-            "RSI_EMBEDDER": ("embedder", "backend"),
-            "RSI_EMBEDDER_MODEL": ("embedder", "model"),
-            "RSI_TOP_K": ("retrieval", "top_k"),
-            "RSI_REFUSAL_THRESHOLD": ("answer", "refusal_threshold"),
-            "RSI_CHUNK_WORDS": ("chunking", "max_words"),
-            "RSI_ALLOWED_ORIGINS": ("server", "allowed_origins"),
-        }
-        for var, (group, key) in aliases.items():
-            if var in env:
-                value: object = env[var]
-                if key == "allowed_origins":
-                    value = [o.strip() for o in env[var].split(",") if o.strip()]
-                data.setdefault(group, {})[key] = value
-        for key, value in overrides.items():
-            if isinstance(value, dict):
-                data.setdefault(key, {}).update(value)
-            else:
-                data[key] = value
-        return cls(**data)
+        for var, (group, key) in SHORT_ALIASES.items():
+            value: object | None = os.environ.get(var)
+            if value is None:
+                continue
+            if key == "allowed_origins":
+                value = [o.strip() for o in str(value).split(",") if o.strip()]
+            data.setdefault(group, {})[key] = value
+        return data
+
+
+def library_environment() -> None:
+    """Defaults for third-party libraries that read the environment (never overriding it):
+    no model hub, no telemetry, quiet tokenizers. The only environment writes we make."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

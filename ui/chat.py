@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import gradio as gr
 
 from assistant import wording
-from assistant.answer import Answer, get_assistant
-from assistant.index import IndexError_
-from assistant.settings import Settings
+from assistant.answer import Answer
+from assistant.index import IndexProblem
+from assistant.service import AssistantService
 
 CSS = """
 .gradio-container { max-width: 860px !important; margin: 0 auto !important; }
@@ -72,7 +72,9 @@ def sources_markdown(result: Answer) -> str:
     return "\n\n".join(parts)
 
 
-def build_chat(settings: Settings) -> gr.Blocks:
+def build_chat(service: AssistantService) -> gr.Blocks:
+    settings = service.settings
+
     def respond(message: str, history: list[dict], records: dict) -> Iterator:
         history = list(history or [])
         question = (message or "").strip()
@@ -97,7 +99,7 @@ def build_chat(settings: Settings) -> gr.Blocks:
         history.append({"role": "assistant", "content": ""})
         shown = ""
         try:
-            for piece in get_assistant(settings).stream(question, turns):
+            for piece in service.stream(question, turns):
                 if isinstance(piece, Answer):
                     history[-1]["content"] = as_text(piece.answer)
                     records = dict(records or {})
@@ -118,7 +120,7 @@ def build_chat(settings: Settings) -> gr.Blocks:
                     shown += piece
                     history[-1]["content"] = as_text(shown)
                 yield history, records, ""
-        except IndexError_:
+        except IndexProblem:
             history[-1]["content"] = as_text(wording.ERROR_INDEX_MISSING)
             yield history, records, ""
         except Exception:

@@ -28,8 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import wording
-from assistant.answer import Answer, get_assistant
-from assistant.index import IndexError_
+from assistant.answer import Answer
+from assistant.index import IndexProblem
+from assistant.service import AssistantService
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -268,11 +269,12 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
         description="Danske svar om Regionernes Sundheds-it med kildehenvisninger.",
     )
     allowed = [o.rstrip("/") for o in settings.server.allowed_origins]
+    service = app.state.service = AssistantService(settings)
 
     def assistant():
         try:
-            return get_assistant(settings)
-        except IndexError_ as exc:
+            return service.assistant()
+        except IndexProblem as exc:
             log.error("index unavailable: %s", exc)
             raise ApiError(503, "index_unavailable", wording.ERROR_INDEX_MISSING) from exc
 
@@ -525,7 +527,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
 
         app = gr.mount_gradio_app(
             app,
-            build_chat(settings),
+            build_chat(service),
             path="/",
             theme=THEME(),
             css=CSS,

@@ -39,9 +39,9 @@ def _questions() -> list[str]:
 
 def bench_query(settings: Settings, rounds: int = 2) -> dict:
     from assistant.answer import Assistant
-    from assistant.cli import ensure_index
+    from assistant.index import ensure_index
 
-    ensure_index(settings, quiet=True)
+    ensure_index(settings)
     assistant = Assistant.load(settings)
     questions = _questions()
     for q in questions[:5]:  # warm caches (stemmer, vocabulary maps, BLAS)
@@ -129,12 +129,11 @@ def bench_scale(settings: Settings, sizes: list[int]) -> list[dict]:
 
     from assistant.answer import Assistant
     from assistant.chunking import Chunk
-    from assistant.cli import ensure_index
     from assistant.evals.distractors import generate_distractors
-    from assistant.index import load_index
+    from assistant.index import ensure_index, load_index
     from assistant.lexical import BM25Index
 
-    ensure_index(settings, quiet=True)
+    ensure_index(settings)
     base = load_index(settings.index_dir)
     real = Assistant.load(settings)
     questions = _questions()[:40]

@@ -317,10 +317,10 @@ def evaluate(
 ) -> dict:
     """Run the named systems (default: all) on the corpus; returns the results dict."""
     from assistant.answer import Assistant
-    from assistant.cli import ensure_index
+    from assistant.index import ensure_index
 
     wanted = systems or ["ours", "bm25-only", "dense-only", "llamaindex-default"]
-    ensure_index(settings, quiet=not progress)
+    ensure_index(settings, progress=progress)
     assistant = Assistant.load(settings)
     chunk_texts = [c.text for c in assistant.index.chunks]
     runners, passages = [], {}
@@ -381,10 +381,10 @@ def calibrate(settings: Settings, items: list[dict]) -> dict:
     recall and answer rate), among settings with refusal recall >= 0.9.
     """
     from assistant.answer import Assistant
-    from assistant.cli import ensure_index
+    from assistant.index import ensure_index
 
     tune = [i for i in items if i["split"] == "tune"]
-    ensure_index(settings, quiet=True)
+    ensure_index(settings)
     base = Assistant.load(settings)
     rows = []
     for item in tune:
