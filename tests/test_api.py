@@ -1,4 +1,4 @@
-"""The HTTP face (ui/server.py) against the DESIGN.md contracts, with the fast fake
+"""The HTTP face (ui/server.py) against the contracts in docs/contracts.md, with the fast fake
 embedder: /api/ask, /api/chat (SSE), /v1/chat/completions, /api/feedback, /healthz,
 /widget.js, OpenAPI, CORS and frame-ancestors, and bad input (4xx JSON, never 500)."""
 

@@ -63,7 +63,7 @@ _MARK = re.compile(r"\[(\d+)\]")
 def citation_problems(
     answer: str, refused: bool, citations: list[dict], corpus_texts: list[str]
 ) -> list[str]:
-    """Breaches of the DESIGN.md invariants (empty list = valid)."""
+    """Breaches of the answer invariants in docs/contracts.md (empty list = valid)."""
     problems = []
     numbers = {c.get("n") for c in citations}
     if refused and citations:
