@@ -546,6 +546,7 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
       this._messages = [];
       this._busy = false;
       this._controller = null;
+      this._els = new WeakMap(); // message -> its element in the log
     }
 
     connectedCallback() {
@@ -759,14 +760,19 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
         );
       }
       for (const m of this._messages) {
-        if (m.role === "user") this._log.append(this._userBubble(m.content));
+        if (m.role === "user") this._log.append(this._track(m, this._userBubble(m.content)));
         else {
           const view = this._assistantView(m);
           view.finish();
-          this._log.append(view.el);
+          this._log.append(this._track(m, view.el));
         }
       }
       this._scrollToEnd();
+    }
+
+    _track(msg, el) {
+      this._els.set(msg, el);
+      return el;
     }
 
     _userBubble(text) {
@@ -795,6 +801,8 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
         "data-testid": "rsi-passage",
         role: "region",
         "aria-labelledby": pid + "-head",
+        // Focus moves here when it opens; the log's live region must not read it too.
+        "aria-live": "off",
         tabindex: "-1",
         hidden: true,
       });
@@ -1118,9 +1126,13 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
       const question = msg.question || (prev && prev.role === "user" ? prev.content : "");
       if (!question) return;
       const start = prev && prev.role === "user" ? i - 1 : i;
-      this._messages.splice(start, i - start + 1);
+      // Remove just that turn from the log: re-rendering all of it would make screen
+      // readers read the whole conversation again (the log is a live region).
+      for (const m of this._messages.splice(start, i - start + 1)) {
+        const el = this._els.get(m);
+        if (el) el.remove();
+      }
       saveMessages(this._messages);
-      this._renderAll();
       this._input.focus({ preventScroll: true });
       this._ask(question);
     }
@@ -1169,7 +1181,7 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
       const userMsg = { role: "user", content: question, citations: [], refused: false, error: null };
       this._messages.push(userMsg);
       saveMessages(this._messages);
-      this._log.append(this._userBubble(question));
+      this._log.append(this._track(userMsg, this._userBubble(question)));
 
       const msg = {
         role: "assistant",
@@ -1182,7 +1194,7 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
         rating: null,
       };
       const view = this._assistantView(msg);
-      this._log.append(view.el);
+      this._log.append(this._track(msg, view.el));
       this._scrollToEnd();
 
       const controller = new AbortController();
