@@ -383,6 +383,8 @@ def test_feedback_buttons_wait_for_the_end_of_the_answer(page):
 @pytest.mark.browser
 def test_retry_after_a_network_error(page):
     expect = _expect()
+    first = _ask(page, "Hvad varetager RSI?")
+    first.evaluate("el => { el.dataset.marked = 'yes'; }")
     page.route("**/api/chat", lambda route: route.abort("connectionrefused"))
     page.get_by_test_id("rsi-input").fill(QUESTION)
     page.get_by_test_id("rsi-input").press("Enter")
@@ -400,9 +402,17 @@ def test_retry_after_a_network_error(page):
     expect(answer).to_contain_text("Danske Regioner", timeout=ANSWER_TIMEOUT_MS)
     expect(page.locator('[data-testid="rsi-error"]:visible')).to_have_count(0)
     # The question is asked once in the conversation, not twice.
-    expect(page.get_by_test_id("rsi-question")).to_have_count(1)
-    expect(page.get_by_test_id("rsi-question")).to_have_text("Dig: " + QUESTION)
+    questions = page.get_by_test_id("rsi-question")
+    expect(questions).to_have_text(["Dig: Hvad varetager RSI?", "Dig: " + QUESTION])
     expect(page.get_by_test_id("rsi-input")).to_be_focused()
+    # Only the failed turn was replaced: the earlier answer is the same element (a live
+    # log that re-renders makes screen readers read everything again).
+    expect(page.locator('[data-testid="rsi-answer"][data-marked="yes"]')).to_have_count(1)
+    # The retried turn, not the failure, is what a reload restores.
+    page.reload(wait_until="load")
+    page.get_by_test_id("rsi-launcher").click()
+    expect(page.get_by_test_id("rsi-question")).to_have_count(2)
+    expect(page.locator('[data-testid="rsi-error"]:visible')).to_have_count(0)
 
 
 @pytest.mark.browser
