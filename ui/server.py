@@ -430,14 +430,12 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
         }
 
     @app.get("/widget.js", include_in_schema=False)
-    def widget_js() -> Response:
-        from ui.widget import render_widget_js
+    def widget_js(request: Request) -> Response:
+        from ui.widget import widget_response
 
-        return Response(
-            render_widget_js(wording.WIDGET_LABELS),
-            media_type="application/javascript; charset=utf-8",
-            headers={"Cache-Control": "public, max-age=300"},
-        )
+        h = request.headers
+        body, headers, status = widget_response(h.get("accept-encoding"), h.get("if-none-match"))
+        return Response(body, status_code=status, headers=headers)
 
     @app.get("/v1/models")
     def models() -> dict:

@@ -83,6 +83,11 @@
     return el;
   }
 
+  // Replace el's children with the given nodes, skipping null ones.
+  function fill(el, ...nodes) {
+    el.replaceChildren(...nodes.filter((n) => n !== null && n !== undefined && n !== false));
+  }
+
   // Static, trusted icon shapes (24x24 viewBox), built as SVG nodes.
   const ICONS = {
     chat: [
@@ -92,6 +97,15 @@
     send: ["M4 12l16-8-6 16-2.5-6.5z", "M11.5 13.5L20 4"],
     refresh: ["M4 12a8 8 0 0 1 13.7-5.6L20 8", "M20 3v5h-5", "M20 12a8 8 0 0 1-13.7 5.6L4 16", "M4 21v-5h5"],
     external: ["M14 4h6v6", "M20 4l-9 9", "M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5"],
+    // Thumbs after Feather icons (MIT).
+    up: [
+      "M14 9V5a3 3 0 0 0-3-3l-4 9v11h11.28a2 2 0 0 0 2-1.7l1.38-9a2 2 0 0 0-2-2.3z",
+      "M7 22H4a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2h3",
+    ],
+    down: [
+      "M10 15v4a3 3 0 0 0 3 3l4-9V2H5.72a2 2 0 0 0-2 1.7l-1.38 9a2 2 0 0 0 2 2.3z",
+      "M17 2h2.67A2.31 2.31 0 0 1 22 4v7a2.31 2.31 0 0 1-2.33 2H17",
+    ],
   };
 
   function icon(name, cls) {
@@ -118,6 +132,45 @@
     }
   }
 
+  // "regioner.dk/om/rsi" for a link's visible text (the full address is its title).
+  function shortUrl(href) {
+    try {
+      const u = new URL(href);
+      const host = u.hostname.replace(/^www\./, "");
+      const rest = (u.pathname === "/" ? "" : u.pathname.replace(/\/$/, "")) + u.search;
+      const text = host + rest;
+      return text.length > 48 ? text.slice(0, 47) + "…" : text;
+    } catch (_e) {
+      return href;
+    }
+  }
+
+  // A corpus date ("2024-05-01", "2024-05-01T10:00") as Danish text ("1. maj 2024") with
+  // its ISO day for <time datetime>; other strings are shown as given, shortened.
+  function formatDate(value) {
+    if (typeof value !== "string" || !value.trim()) return null;
+    const raw = value.trim();
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])/.exec(raw);
+    if (m) {
+      const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+      if (d.getUTCFullYear() === +m[1] && d.getUTCMonth() === +m[2] - 1 && d.getUTCDate() === +m[3]) {
+        const iso = m[1] + "-" + m[2] + "-" + m[3];
+        try {
+          const text = new Intl.DateTimeFormat("da-DK", {
+            day: "numeric",
+            month: "long",
+            year: "numeric",
+            timeZone: "UTC",
+          }).format(d);
+          return { iso, text };
+        } catch (_e) {
+          return { iso, text: iso };
+        }
+      }
+    }
+    return { iso: null, text: raw.length > 40 ? raw.slice(0, 39) + "…" : raw };
+  }
+
   // Relative luminance of a computed "rgb(r, g, b)" colour; null when it cannot be read.
   function luminance(rgb) {
     const m = /rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)/.exec(rgb || "");
@@ -139,10 +192,14 @@
       const n = Number(c.n);
       if (!Number.isInteger(n) || seen.has(n)) continue;
       seen.add(n);
+      const str = (v) => (typeof v === "string" && v.trim() ? v.trim() : null);
       out.push({
         n,
-        title: typeof c.title === "string" && c.title ? c.title : t("source") + " " + n,
-        url: typeof c.url === "string" ? c.url : null,
+        title: str(c.title) || t("source") + " " + n,
+        section: str(c.section),
+        url: str(c.url),
+        date: str(c.date),
+        chunk_id: str(c.chunk_id),
         text: typeof c.text === "string" ? c.text : "",
       });
     }
@@ -154,6 +211,7 @@
       const raw = window.sessionStorage.getItem(STORE_KEY);
       const data = raw ? JSON.parse(raw) : null;
       if (!data || !Array.isArray(data.messages)) return [];
+      let lastQuestion = "";
       return data.messages
         .filter((m) => m && (m.role === "user" || m.role === "assistant"))
         .map((m) => ({
@@ -162,6 +220,15 @@
           citations: m.role === "assistant" ? cleanCitations(m.citations) : [],
           refused: !!m.refused,
           error: typeof m.error === "string" ? m.error : null,
+          retry: !!m.retry,
+          // The question an answer belongs to (for feedback and retry).
+          question:
+            m.role === "user"
+              ? (lastQuestion = typeof m.content === "string" ? m.content : "")
+              : typeof m.question === "string" && m.question
+                ? m.question
+                : lastQuestion,
+          rating: m.rating === "up" || m.rating === "down" ? m.rating : null,
         }));
     } catch (_e) {
       return [];
@@ -182,6 +249,23 @@
   }
 
   // --- server-sent events over fetch ------------------------------------------------------
+  // Read what is left of a finished stream so the request ends normally (cancelling it
+  // shows as a failed request in DevTools); give up after two seconds.
+  function drain(reader) {
+    const timer = setTimeout(() => reader.cancel().catch(() => {}), 2000);
+    (async () => {
+      try {
+        while (!(await reader.read()).done) {
+          /* discard */
+        }
+      } catch (_e) {
+        /* aborted or broken: nothing left to do */
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+  }
+
   // Calls onEvent(name, data) for each event; stops early when it returns true.
   async function readEventStream(body, onEvent) {
     const reader = body.getReader();
@@ -222,7 +306,7 @@
         const block = buf.slice(0, idx);
         buf = buf.slice(idx + 2);
         if (dispatch(block)) {
-          reader.cancel().catch(() => {});
+          drain(reader);
           return;
         }
       }
@@ -361,29 +445,62 @@ button {
   background: var(--soft); border-left: 3px solid var(--accent);
   font-size: 14px;
 }
-.passage-head { display: flex; align-items: baseline; gap: 6px; font-weight: 600; margin: 0 0 4px; }
-.passage-head > span:first-child { flex: none; white-space: nowrap; }
+.passage:focus-visible { outline-offset: 1px; }
+.passage-top { display: flex; align-items: flex-start; gap: 6px; margin: 0 0 4px; }
+.passage-head { flex: 1; margin: 0; font-weight: 600; padding-top: 2px; }
+.passage-close {
+  flex: none; width: 32px; height: 32px; margin: -4px -6px 0 0; border-radius: 6px;
+  display: inline-flex; align-items: center; justify-content: center; color: var(--muted);
+}
+.passage-close:hover { background: #e3e8ec; color: var(--ink); }
+.passage-close .icon { width: 18px; height: 18px; }
 .quote { margin: 0; white-space: pre-wrap; color: #2b3238; }
+.num { font-weight: 600; color: var(--accent-text); margin-right: 4px; }
+.meta { margin: 6px 0 0; font-size: 13px; color: var(--muted); }
+.meta > * + *::before { content: " · "; color: var(--muted); }
 a { color: var(--accent-text); text-decoration: underline; text-underline-offset: 2px; }
 a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px; margin-left: 3px; }
 
 .sources { margin-top: 10px; padding-top: 8px; border-top: 1px solid var(--line); font-size: 13.5px; }
 .sources-title { margin: 0 0 4px; font-size: 13px; font-weight: 600; color: var(--muted); }
 .sources ol { margin: 0; padding: 0; list-style: none; }
-.sources li { margin: 2px 0; }
-.sources summary {
-  cursor: pointer; padding: 2px 2px; border-radius: 4px; list-style-position: inside;
-  color: var(--ink);
+.sources li { margin: 0 0 6px; }
+.source-open {
+  display: block; width: 100%; min-height: 28px; padding: 3px 4px; border-radius: 4px;
+  text-align: left; color: var(--ink); line-height: 1.35;
 }
-.sources summary:hover { color: var(--accent-text); }
-.sources .num { font-weight: 600; color: var(--accent-text); margin-right: 4px; }
-.sources .source-body { margin: 4px 0 8px 18px; font-size: 13.5px; }
-.sources .source-body .quote { margin-bottom: 4px; }
+.source-open:hover { color: var(--accent-text); background: #eef2f5; }
+.source-open[aria-expanded="true"] { background: #e3ebf2; }
+.sources .meta { margin: 0 0 0 4px; }
 
 .error {
   margin-top: 6px; padding: 8px 10px; border-radius: 6px;
   color: #8a0010; background: #fdecee; border: 1px solid #f0b7be;
 }
+.retry {
+  display: inline-flex; align-items: center; gap: 6px; margin-top: 8px;
+  min-height: 36px; padding: 6px 12px; border-radius: 6px;
+  background: #8a0010; color: #fff; font-weight: 600;
+}
+.retry .icon { width: 16px; height: 16px; }
+.retry:focus-visible { outline-color: #8a0010; }
+
+.feedback {
+  display: flex; flex-wrap: wrap; align-items: center; gap: 4px 6px;
+  margin-top: 8px; font-size: 13px; color: var(--muted);
+}
+.vote {
+  width: 36px; height: 36px; border-radius: 6px; border: 1px solid var(--line);
+  display: inline-flex; align-items: center; justify-content: center; color: var(--muted);
+  background: #fff;
+}
+.vote .icon { width: 18px; height: 18px; }
+.vote:hover { color: var(--accent-text); border-color: var(--accent-text); }
+.vote[aria-pressed="true"] { background: var(--accent); color: var(--on-accent); border-color: var(--accent); }
+.vote[aria-disabled="true"]:not([aria-pressed="true"]) { opacity: 0.6; cursor: default; }
+.vote[aria-disabled="true"]:hover:not([aria-pressed="true"]) { color: var(--muted); border-color: var(--line); }
+.feedback-status:empty { display: none; }
+.feedback-status { flex-basis: 100%; color: var(--ink); }
 
 .composer {
   flex: none; display: flex; align-items: flex-end; gap: 8px;
@@ -429,6 +546,7 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
       this._messages = [];
       this._busy = false;
       this._controller = null;
+      this._els = new WeakMap(); // message -> its element in the log
     }
 
     connectedCallback() {
@@ -642,14 +760,19 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
         );
       }
       for (const m of this._messages) {
-        if (m.role === "user") this._log.append(this._userBubble(m.content));
+        if (m.role === "user") this._log.append(this._track(m, this._userBubble(m.content)));
         else {
           const view = this._assistantView(m);
           view.finish();
-          this._log.append(view.el);
+          this._log.append(this._track(m, view.el));
         }
       }
       this._scrollToEnd();
+    }
+
+    _track(msg, el) {
+      this._els.set(msg, el);
+      return el;
     }
 
     _userBubble(text) {
@@ -661,7 +784,8 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
 
     // One assistant message: its bubble plus update methods used while streaming.
     _assistantView(msg) {
-      const pid = "rsi-passage-" + ++uid;
+      const vid = "rsi-answer-" + ++uid;
+      const pid = vid + "-passage";
       const el = h("div", {
         className: "msg assistant",
         part: "answer",
@@ -669,11 +793,17 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
         "data-state": "streaming",
       });
       const body = h("div", { className: "text" });
+      // The one place a cited passage is shown: opened from its [n] or from Kilder.
       const passage = h("div", {
         id: pid,
         className: "passage",
         part: "passage",
         "data-testid": "rsi-passage",
+        role: "region",
+        "aria-labelledby": pid + "-head",
+        // Focus moves here when it opens; the log's live region must not read it too.
+        "aria-live": "off",
+        tabindex: "-1",
         hidden: true,
       });
       const sources = h("div", { className: "sources", part: "sources", hidden: true });
@@ -683,16 +813,56 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
         "data-testid": "rsi-error",
         hidden: true,
       });
-      el.append(h("span", { className: "sr-only", text: t("assistant") + ": " }), body, passage, errorBox, sources);
+      const feedback = h("div", {
+        className: "feedback",
+        part: "feedback",
+        "data-testid": "rsi-feedback",
+        role: "group",
+        "aria-labelledby": vid + "-fb",
+        hidden: true,
+      });
+      el.append(
+        h("span", { className: "sr-only", text: t("assistant") + ": " }),
+        body,
+        passage,
+        errorBox,
+        sources,
+        feedback
+      );
 
       let done = false;
       let openN = null;
+      let opener = null; // the control that opened the passage, for focus on close
       const citeMap = () => new Map(msg.citations.map((c) => [c.n, c]));
+      const sourceName = (c) =>
+        c.section && c.section !== c.title ? c.title + " – " + c.section : c.title;
 
-      const sourceLink = (c) => {
+      // Address (http/https only) and date of a source, when the corpus gives them.
+      const meta = (c) => {
         const url = safeUrl(c.url);
-        if (!url) return h("span", { text: c.title });
-        return h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, [c.title, icon("external")]);
+        const date = formatDate(c.date);
+        if (!url && !date) return null;
+        return h("p", { className: "meta", "data-testid": "rsi-source-meta" }, [
+          url
+            ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer", title: url }, [
+                shortUrl(url),
+                icon("external"),
+                h("span", { className: "sr-only", text: " (" + t("new_window") + ")" }),
+              ])
+            : null,
+          date
+            ? h("span", null, [
+                t("date") + ": ",
+                h("time", { datetime: date.iso, text: date.text }),
+              ])
+            : null,
+        ]);
+      };
+
+      const syncExpanded = () => {
+        for (const b of el.querySelectorAll("[data-n][aria-controls]")) {
+          b.setAttribute("aria-expanded", String(Number(b.dataset.n) === openN));
+        }
       };
 
       const renderPassage = () => {
@@ -703,20 +873,56 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
           passage.replaceChildren();
           return;
         }
-        passage.replaceChildren(
-          h("p", { className: "passage-head" }, [h("span", { text: "[" + c.n + "]" }), sourceLink(c)]),
-          h("blockquote", { className: "quote", text: c.text })
+        fill(
+          passage,
+          h("div", { className: "passage-top" }, [
+            h("p", { className: "passage-head", id: pid + "-head" }, [
+              h("span", { className: "num", text: "[" + c.n + "]" }),
+              sourceName(c),
+            ]),
+            h(
+              "button",
+              {
+                type: "button",
+                className: "passage-close",
+                "data-testid": "rsi-passage-close",
+                "aria-label": t("close_source"),
+                title: t("close_source"),
+                onclick: () => hidePassage(true),
+              },
+              [icon("close")]
+            ),
+          ]),
+          h("blockquote", { className: "quote", text: c.text }),
+          meta(c)
         );
         passage.hidden = false;
       };
 
-      const toggle = (n) => {
-        openN = openN === n ? null : n;
+      const showPassage = (n, from) => {
+        openN = n;
+        opener = from || null;
         renderPassage();
-        for (const b of body.querySelectorAll(".cite")) {
-          b.setAttribute("aria-expanded", String(Number(b.dataset.n) === openN));
-        }
-        if (openN !== null && passage.scrollIntoView) passage.scrollIntoView({ block: "nearest" });
+        syncExpanded();
+        if (passage.hidden) return;
+        if (passage.scrollIntoView) passage.scrollIntoView({ block: "nearest" });
+        // Move focus to the passage so a screen reader reads it at once; its close
+        // button (or the same [n]) brings the reader back.
+        passage.focus({ preventScroll: true });
+      };
+
+      const hidePassage = (returnFocus) => {
+        const back = opener;
+        openN = null;
+        opener = null;
+        renderPassage();
+        syncExpanded();
+        if (returnFocus && back && back.isConnected) back.focus();
+      };
+
+      const toggle = (n, from) => {
+        if (openN === n) hidePassage(false);
+        else showPassage(n, from);
       };
 
       const renderBody = () => {
@@ -739,21 +945,20 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
               body.append("[" + n + "]");
               continue;
             }
-            body.append(
-              h("button", {
-                type: "button",
-                className: "cite",
-                part: "cite",
-                "data-testid": "rsi-cite",
-                "data-n": String(n),
-                "aria-expanded": String(openN === n),
-                "aria-controls": pid,
-                "aria-label": t("source") + " " + n + ": " + c.title,
-                title: c.title,
-                text: "[" + n + "]",
-                onclick: () => toggle(n),
-              })
-            );
+            const button = h("button", {
+              type: "button",
+              className: "cite",
+              part: "cite",
+              "data-testid": "rsi-cite",
+              "data-n": String(n),
+              "aria-expanded": String(openN === n),
+              "aria-controls": pid,
+              "aria-label": t("source") + " " + n + ": " + sourceName(c),
+              title: sourceName(c),
+              text: "[" + n + "]",
+            });
+            button.addEventListener("click", () => toggle(n, button));
+            body.append(button);
           }
           last = re.lastIndex;
         }
@@ -766,38 +971,113 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
           sources.replaceChildren();
           return;
         }
-        const list = h("ol");
+        const list = h("ol", { "aria-labelledby": vid + "-src" });
         for (const c of msg.citations) {
-          const url = safeUrl(c.url);
+          const button = h("button", {
+            type: "button",
+            className: "source-open",
+            "data-testid": "rsi-source-open",
+            "data-n": String(c.n),
+            "aria-expanded": String(openN === c.n),
+            "aria-controls": pid,
+            title: t("show_source") + " " + c.n,
+          }, [h("span", { className: "num", text: "[" + c.n + "]" }), sourceName(c)]);
+          button.addEventListener("click", () => toggle(c.n, button));
           list.append(
-            h("li", { "data-testid": "rsi-source", "data-n": String(c.n) }, [
-              h("details", { ontoggle: (e) => e.target.open && e.target.scrollIntoView && e.target.scrollIntoView({ block: "nearest" }) }, [
-                h("summary", null, [h("span", { className: "num", text: "[" + c.n + "]" }), c.title]),
-                h("div", { className: "source-body" }, [
-                  c.text ? h("blockquote", { className: "quote", text: c.text }) : null,
-                  url
-                    ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, [
-                        t("source") + ": " + c.title,
-                        icon("external"),
-                      ])
-                    : null,
-                ]),
-              ]),
-            ])
+            h("li", { "data-testid": "rsi-source", "data-n": String(c.n) }, [button, meta(c)])
           );
         }
-        sources.replaceChildren(h("p", { className: "sources-title", text: t("sources") }), list);
+        sources.replaceChildren(
+          h("p", { className: "sources-title", id: vid + "-src", text: t("sources") }),
+          list
+        );
         sources.hidden = false;
+      };
+
+      const renderError = () => {
+        if (!msg.error) {
+          errorBox.hidden = true;
+          errorBox.replaceChildren();
+          return;
+        }
+        fill(
+          errorBox,
+          h("div", { text: msg.error }),
+          msg.retry && done
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  className: "retry",
+                  part: "retry",
+                  "data-testid": "rsi-retry",
+                  onclick: () => this._retry(msg),
+                },
+                [icon("refresh"), t("retry")]
+              )
+            : null
+        );
+        errorBox.hidden = false;
+      };
+
+      // 👍/👎 once the answer is complete; one vote per answer, kept with the conversation.
+      const renderFeedback = () => {
+        if (!done || msg.error || !msg.content) {
+          feedback.hidden = true;
+          feedback.replaceChildren();
+          return;
+        }
+        const status = h("span", {
+          className: "feedback-status",
+          role: "status",
+          "data-testid": "rsi-feedback-status",
+        });
+        const vote = (rating) => {
+          const b = h(
+            "button",
+            {
+              type: "button",
+              className: "vote",
+              "data-testid": "rsi-feedback-" + rating,
+              "aria-label": t("feedback_" + rating),
+              title: t("feedback_" + rating),
+              "aria-pressed": String(msg.rating === rating),
+              "aria-disabled": msg.rating ? "true" : null,
+            },
+            [icon(rating)]
+          );
+          b.addEventListener("click", () => {
+            if (msg.rating) return;
+            this._rate(msg, rating, (ok) => {
+              for (const v of feedback.querySelectorAll(".vote")) {
+                const pressed = ok && v === b;
+                v.setAttribute("aria-pressed", String(pressed));
+                if (ok) v.setAttribute("aria-disabled", "true");
+                else v.removeAttribute("aria-disabled");
+              }
+              status.textContent = ok ? t("feedback_thanks") : t("feedback_error");
+            });
+            // Pressed at once; undone if the server does not take it.
+            b.setAttribute("aria-pressed", "true");
+            for (const v of feedback.querySelectorAll(".vote")) v.setAttribute("aria-disabled", "true");
+          });
+          return b;
+        };
+        feedback.replaceChildren(
+          h("span", { id: vid + "-fb", text: t("feedback_prompt") }),
+          vote("up"),
+          vote("down"),
+          status
+        );
+        feedback.hidden = false;
       };
 
       const update = () => {
         renderBody();
         renderPassage();
         renderSources();
-        if (msg.error) {
-          errorBox.textContent = msg.error;
-          errorBox.hidden = false;
-        } else errorBox.hidden = true;
+        renderError();
+        renderFeedback();
       };
 
       update();
@@ -810,6 +1090,51 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
           el.setAttribute("data-state", "done");
         },
       };
+    }
+
+    // Send a 👍 ("up") or 👎 ("down") for one answer; then(ok) reports the outcome.
+    _rate(msg, rating, then) {
+      msg.rating = rating;
+      saveMessages(this._messages);
+      const undo = () => {
+        msg.rating = null;
+        saveMessages(this._messages);
+        then(false);
+      };
+      fetch(BASE + "/api/feedback", {
+        method: "POST",
+        mode: "cors",
+        credentials: "omit",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          rating,
+          question: msg.question || "",
+          answer: msg.content || "",
+          citation_ids: msg.citations.map((c) => c.chunk_id).filter(Boolean),
+        }),
+      })
+        .then((res) => (res.ok ? then(true) : undo()))
+        .catch(undo);
+    }
+
+    // Ask a failed question again: drop the failed turn (question and error), resend it.
+    _retry(msg) {
+      if (this._busy) return;
+      const i = this._messages.indexOf(msg);
+      if (i < 0) return;
+      const prev = i > 0 ? this._messages[i - 1] : null;
+      const question = msg.question || (prev && prev.role === "user" ? prev.content : "");
+      if (!question) return;
+      const start = prev && prev.role === "user" ? i - 1 : i;
+      // Remove just that turn from the log: re-rendering all of it would make screen
+      // readers read the whole conversation again (the log is a live region).
+      for (const m of this._messages.splice(start, i - start + 1)) {
+        const el = this._els.get(m);
+        if (el) el.remove();
+      }
+      saveMessages(this._messages);
+      this._input.focus({ preventScroll: true });
+      this._ask(question);
     }
 
     _autosize() {
@@ -856,11 +1181,20 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
       const userMsg = { role: "user", content: question, citations: [], refused: false, error: null };
       this._messages.push(userMsg);
       saveMessages(this._messages);
-      this._log.append(this._userBubble(question));
+      this._log.append(this._track(userMsg, this._userBubble(question)));
 
-      const msg = { role: "assistant", content: "", citations: [], refused: false, error: null };
+      const msg = {
+        role: "assistant",
+        content: "",
+        citations: [],
+        refused: false,
+        error: null,
+        retry: false, // true: a network or server failure, worth asking again
+        question,
+        rating: null,
+      };
       const view = this._assistantView(msg);
-      this._log.append(view.el);
+      this._log.append(this._track(msg, view.el));
       this._scrollToEnd();
 
       const controller = new AbortController();
@@ -883,8 +1217,9 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
         saveMessages(this._messages);
         if (stick) this._scrollToEnd();
       };
-      const fail = (message) => {
+      const fail = (message, retry) => {
         msg.error = message || t("error_network");
+        msg.retry = retry !== false;
         finish();
       };
       const parse = (raw) => {
@@ -918,14 +1253,16 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
           } catch (_e) {
             /* not JSON */
           }
-          fail(message);
+          // Worth a retry: server trouble, overload, time-outs. Not: bad or too long input.
+          const s = res.status;
+          fail(message, s >= 500 || s === 408 || s === 429);
           return;
         }
         const type = (res.headers.get("content-type") || "").toLowerCase();
         if (type.includes("application/json") || !res.body) {
           // A plain JSON answer (no streaming): same shape as the `done` event.
           const data = parse(await res.text());
-          if (typeof data.message === "string" && data.error) fail(data.message);
+          if (typeof data.message === "string" && data.error) fail(data.message, true);
           else {
             applyAnswer(data);
             finish();
