@@ -1,6 +1,6 @@
 """Split documents into sentence-aligned chunks with stable ids.
 
-Sentences come from NLTK's Danish Punkt model (shipped inside llama-index-core),
+Sentences come from NLTK's Danish Punkt model (data shipped inside llama-index-core),
 with the Danish abbreviations it misses added, so "f.eks.", "bl.a." or "jf."
 never end a sentence. Chunks never cross a heading and carry it as context.
 Every chunk's text is a verbatim slice of the whitespace-squashed document, so
@@ -88,16 +88,22 @@ def _punkt():
     from pathlib import Path
 
     import nltk
-    from nltk.tokenize.punkt import PunktTokenizer
+    from nltk.tokenize.punkt import PunktSentenceTokenizer, load_punkt_params
 
+    # The Danish punkt_tab model comes from the NLTK data that llama-index-core ships
+    # in its package folder (``_static/nltk_cache``). llama-index exposes that folder
+    # only by importing llama_index.core (~1 s, too slow for a cold `ask`), so we
+    # locate it without importing and pin llama-index-core in pyproject.toml. NLTK
+    # reads data only from folders on ``nltk.data.path``; ours goes first so that
+    # sentence splits (and so chunk ids) do not depend on other NLTK data installed.
     spec = importlib.util.find_spec("llama_index.core")
     if spec and spec.submodule_search_locations:
         cache = Path(list(spec.submodule_search_locations)[0]) / "_static" / "nltk_cache"
         if str(cache) not in nltk.data.path:
             nltk.data.path.insert(0, str(cache))
-    tokenizer = PunktTokenizer("danish")
-    tokenizer._params.abbrev_types.update(DANISH_ABBREVIATIONS)
-    return tokenizer
+    params = load_punkt_params(nltk.data.find("tokenizers/punkt_tab/danish/"))
+    params.abbrev_types.update(DANISH_ABBREVIATIONS)
+    return PunktSentenceTokenizer(params)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -176,6 +176,7 @@ class BM25Index:
     def __init__(self, retriever, vocab: Vocabulary):
         self._retriever = retriever
         self.vocab = vocab
+        self._idf: dict[str, float] = {}
 
     @classmethod
     def build(cls, texts: list[str]) -> BM25Index:
@@ -186,17 +187,28 @@ class BM25Index:
         retriever.index(corpus, show_progress=False)
         return cls(retriever, Vocabulary([t for t in retriever.vocab_dict if t]))
 
-    @property
+    @cached_property
     def num_docs(self) -> int:
-        return int(self._retriever.scores["num_docs"])
+        # bm25s's get_scores gives one score per chunk (a word no chunk holds: all 0).
+        return len(self._retriever.get_scores([" "]))
 
     def idf(self, token: str) -> float:
         """BM25's inverse document frequency; unknown tokens count as the rarest."""
-        n = self.num_docs
-        tid = self._retriever.vocab_dict.get(token)
-        indptr = self._retriever.scores["indptr"]
-        df = 0 if tid is None else int(indptr[tid + 1] - indptr[tid])
-        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        idf = self._idf.get(token)
+        if idf is None:
+            # With BM25 'lucene' (as built here) every chunk that holds the token, and
+            # only those, gets a positive score for it: their count is its df.
+            known = token in self.vocab.tokens
+            df = int(np.count_nonzero(self._retriever.get_scores([token]))) if known else 0
+            idf = float(np.log(1 + (self.num_docs - df + 0.5) / (df + 0.5)))
+            if known:  # bounded by the vocabulary
+                self._idf[token] = idf
+        return idf
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the BM25 score matrix (bm25s's ``scores`` arrays)."""
+        return sum(self._retriever.scores[k].nbytes for k in ("data", "indices", "indptr"))
 
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder))

@@ -116,6 +116,16 @@ def test_idf_orders_rare_above_common():
     assert index.idf("ukendt") >= index.idf("telemedicin")
 
 
+def test_idf_is_bm25s_lucene_idf_of_the_document_frequency(bm25):
+    import math
+
+    n = len(TEXTS)
+    for token in sorted(bm25.vocab.tokens):
+        df = sum(token in analyze(t) for t in TEXTS)
+        assert bm25.idf(token) == pytest.approx(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+    assert bm25.idf("ukendt") == pytest.approx(math.log(1 + (n + 0.5) / 0.5))
+
+
 def test_misspelt_question_word_is_not_a_content_term():
     vocab = Vocabulary(["samarbejd", "rsi"])
     stems = [t.stem for t in query_terms("hvornar startede rsi samarbejdet", vocab)]
