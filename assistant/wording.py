@@ -48,6 +48,7 @@ ERROR_INTERNAL = "Der skete en fejl hos os. Prøv igen om lidt."
 ERROR_INDEX_MISSING = "Assistenten er ikke klar endnu. Prøv igen om lidt."
 ERROR_NOT_FOUND = "Den adresse findes ikke."
 ERROR_BODY_TOO_LARGE = "Forespørgslen er for stor. Skriv et kortere spørgsmål."
+ERROR_NO_UPLOADS = "Chatsiden tager kun imod tekst, ikke filer."
 
 # --- chat page ------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """The Gradio chat page: Danish labels, streamed answers, a collapsible "Kilder"
-block per answer, thumbs up/down and a clear button.
+block per answer, thumbs up/down and a clear button. It takes text only: the
+conversation is server-side session state, never read back from the client.
 
 Everything from documents and users is escaped before Gradio renders it as
 Markdown, so text is always shown as text, never run as HTML.
@@ -8,6 +9,7 @@ Markdown, so text is always shown as text, never run as HTML.
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Iterator
 
@@ -17,6 +19,9 @@ from assistant import wording
 from assistant.answer import Answer
 from assistant.index import IndexProblem
 from assistant.service import AssistantService
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
 
 CSS = """
 .gradio-container { max-width: 860px !important; margin: 0 auto !important; }
@@ -37,29 +42,35 @@ def as_text(value: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(value, quote=False))
 
 
-def _plain(content) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-    if isinstance(content, dict):
-        return str(content.get("text", ""))
-    return ""
+MAX_SHOWN = 200  # messages kept on screen per session (the oldest go first)
 
 
-def conversation(history: list[dict]) -> list[dict]:
-    """The chat so far as plain user/assistant turns (the "Kilder" boxes left out)."""
-    turns = []
-    for m in history:
-        if (m.get("metadata") or {}).get("title"):
-            continue
-        turns.append(
-            {
-                "role": m["role"],
-                "content": html.unescape(re.sub(r"\\(.)", r"\1", _plain(m.get("content")))),
-            }
-        )
-    return turns
+def new_session() -> dict:
+    """One visitor's conversation, kept on the server (``gr.State``): ``turns`` are the
+    plain user/assistant texts the assistant sees as history, ``shown`` the chatbot's
+    messages, ``records`` what a 👍/👎 on message ``i`` refers to."""
+    return {"turns": [], "shown": [], "records": {}}
+
+
+def context(turns: list[dict], settings: Settings) -> list[dict]:
+    """The most recent turns within the ``/api`` history limits (messages and chars)."""
+    cfg = settings.server
+    recent = turns[-cfg.max_history_messages :] if cfg.max_history_messages else []
+    while recent and sum(len(t["content"]) for t in recent) > cfg.max_history_chars:
+        recent = recent[1:]
+    return recent
+
+
+def _trim(session: dict, settings: Settings) -> None:
+    """Bound what one session holds: the turns to what can be sent as history, the
+    shown messages to ``MAX_SHOWN`` (feedback records move with their messages)."""
+    session["turns"] = session["turns"][-max(settings.server.max_history_messages, 1) :]
+    excess = len(session["shown"]) - MAX_SHOWN
+    if excess > 0:
+        session["shown"] = session["shown"][excess:]
+        session["records"] = {
+            str(int(k) - excess): v for k, v in session["records"].items() if int(k) >= excess
+        }
 
 
 def sources_markdown(result: Answer) -> str:
@@ -73,43 +84,41 @@ def sources_markdown(result: Answer) -> str:
 
 
 def build_chat(service: AssistantService) -> gr.Blocks:
+    """The page. The client sends only the question text; the conversation lives in
+    server-side session state, so nothing a client sends is shown back or read as a
+    file (``ui.gradio_guard`` checks every call before Gradio reads it)."""
     settings = service.settings
+    limit = settings.server.max_question_chars
 
-    def respond(message: str, history: list[dict], records: dict) -> Iterator:
-        history = list(history or [])
+    def respond(message: str, session: dict | None) -> Iterator:
+        session = session or new_session()
+        shown = session["shown"]
         question = (message or "").strip()
         if not question:
             gr.Warning(wording.ERROR_EMPTY)
-            yield history, records, message
+            yield shown, session, message
             return
-        if len(question) > settings.server.max_question_chars:
-            history += [
-                {"role": "user", "content": as_text(question[:200] + " …")},
-                {
-                    "role": "assistant",
-                    "content": as_text(
-                        wording.ERROR_TOO_LONG.format(limit=settings.server.max_question_chars)
-                    ),
-                },
-            ]
-            yield history, records, ""
+        if len(question) > limit:  # the guard refuses this before; kept for direct use
+            gr.Warning(wording.ERROR_TOO_LONG.format(limit=limit))
+            yield shown, session, message
             return
-        turns = conversation(history)[-settings.server.max_history_messages :]
-        history.append({"role": "user", "content": as_text(question)})
-        history.append({"role": "assistant", "content": ""})
-        shown = ""
+        history = context(session["turns"], settings)
+        shown.append({"role": "user", "content": as_text(question)})
+        shown.append({"role": "assistant", "content": ""})
+        answer_at = len(shown) - 1
+        text = ""
         try:
-            for piece in service.stream(question, turns):
+            for piece in service.stream(question, history):
                 if isinstance(piece, Answer):
-                    history[-1]["content"] = as_text(piece.answer)
-                    records = dict(records or {})
-                    records[str(len(history) - 1)] = {
+                    text = piece.answer
+                    shown[answer_at]["content"] = as_text(text)
+                    session["records"][str(answer_at)] = {
                         "question": question,
                         "answer": piece.answer,
                         "citations": [c.chunk_id for c in piece.citations],
                     }
                     if piece.citations:
-                        history.append(
+                        shown.append(
                             {
                                 "role": "assistant",
                                 "content": sources_markdown(piece),
@@ -117,21 +126,30 @@ def build_chat(service: AssistantService) -> gr.Blocks:
                             }
                         )
                 else:
-                    shown += piece
-                    history[-1]["content"] = as_text(shown)
-                yield history, records, ""
+                    text += piece
+                    shown[answer_at]["content"] = as_text(text)
+                yield shown, session, ""
         except IndexProblem:
-            history[-1]["content"] = as_text(wording.ERROR_INDEX_MISSING)
-            yield history, records, ""
+            shown[answer_at]["content"] = as_text(wording.ERROR_INDEX_MISSING)
+            yield shown, session, ""
+            return
         except Exception:
-            history[-1]["content"] = as_text(wording.ERROR_INTERNAL)
-            yield history, records, ""
+            log.exception("the chat page could not answer")
+            shown[answer_at]["content"] = as_text(wording.ERROR_INTERNAL)
+            yield shown, session, ""
+            return
+        session["turns"] += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": text},
+        ]
+        _trim(session, settings)
+        yield session["shown"], session, ""
 
-    def feedback(data: gr.LikeData, records: dict):
+    def feedback(data: gr.LikeData, session: dict | None):
         from assistant.feedback import store
 
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
-        record = (records or {}).get(str(index))
+        record = (session or new_session())["records"].get(str(index))
         if record is None or data.liked is None:
             return
         store(
@@ -146,7 +164,7 @@ def build_chat(service: AssistantService) -> gr.Blocks:
 
     with gr.Blocks(title=wording.UI_TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"# {wording.UI_TITLE}\n{wording.UI_DESCRIPTION}", elem_id="rsi-title")
-        records = gr.State({})
+        session = gr.State(None)
         chatbot = gr.Chatbot(
             label=wording.UI_TITLE,
             height=520,
@@ -165,6 +183,7 @@ def build_chat(service: AssistantService) -> gr.Blocks:
                 scale=8,
                 lines=1,
                 max_lines=6,
+                max_length=limit,
                 elem_id="rsi-input",
                 autofocus=True,
             )
@@ -172,8 +191,9 @@ def build_chat(service: AssistantService) -> gr.Blocks:
         clear = gr.Button(wording.UI_CLEAR, variant="secondary", elem_id="rsi-clear")
         gr.Examples(examples=wording.UI_EXAMPLES, inputs=box, label=wording.UI_EXAMPLES_LABEL)
 
-        send.click(respond, [box, chatbot, records], [chatbot, records, box])
-        box.submit(respond, [box, chatbot, records], [chatbot, records, box])
-        clear.click(lambda: ([], {}, ""), None, [chatbot, records, box], queue=False)
-        chatbot.like(feedback, [records], None)
+        private = {"api_visibility": "private"}
+        send.click(respond, [box, session], [chatbot, session, box], **private)
+        box.submit(respond, [box, session], [chatbot, session, box], **private)
+        clear.click(lambda: ([], None, ""), None, [chatbot, session, box], queue=False, **private)
+        chatbot.like(feedback, [session], None, **private)
     return demo
