@@ -347,22 +347,28 @@ def test_huge_chunked_call_is_refused_before_gradio_reads_it(client):
     assert_danish_error(r, 413)
 
 
-def test_examples_take_only_their_own_index(client):
-    cfg = config(client)
-    datasets = {c["id"] for c in cfg["components"] if c["type"] == "dataset"}
-    deps = [d for d in cfg["dependencies"] if set(d["inputs"]) & datasets]
-    for dep in deps:
-        ok = client.post(
-            "/gradio_api/run/predict",
-            json={"data": [0], "fn_index": dep["id"], "session_hash": "example001"},
-        )
-        assert ok.status_code == 200, ok.text
-        for bad in (99, -1, "/etc/passwd", file_data("/etc/passwd"), None):
-            r = client.post(
-                "/gradio_api/run/predict",
-                json={"data": [bad], "fn_index": dep["id"], "session_hash": "example001"},
-            )
-            assert_danish_error(r, 400)
+def test_examples_ask_only_their_own_text(client, monkeypatch):
+    """A click on an example sends its index; the question asked is the server's text
+    for that index, whatever the event's value says."""
+    service = client.app.state.service
+    asked: list[str] = []
+    original = service.stream
+
+    def spy(question, history=None):
+        asked.append(question)
+        return original(question, history)
+
+    monkeypatch.setattr(service, "stream", spy)
+    index = fn_index(client, "rsi-chatbot.example_select")
+    data = [None] * input_count(client, index)
+    event = {"index": 1, "value": {"text": "Injected", "files": [file_data("/etc/passwd")]}}
+    r = join(client, index, data, "example001", event_data=event)
+    assert r.status_code == 200, r.text
+    assert [m for m in events(client, "example001") if m.get("msg") == "process_completed"]
+    assert asked == [wording.UI_EXAMPLES[1]]
+    for bad in ("1", None, [1, 2, 3], {"i": 1}):
+        r = join(client, index, data, "example002", event_data={"index": bad})
+        assert_danish_error(r, 400)
 
 
 def test_question_limit_is_the_api_limit(make_client):

@@ -26,6 +26,7 @@ import json
 import logging
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -182,9 +183,10 @@ def check_call(body: Any, blocks, settings: Settings) -> dict:
 class GradioGuard:
     """ASGI wrapper around the mounted Gradio app (see the module docstring)."""
 
-    def __init__(self, app, settings: Settings):
+    def __init__(self, app, settings: Settings, page: Callable[[str], str] | None = None):
         self.app = app
         self.settings = settings
+        self.page = page  # rewrites the served page's HTML (lang, head), if given
         # A checked call is a question and a few ids; anything much larger is not one.
         # (Not the app-wide body limit, which lives with the other middleware.)
         self.max_call_bytes = 6 * settings.server.max_question_chars + 4096
@@ -208,7 +210,10 @@ class GradioGuard:
         try:
             if method in ("GET", "HEAD"):
                 if path in _PAGE_EXACT or path.startswith(_PAGE_PREFIXES):
-                    await self.app(scope, receive, _danish_errors(send, method == "HEAD"))
+                    out = _danish_errors(send, method == "HEAD")
+                    if path == "/" and method == "GET" and self.page is not None:
+                        out = _rewrite_page(out, self.page)
+                    await self.app(scope, receive, out)
                     return
                 raise Refused(403 if _UPLOAD_PATHS.match(path) else 404)
             if method == "POST":
@@ -259,6 +264,33 @@ class GradioGuard:
                 return b"".join(chunks)
 
 
+def _rewrite_page(send, rewrite: Callable[[str], str]):
+    """Wrap ``send`` so that a successful HTML page goes out as ``rewrite(page)``."""
+    start: dict | None = None
+    chunks: list[bytes] = []
+
+    async def wrapped(message):
+        nonlocal start
+        if message["type"] == "http.response.start":
+            content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+            if message["status"] == 200 and content_type.startswith(b"text/html"):
+                start = message
+                return
+        elif message["type"] == "http.response.body" and start is not None:
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = rewrite(b"".join(chunks).decode("utf-8")).encode("utf-8")
+            headers = [(k, v) for k, v in start["headers"] if k != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await send(message)
+
+    return wrapped
+
+
 def _danish_errors(send, head: bool = False):
     """Wrap ``send`` so that an error response from Gradio (its own JSON, plain text,
     or a message that may quote the input) goes out as the project's error body."""
@@ -306,7 +338,7 @@ def mount_chat(app, service: AssistantService):
     """Mount the chat page (``ui.chat``) at ``/`` behind ``GradioGuard``."""
     import gradio as gr
 
-    from ui.chat import CSS, THEME, build_chat
+    from ui.chat import CSS, THEME, build_chat, page_html
 
     settings = service.settings
     cache = fresh_cache(settings)
@@ -332,7 +364,7 @@ def mount_chat(app, service: AssistantService):
     )
     _use_cache(blocks, cache)
     mount = next(r for r in app.routes if getattr(r, "app", None) is _gradio_app(app, blocks))
-    mount.app = GradioGuard(mount.app, settings)
+    mount.app = GradioGuard(mount.app, settings, page=page_html)
     return app
 
 
