@@ -137,7 +137,9 @@ def check_call(body: Any, blocks, settings: Settings) -> dict:
     if not isinstance(body, dict):
         raise Refused(400)
     index, data, session = body.get("fn_index"), body.get("data"), body.get("session_hash")
-    if type(index) is not int or index not in blocks.fns:
+    if type(index) is not int:
+        raise Refused(400)
+    if index not in blocks.fns:
         raise Refused(404)
     if not isinstance(session, str) or not _SESSION_HASH.match(session):
         raise Refused(400)
