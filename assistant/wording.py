@@ -48,6 +48,7 @@ ERROR_INTERNAL = "Der skete en fejl hos os. Prøv igen om lidt."
 ERROR_INDEX_MISSING = "Assistenten er ikke klar endnu. Prøv igen om lidt."
 ERROR_NOT_FOUND = "Den adresse findes ikke."
 ERROR_BODY_TOO_LARGE = "Forespørgslen er for stor. Skriv et kortere spørgsmål."
+ERROR_NO_UPLOADS = "Chatsiden tager kun imod tekst, ikke filer."
 
 # --- chat page ------------------------------------------------------------
 
@@ -57,7 +58,7 @@ UI_DESCRIPTION = (
     "Svarene bygger kun på kilderne, og hvert svar viser, hvor det står."
 )
 UI_PLACEHOLDER = "Skriv dit spørgsmål her …"
-UI_CHAT_PLACEHOLDER = "Stil dit første spørgsmål nedenfor."
+UI_CHAT_PLACEHOLDER = "Vælg et af eksemplerne, eller skriv dit eget spørgsmål nedenfor."
 UI_SUBMIT = "Send"
 UI_CLEAR = "Ryd samtalen"
 UI_EXAMPLES = [
@@ -68,6 +69,35 @@ UI_EXAMPLES = [
 ]
 UI_EXAMPLES_LABEL = "Eksempler på spørgsmål"
 UI_FEEDBACK_THANKS = "Tak for din vurdering."
+UI_PAGE_DESCRIPTION = (
+    "Spørg RSI-assistenten om Regionernes Sundheds-it. Svarene bygger kun på kilderne "
+    "og viser, hvor det står."
+)
+# Gradio's own English labels, tooltips and toast titles, as a screen reader meets them.
+UI_GRADIO_LABELS = {
+    "Clear": "Ryd samtalen",
+    "Copy message": "Kopiér beskeden",
+    "Copied message": "Beskeden er kopieret",
+    "Copy": "Kopiér",
+    "Copied": "Kopieret",
+    "Like": "Godt svar",
+    "Liked": "Markeret som godt svar",
+    "Dislike": "Dårligt svar",
+    "Disliked": "Markeret som dårligt svar",
+    "chatbot conversation": "Samtalen med RSI-assistenten",
+    "Scroll down": "Rul ned",
+    "Scroll to bottom": "Rul ned",
+    "Close": "Luk",
+    "Info": "Besked",
+    "Warning": "Bemærk",
+    "Error": "Fejl",
+    "Success": "Udført",
+    "Loading...": "Henter …",
+    "processing": "arbejder",
+}
+UI_USER_MESSAGE = "Dit spørgsmål"
+UI_BOT_MESSAGE = "Svar"
+UI_SOURCES_TOGGLE = "Vis eller skjul kilderne"
 
 # --- widget (served inside widget.js; keys are the widget's contract) -------
 

@@ -382,3 +382,61 @@ def test_markup_is_shown_as_text_in_both_uis(new_page, api_url, host_url):
     assert page.locator("img[src=x]").count() == 0
     _not_pwned(page)
     _shot(page, "chat-xss.png")
+
+
+# --- the chat page: Danish, phone-ready (issue 11) -----------------------------------------
+
+ENGLISH_LABELS = {"Clear", "Copy message", "Like", "Dislike", "Liked", "Disliked", "Close"}
+
+
+def _labels(page) -> list[str]:
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('[aria-label], [title]'))
+            .filter(el => el.getClientRects().length > 0)
+            .flatMap(el => [el.getAttribute('aria-label'), el.getAttribute('title')])
+            .filter(Boolean)"""
+    )
+
+
+def test_gradio_chat_page_is_danish_and_fits_a_phone(new_page, api_url):
+    page = new_page(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    page.goto(api_url + "/", wait_until="load")
+    box = page.locator("#rsi-input textarea")
+    expect(box).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "da")
+    assert page.locator("html[lang=da]").count() == 1
+    # Send and the input on the first screen, the examples too, no sideways scrolling.
+    for target in (page.locator("#rsi-send"), box, page.locator("#rsi-chatbot .example").first):
+        rect = target.bounding_box()
+        assert rect is not None and rect["y"] >= 0 and rect["y"] + rect["height"] <= 740, rect
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert box.evaluate("el => getComputedStyle(el).fontSize") == "16px"
+    assert page.locator("#rsi-send").bounding_box()["height"] >= 44
+
+    # An example asks its question; the answer comes with Danish labels only.
+    page.locator("#rsi-chatbot .example").first.click()
+    chatbot = page.locator("#rsi-chatbot")
+    expect(chatbot.get_by_text("Kilder", exact=True)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(chatbot).to_contain_text("Danske Regioner")
+    expect(page.locator("html")).to_have_attribute("lang", "da")
+    labels = _labels(page)
+    assert "Godt svar" in labels and "Dårligt svar" in labels, labels
+    assert not ENGLISH_LABELS & set(labels), labels
+    assert not [x for x in labels if "message" in x or "chatbot" in x], labels
+    # Markdown is not read aloud: the answer's name is its plain text.
+    assert not [x for x in labels if "\\" in x or "**" in x], labels
+    for button in chatbot.locator(".message-buttons button").all():
+        rect = button.bounding_box()
+        assert rect["width"] >= 44 and rect["height"] >= 44, rect
+    rect = page.locator("#rsi-send").bounding_box()
+    assert rect["y"] + rect["height"] <= 740, rect
+    _shot(page, "chat-mobile.png")
+
+
+def test_gradio_chat_page_title_and_link_preview(api_url):
+    import httpx
+
+    page = httpx.get(api_url + "/").text
+    assert re.search(r'<html\s[^>]*lang="da"', page)
+    assert 'property="og:title" content="RSI-assistenten"' in page
+    assert "Click to try out the app" not in page and 'content="Gradio"' not in page

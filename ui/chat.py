@@ -1,5 +1,6 @@
 """The Gradio chat page: Danish labels, streamed answers, a collapsible "Kilder"
-block per answer, thumbs up/down and a clear button.
+block per answer, thumbs up/down and a clear button. It takes text only: the
+conversation is server-side session state, never read back from the client.
 
 Everything from documents and users is escaped before Gradio renders it as
 Markdown, so text is always shown as text, never run as HTML.
@@ -8,7 +9,10 @@ Markdown, so text is always shown as text, never run as HTML.
 from __future__ import annotations
 
 import html
+import json
+import logging
 import re
+import time
 from collections.abc import Iterator
 
 import gradio as gr
@@ -17,16 +21,147 @@ from assistant import wording
 from assistant.answer import Answer
 from assistant.index import IndexProblem
 from assistant.service import AssistantService
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
 
 CSS = """
 .gradio-container { max-width: 860px !important; margin: 0 auto !important; }
-#rsi-title h1 { margin-bottom: .2em; }
+#rsi-title h1 { margin: .2em 0 .1em; font-size: clamp(1.4rem, 5vw, 2rem); }
+#rsi-title p { margin: 0 0 .2em; }
 footer { display: none !important; }
+/* Gradio's 32 px side padding, down to 10 px on a phone (top level: Gradio scopes rules
+   inside @media to its inner container, and this one sits outside it). */
+.main.app { padding-left: clamp(10px, 4vw - 5px, 32px) !important;
+            padding-right: clamp(10px, 4vw - 5px, 32px) !important; }
+/* No fixed height: the conversation takes what the screen leaves for it, so the input
+   and Send stay on the first screen, also on a phone. */
+#rsi-chatbot { height: calc(100dvh - 300px) !important; min-height: 220px; }
+/* One clear control: ours, in words ("Ryd samtalen"), not Gradio's trash icon. */
+#rsi-chatbot .top-panel { display: none !important; }
+/* 16 px input (iOS zooms on anything smaller) and 44 px touch targets. */
+#rsi-input textarea { font-size: 16px !important; }
+#rsi-send, #rsi-clear { min-height: 44px; }
+#rsi-clear { align-self: flex-end; width: auto !important; flex: 0 0 auto !important; }
+#rsi-input textarea::placeholder { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+#rsi-chatbot .icon-button { min-width: 44px !important; min-height: 44px !important; }
+#rsi-chatbot .example {
+  min-height: 44px; border: 1px solid var(--border-color-primary); border-radius: 8px;
+}
+/* Focus that can be seen, on everything. */
+.gradio-container :focus-visible, #rsi-input textarea:focus {
+  outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important;
+}
+/* Thumbs up/down (and copy) only once the answer is done. */
+#rsi-chatbot:has([data-testid="status-tracker"]:not(.hide)) .message-buttons { visibility: hidden; }
+@media (max-width: 640px) {
+  #rsi-chatbot { height: calc(100dvh - 290px) !important; }
+}
 """
 
 
 def THEME():  # noqa: N802 - built lazily: creating a theme at import time costs start-up
-    return gr.themes.Soft(primary_hue="blue", neutral_hue="slate")
+    # Send in blue-700 on white: 6.7:1 (Soft's blue-500 gave 3.7:1).
+    return gr.themes.Soft(primary_hue="blue", neutral_hue="slate").set(
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_text_color="white",
+    )
+
+
+# Runs before Gradio renders: the page is Danish (Gradio resets <html lang> to the
+# browser's locale, and has no Danish of its own), so labels, tooltips and the
+# screen-reader names of messages are put into Danish as Gradio writes them.
+_RELABEL_JS = r"""
+(() => {
+  const T = %(texts)s;
+  const root = document.documentElement;
+  const fixLang = () => { if (root.getAttribute("lang") !== "da") root.setAttribute("lang", "da"); };
+  const relabel = (el) => {
+    for (const attr of ["aria-label", "title"]) {
+      const v = el.getAttribute(attr);
+      if (v === null) continue;
+      let want = T.labels[v];
+      if (/^(user|bot)'s message/.test(v)) {
+        // Gradio names a message by its raw Markdown source: read it as plain text.
+        const said = v.replace(/^[a-z]+'s message:?\s*/, "").replace(/\\(.)/g, "$1")
+          .replace(/\*\*|^>\s*|\n>\s*/g, " ").replace(/&gt;/g, ">").replace(/&lt;/g, "<")
+          .replace(/&amp;/g, "&").replace(/\s+/g, " ").trim();
+        want = (v.startsWith("user") ? T.user : T.bot) + ": " + said;
+      }
+      else if (v === "" && el.closest(".thought-group .title")) {
+        el.setAttribute("tabindex", "-1"); el.setAttribute("aria-hidden", "true");
+        want = T.toggle;
+      }
+      if (want !== undefined && want !== v) el.setAttribute(attr, want);
+    }
+  };
+  const retext = (node) => {
+    const parent = node.parentElement;
+    const want = T.labels[(node.nodeValue || "").trim()];
+    if (want && parent && parent.closest("[class*=toast]")) node.nodeValue = want;
+  };
+  const sweep = (el) => {
+    if (el.nodeType === Node.TEXT_NODE) { retext(el); return; }
+    if (el.nodeType !== Node.ELEMENT_NODE) return;
+    relabel(el);
+    el.querySelectorAll("[aria-label], [title]").forEach(relabel);
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    while (walk.nextNode()) retext(walk.currentNode);
+  };
+  new MutationObserver((changes) => {
+    fixLang();
+    for (const c of changes) {
+      if (c.type === "attributes") { if (c.target !== root) relabel(c.target); }
+      else if (c.type === "characterData") retext(c.target);
+      else c.addedNodes.forEach(sweep);
+    }
+  }).observe(root, {
+    subtree: true, childList: true, characterData: true,
+    attributes: true, attributeFilter: ["aria-label", "title", "lang"],
+  });
+  fixLang();
+  document.addEventListener("DOMContentLoaded", () => sweep(document.body));
+})();
+"""
+
+
+def page_head() -> str:
+    """The chat page's own head: description and link-preview metadata, and the
+    Danish-labelling script (inserted by ``ui.gradio_guard`` into the served HTML)."""
+    texts = json.dumps(
+        {
+            "labels": wording.UI_GRADIO_LABELS,
+            "user": wording.UI_USER_MESSAGE,
+            "bot": wording.UI_BOT_MESSAGE,
+            "toggle": wording.UI_SOURCES_TOGGLE,
+        },
+        ensure_ascii=False,
+    ).replace("</", "<\\/")
+    title = html.escape(wording.UI_TITLE, quote=True)
+    about = html.escape(wording.UI_PAGE_DESCRIPTION, quote=True)
+    return (
+        f'<meta name="description" content="{about}" />'
+        f'<meta property="og:title" content="{title}" />'
+        f'<meta property="og:description" content="{about}" />'
+        '<meta property="og:type" content="website" />'
+        '<meta property="og:locale" content="da_DK" />'
+        '<meta name="twitter:card" content="summary" />'
+        f'<meta name="twitter:title" content="{title}" />'
+        f'<meta name="twitter:description" content="{about}" />'
+        f"<script>{_RELABEL_JS % {'texts': texts}}</script>"
+    )
+
+
+_GRADIO_META = re.compile(r'\s*<meta\s+(?:property="og:|name="twitter:)[^>]*>', re.S)
+
+
+def page_html(page: str) -> str:
+    """Gradio's page template, made ours: ``lang="da"``, Gradio's link-preview tags
+    ("Gradio", "Click to try out the app!") replaced by the page's own."""
+    page = re.sub(r'(<html\b[^>]*?\blang=)"en"', r'\1"da"', page, count=1)
+    page = _GRADIO_META.sub("", page)
+    return re.sub(r"(<head[^>]*>)", lambda m: m.group(1) + page_head(), page, count=1)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
@@ -37,29 +172,37 @@ def as_text(value: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(value, quote=False))
 
 
-def _plain(content) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-    if isinstance(content, dict):
-        return str(content.get("text", ""))
-    return ""
+MAX_SHOWN = 200  # messages kept on screen per session (the oldest go first)
+FLUSH_SECONDS = 0.1  # streaming: send at least every 0.1 s, else at sentence ends
+_SENTENCE_END = re.compile(r"[.!?:…]\s*$")
 
 
-def conversation(history: list[dict]) -> list[dict]:
-    """The chat so far as plain user/assistant turns (the "Kilder" boxes left out)."""
-    turns = []
-    for m in history:
-        if (m.get("metadata") or {}).get("title"):
-            continue
-        turns.append(
-            {
-                "role": m["role"],
-                "content": html.unescape(re.sub(r"\\(.)", r"\1", _plain(m.get("content")))),
-            }
-        )
-    return turns
+def new_session() -> dict:
+    """One visitor's conversation, kept on the server (``gr.State``): ``turns`` are the
+    plain user/assistant texts the assistant sees as history, ``shown`` the chatbot's
+    messages, ``records`` what a 👍/👎 on message ``i`` refers to."""
+    return {"turns": [], "shown": [], "records": {}}
+
+
+def context(turns: list[dict], settings: Settings) -> list[dict]:
+    """The most recent turns within the ``/api`` history limits (messages and chars)."""
+    cfg = settings.server
+    recent = turns[-cfg.max_history_messages :] if cfg.max_history_messages else []
+    while recent and sum(len(t["content"]) for t in recent) > cfg.max_history_chars:
+        recent = recent[1:]
+    return recent
+
+
+def _trim(session: dict, settings: Settings) -> None:
+    """Bound what one session holds: the turns to what can be sent as history, the
+    shown messages to ``MAX_SHOWN`` (feedback records move with their messages)."""
+    session["turns"] = session["turns"][-max(settings.server.max_history_messages, 1) :]
+    excess = len(session["shown"]) - MAX_SHOWN
+    if excess > 0:
+        session["shown"] = session["shown"][excess:]
+        session["records"] = {
+            str(int(k) - excess): v for k, v in session["records"].items() if int(k) >= excess
+        }
 
 
 def sources_markdown(result: Answer) -> str:
@@ -73,65 +216,77 @@ def sources_markdown(result: Answer) -> str:
 
 
 def build_chat(service: AssistantService) -> gr.Blocks:
+    """The page. The client sends only the question text; the conversation lives in
+    server-side session state, so nothing a client sends is shown back or read as a
+    file (``ui.gradio_guard`` checks every call before Gradio reads it)."""
     settings = service.settings
+    limit = settings.server.max_question_chars
 
-    def respond(message: str, history: list[dict], records: dict) -> Iterator:
-        history = list(history or [])
+    def respond(message: str, session: dict | None) -> Iterator:
+        session = session or new_session()
+        shown = session["shown"]
         question = (message or "").strip()
         if not question:
             gr.Warning(wording.ERROR_EMPTY)
-            yield history, records, message
+            yield shown, session, message
             return
-        if len(question) > settings.server.max_question_chars:
-            history += [
-                {"role": "user", "content": as_text(question[:200] + " …")},
-                {
-                    "role": "assistant",
-                    "content": as_text(
-                        wording.ERROR_TOO_LONG.format(limit=settings.server.max_question_chars)
-                    ),
-                },
-            ]
-            yield history, records, ""
+        if len(question) > limit:  # the guard refuses this before; kept for direct use
+            gr.Warning(wording.ERROR_TOO_LONG.format(limit=limit))
+            yield shown, session, message
             return
-        turns = conversation(history)[-settings.server.max_history_messages :]
-        history.append({"role": "user", "content": as_text(question)})
-        history.append({"role": "assistant", "content": ""})
-        shown = ""
+        history = context(session["turns"], settings)
+        shown.append({"role": "user", "content": as_text(question)})
+        shown.append({"role": "assistant", "content": ""})
+        answer_at = len(shown) - 1
+        text, flushed = "", time.monotonic()
         try:
-            for piece in service.stream(question, turns):
+            for piece in service.stream(question, history):
                 if isinstance(piece, Answer):
-                    history[-1]["content"] = as_text(piece.answer)
-                    records = dict(records or {})
-                    records[str(len(history) - 1)] = {
+                    text = piece.answer
+                    shown[answer_at]["content"] = as_text(text)
+                    session["records"][str(answer_at)] = {
                         "question": question,
                         "answer": piece.answer,
                         "citations": [c.chunk_id for c in piece.citations],
                     }
                     if piece.citations:
-                        history.append(
+                        shown.append(
                             {
                                 "role": "assistant",
                                 "content": sources_markdown(piece),
                                 "metadata": {"title": wording.SOURCES_HEADING, "status": "done"},
                             }
                         )
+                    yield shown, session, ""
                 else:
-                    shown += piece
-                    history[-1]["content"] = as_text(shown)
-                yield history, records, ""
+                    text += piece
+                    # Whole sentences (or what 0.1 s brought), not a re-render per word.
+                    now = time.monotonic()
+                    if _SENTENCE_END.search(text) or now - flushed >= FLUSH_SECONDS:
+                        shown[answer_at]["content"] = as_text(text)
+                        flushed = now
+                        yield shown, session, ""
         except IndexProblem:
-            history[-1]["content"] = as_text(wording.ERROR_INDEX_MISSING)
-            yield history, records, ""
+            shown[answer_at]["content"] = as_text(wording.ERROR_INDEX_MISSING)
+            yield shown, session, ""
+            return
         except Exception:
-            history[-1]["content"] = as_text(wording.ERROR_INTERNAL)
-            yield history, records, ""
+            log.exception("the chat page could not answer")
+            shown[answer_at]["content"] = as_text(wording.ERROR_INTERNAL)
+            yield shown, session, ""
+            return
+        session["turns"] += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": text},
+        ]
+        _trim(session, settings)
+        yield session["shown"], session, ""
 
-    def feedback(data: gr.LikeData, records: dict):
+    def feedback(data: gr.LikeData, session: dict | None):
         from assistant.feedback import store
 
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
-        record = (records or {}).get(str(index))
+        record = (session or new_session())["records"].get(str(index))
         if record is None or data.liked is None:
             return
         store(
@@ -144,20 +299,26 @@ def build_chat(service: AssistantService) -> gr.Blocks:
         )
         gr.Info(wording.UI_FEEDBACK_THANKS)
 
+    def ask_example(data: gr.SelectData, session: dict | None) -> Iterator:
+        examples = wording.UI_EXAMPLES  # the index is the client's; the text is ours
+        index = data.index if type(data.index) is int else -1
+        question = examples[index] if 0 <= index < len(examples) else ""
+        yield from respond(question, session)
+
     with gr.Blocks(title=wording.UI_TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"# {wording.UI_TITLE}\n{wording.UI_DESCRIPTION}", elem_id="rsi-title")
-        records = gr.State({})
+        session = gr.State(None)
         chatbot = gr.Chatbot(
-            label=wording.UI_TITLE,
-            height=520,
+            show_label=False,
             sanitize_html=True,
             render_markdown=True,
             feedback_options=("Like", "Dislike"),
             elem_id="rsi-chatbot",
             placeholder=wording.UI_CHAT_PLACEHOLDER,
+            examples=[{"text": q} for q in wording.UI_EXAMPLES],
             buttons=["copy"],
         )
-        with gr.Row():
+        with gr.Row(equal_height=True):
             box = gr.Textbox(
                 placeholder=wording.UI_PLACEHOLDER,
                 label=wording.UI_PLACEHOLDER,  # the accessible name; not shown
@@ -165,15 +326,20 @@ def build_chat(service: AssistantService) -> gr.Blocks:
                 scale=8,
                 lines=1,
                 max_lines=6,
+                max_length=limit,
                 elem_id="rsi-input",
                 autofocus=True,
             )
-            send = gr.Button(wording.UI_SUBMIT, variant="primary", scale=1, elem_id="rsi-send")
-        clear = gr.Button(wording.UI_CLEAR, variant="secondary", elem_id="rsi-clear")
-        gr.Examples(examples=wording.UI_EXAMPLES, inputs=box, label=wording.UI_EXAMPLES_LABEL)
+            send = gr.Button(
+                wording.UI_SUBMIT, variant="primary", scale=1, min_width=80, elem_id="rsi-send"
+            )
+        clear = gr.Button(wording.UI_CLEAR, variant="secondary", size="sm", elem_id="rsi-clear")
 
-        send.click(respond, [box, chatbot, records], [chatbot, records, box])
-        box.submit(respond, [box, chatbot, records], [chatbot, records, box])
-        clear.click(lambda: ([], {}, ""), None, [chatbot, records, box], queue=False)
-        chatbot.like(feedback, [records], None)
+        private = {"api_visibility": "private"}
+        outputs = [chatbot, session, box]
+        send.click(respond, [box, session], outputs, **private)
+        box.submit(respond, [box, session], outputs, **private)
+        chatbot.example_select(ask_example, [session], outputs, **private)
+        clear.click(lambda: ([], None, ""), None, outputs, queue=False, **private)
+        chatbot.like(feedback, [session], None, **private)
     return demo

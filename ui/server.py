@@ -519,19 +519,9 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
         return StreamingResponse(chunks(), media_type="text/event-stream")
 
     if with_chat:
-        import gradio as gr
+        from ui.gradio_guard import mount_chat
 
-        from ui.chat import CSS, THEME, build_chat
-
-        app = gr.mount_gradio_app(
-            app,
-            build_chat(service),
-            path="/",
-            theme=THEME(),
-            css=CSS,
-            footer_links=[],
-            favicon_path=None,
-        )
+        app = mount_chat(app, service)
     return app
 
 
