@@ -163,7 +163,6 @@ def test_axe_sees_inside_the_widget(new_page, urls, axe_js):
     assert "button-name" in found
 
 
-@pytest.mark.xfail(strict=False, reason="chat page fixes land in branch gradio-guard")
 @pytest.mark.parametrize("size", SIZES)
 def test_chat_page_has_no_serious_axe_violations(new_page, urls, axe_js, size):
     page = new_page(SIZES[size])

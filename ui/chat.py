@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 CSS = """
 .gradio-container { max-width: 860px !important; margin: 0 auto !important; }
+.thought-group .title button[disabled] { pointer-events: none; }
 #rsi-title h1 { margin: .2em 0 .1em; font-size: clamp(1.4rem, 5vw, 2rem); }
 #rsi-title p { margin: 0 0 .2em; }
 footer { display: none !important; }
@@ -90,7 +91,11 @@ _RELABEL_JS = r"""
         want = (v.startsWith("user") ? T.user : T.bot) + ": " + said;
       }
       else if (v === "" && el.closest(".thought-group .title")) {
-        el.setAttribute("tabindex", "-1"); el.setAttribute("aria-hidden", "true");
+        // The arrow is a button inside the toggle: a control nested in a control. Take it
+        // out of the accessibility tree and the focus order (disabled); clicks pass through
+        // to the toggle (pointer-events: none in CSS).
+        el.setAttribute("disabled", ""); el.setAttribute("aria-hidden", "true");
+        el.removeAttribute("tabindex");
         want = T.toggle;
       }
       if (want !== undefined && want !== v) el.setAttribute(attr, want);
