@@ -17,6 +17,8 @@ from assistant import wording
 from assistant.answer import Answer
 from assistant.index import IndexProblem
 from assistant.service import AssistantService
+from ui.errors import RequestError
+from ui.validation import validate_question
 
 CSS = """
 .gradio-container { max-width: 860px !important; margin: 0 auto !important; }
@@ -77,24 +79,21 @@ def build_chat(service: AssistantService) -> gr.Blocks:
 
     def respond(message: str, history: list[dict], records: dict) -> Iterator:
         history = list(history or [])
-        question = (message or "").strip()
-        if not question:
-            gr.Warning(wording.ERROR_EMPTY)
-            yield history, records, message
-            return
-        if len(question) > settings.server.max_question_chars:
+        turns = conversation(history)[-settings.server.max_history_messages :]
+        try:  # the same checks as /api and /v1
+            question = validate_question(message or "", turns, settings.server)
+        except RequestError as problem:
+            if problem.code == "empty_question":
+                gr.Warning(problem.message)
+                yield history, records, message
+                return
+            echo = (message or "")[:200].encode("utf-8", "replace").decode("utf-8")
             history += [
-                {"role": "user", "content": as_text(question[:200] + " …")},
-                {
-                    "role": "assistant",
-                    "content": as_text(
-                        wording.ERROR_TOO_LONG.format(limit=settings.server.max_question_chars)
-                    ),
-                },
+                {"role": "user", "content": as_text(echo + " …")},
+                {"role": "assistant", "content": as_text(problem.message)},
             ]
             yield history, records, ""
             return
-        turns = conversation(history)[-settings.server.max_history_messages :]
         history.append({"role": "user", "content": as_text(question)})
         history.append({"role": "assistant", "content": ""})
         shown = ""

@@ -1,4 +1,5 @@
-"""Serve the embeddable chat widget (``ui/static/widget.js``) with its Danish labels.
+"""Serve the embeddable chat widget (``GET /widget.js``, from ``ui/static/widget.js``)
+with its Danish labels.
 
 The static file holds one literal token where the labels belong; the server swaps in
 the labels from :mod:`assistant.wording` (``WIDGET_LABELS``) as a JS object literal.
@@ -9,6 +10,13 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from assistant import wording
+
+router = APIRouter()
 
 LABELS_TOKEN = "__RSI_WIDGET_LABELS__"
 WIDGET_PATH = Path(__file__).resolve().parent / "static" / "widget.js"
@@ -36,3 +44,13 @@ def render_widget_js(labels: dict[str, str]) -> str:
     if LABELS_TOKEN not in raw:
         raise RuntimeError(f"{WIDGET_PATH} lacks the {LABELS_TOKEN} token")
     return raw.replace(LABELS_TOKEN, js_literal(labels), 1)
+
+
+@router.get("/widget.js", include_in_schema=False)
+def widget_js() -> Response:
+    """The widget script, for ``<script src=".../widget.js" async></script>`` on any page."""
+    return Response(
+        render_widget_js(wording.WIDGET_LABELS),
+        media_type="application/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
