@@ -87,7 +87,8 @@ class AnswerSettings(_Group):
 class ServerSettings(_Group):
     allowed_origins: list[str] = Field(
         default_factory=lambda: ["*"],
-        description="Origins that may call the API and frame the chat page ('*' = any).",
+        description="Origins that may call the API ('*' = any); those listed explicitly may "
+        "also frame the chat page ('*' never lets other sites frame it).",
     )
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
     max_history_messages: int = Field(20, ge=0, description="Most earlier messages accepted.")

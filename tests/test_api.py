@@ -453,6 +453,8 @@ def test_feedback_stored_and_exported(client, settings, tmp_path, monkeypatch):
     [
         {"rating": "meh", "question": "q", "answer": "a"},
         {"rating": 0, "question": "q", "answer": "a"},
+        {"rating": True, "question": "q", "answer": "a"},
+        {"rating": 1.0, "question": "q", "answer": "a"},
         {"rating": "up", "answer": "a"},
         {"rating": "up", "question": "q", "answer": "a", "citation_ids": "x"},
         {"rating": "up", "question": "q" * 10_001, "answer": "a"},
@@ -658,6 +660,11 @@ BAD_OPENAI = {
     "messages_missing": ({"model": "rsi-assistant"}, 422, "invalid_request"),
     "messages_string": ({"messages": "Hvad er RSI?"}, 422, "invalid_request"),
     "content_number": ({"messages": [{"role": "user", "content": 5}]}, 422, "invalid_request"),
+    "stream_number": (
+        {"messages": [{"role": "user", "content": "Hvad er RSI?"}], "stream": 0},
+        422,
+        "invalid_request",
+    ),
     "stream_not_bool": (
         {"messages": [{"role": "user", "content": "Hvad er RSI?"}], "stream": "ja tak"},
         422,

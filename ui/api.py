@@ -13,7 +13,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant import wording
 from assistant.answer import Answer
@@ -120,6 +120,14 @@ class FeedbackRequest(BaseModel):
     answer: str = Field(max_length=50_000)
     citation_ids: list[str] = Field(default_factory=list, max_length=50)
     comment: str = Field("", max_length=5_000)
+
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _not_bool_or_float(cls, value):
+        # JSON true and 1.0 equal 1 in Python; only the documented values count.
+        if isinstance(value, bool | float):
+            raise ValueError("rating is 'up', 'down', 1 or -1")
+        return value
 
 
 class FeedbackResponse(BaseModel):

@@ -26,6 +26,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from assistant import wording
 from assistant.index import IndexProblem
@@ -39,7 +41,6 @@ from ui.ratelimit import RateLimit
 log = logging.getLogger(__name__)
 
 DOCS_ASSETS = "/docs-assets"
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
@@ -144,26 +145,32 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _install_api_fallback(app: FastAPI, routers: list[APIRouter]) -> None:
-    """Under /api and /v1, a path we do not serve is 404 and a method it does not take is
-    405 (with Allow), both with our body, instead of falling through to the chat page."""
-    routes = [route for router in routers for route in router.routes]
+    """A method that one of our paths does not take is 405 (with Allow), and a path under
+    /api or /v1 that we do not serve is 404, both with our body, instead of falling
+    through to the chat page mounted at /."""
+    routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
+    fallback = _Fallback(routes)
+    # Routes to a plain ASGI app match any method (TRACE, QUERY, …); each is reached
+    # only when no route registered before it took the path and method.
+    paths = dict.fromkeys(r.path for r in routes)
+    for path in [*paths, *(f"{prefix}{{rest:path}}" for prefix in API_PREFIXES)]:
+        app.router.routes.append(Route(path, fallback, include_in_schema=False))
 
-    async def fallback(request: Request) -> None:
-        path = request.scope["path"]
+
+class _Fallback:
+    def __init__(self, routes: list[APIRoute]):
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         allowed = {
             method
-            for route in routes
-            if isinstance(route, APIRoute) and route.path_regex.match(path)
+            for route in self.routes
+            if route.path_regex.match(scope["path"])
             for method in route.methods
         }
-        if allowed:
+        if allowed:  # our error handler turns these into the project's body
             raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
         raise StarletteHTTPException(404)
-
-    for prefix in API_PREFIXES:
-        app.add_api_route(
-            f"{prefix}{{rest:path}}", fallback, methods=ALL_METHODS, include_in_schema=False
-        )
 
 
 # --- /docs -------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import wording
 from assistant.answer import Answer
@@ -56,7 +56,7 @@ class ChatCompletionRequest(BaseModel):
     )
     model: str = MODEL_ID
     messages: list[OpenAIMessage]
-    stream: bool = False
+    stream: bool = Field(False, strict=True, description="Server-sent events if true.")
 
 
 def message_text(content: str | list[dict[str, Any]] | None) -> str:
