@@ -169,3 +169,15 @@ def test_gradio_chat_calls_are_limited(built, tmp_path):
         statuses = [client.post("/gradio_api/queue/join", json={}).status_code for _ in range(3)]
         assert statuses[:2] != [429, 429] and statuses[2] == 429
         assert client.get("/").status_code == 200  # the page itself is not counted
+
+
+def test_unusable_storage_stops_serve_with_one_line(make_settings, tmp_path, monkeypatch):
+    import uvicorn
+
+    import ui.app
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: pytest.fail("must not start"))
+    settings = make_settings(tmp_path, server={"rate_limit_storage": "nosuch://host"})
+    with pytest.raises(SystemExit) as stop:
+        ui.app.serve(settings)
+    assert "RSI_RATE_LIMIT_STORAGE='nosuch://host' cannot be used" in str(stop.value)

@@ -36,7 +36,7 @@ from assistant.settings import Settings, library_environment
 from ui import api, openai_compat, widget
 from ui.errors import RequestError, error_response
 from ui.policy import API_PREFIXES, BodyLimit, WebPolicy
-from ui.ratelimit import RateLimit
+from ui.ratelimit import RateLimit, RateLimitStorageError, make_limiter
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
     server = settings.server
     app.add_middleware(BodyLimit, max_bytes=server.max_body_bytes)
     if server.rate_limit:
-        app.add_middleware(RateLimit, server=server)
+        app.add_middleware(RateLimit, rate=server.rate_limit, limiter=make_limiter(server))
     app.add_middleware(WebPolicy, server=server)
     if server.trusted_proxies:  # outermost: the client and scheme as the proxy saw them
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -92,7 +92,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     import uvicorn
 
     library_environment()  # no Gradio analytics, no model hub
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except RateLimitStorageError as exc:
+        raise SystemExit(f"error: {exc}") from None
     print(f"RSI-assistenten: http://{host}:{port}/  (API docs: /docs, widget: /widget.js)")
     # No "server: uvicorn" banner; X-Forwarded-For is handled by the app itself, and only
     # from RSI_TRUSTED_PROXIES (uvicorn would otherwise trust it from 127.0.0.1).

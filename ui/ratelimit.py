@@ -17,6 +17,7 @@ import time
 
 from limits import parse_many
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -42,16 +43,31 @@ def is_limited(method: str, path: str) -> bool:
     )
 
 
-class RateLimit:
-    """429 for a client over ``server.rate_limit`` on the question routes."""
+class RateLimitStorageError(RuntimeError):
+    """``RSI_RATE_LIMIT_STORAGE`` names a store that cannot be used here."""
 
-    def __init__(self, app: ASGIApp, server: ServerSettings):
+
+def make_limiter(server: ServerSettings) -> MovingWindowRateLimiter:
+    """The limiter over ``RSI_RATE_LIMIT_STORAGE``, built when the app is (a bad URL stops
+    the start, not the first question)."""
+    uri = server.rate_limit_storage
+    try:
+        storage = storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")
+    except ConfigurationError as exc:
+        raise RateLimitStorageError(
+            f"RSI_RATE_LIMIT_STORAGE={uri!r} cannot be used: {exc} "
+            "(memory:// needs nothing; redis:// needs: pip install 'limits[async-redis]')"
+        ) from exc
+    return MovingWindowRateLimiter(storage)
+
+
+class RateLimit:
+    """429 for a client over ``rate`` (``RSI_RATE_LIMIT``) on the question routes."""
+
+    def __init__(self, app: ASGIApp, rate: str, limiter: MovingWindowRateLimiter):
         self.app = app
-        self.limits = parse_many(server.rate_limit)
-        uri = server.rate_limit_storage
-        self.limiter = MovingWindowRateLimiter(
-            storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")
-        )
+        self.limits = parse_many(rate)
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and is_limited(scope["method"], scope["path"]):
