@@ -60,6 +60,17 @@ class Answer:
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
 
+    def sources_text(self, indent: str = "") -> str:
+        """The cited sources as plain text, the one rendering that CLI and /v1 share:
+        a "Kilder:" line, then "[n] title (url): passage" per citation ('' if none)."""
+        if not self.citations:
+            return ""
+        lines = [f"{wording.SOURCES_HEADING}:"]
+        for c in self.citations:
+            where = f" ({c.url})" if c.url else ""
+            lines.append(f"{indent}[{c.n}] {c.title}{where}: {c.text}")
+        return "\n".join(lines)
+
 
 # --- the refusal decision ----------------------------------------------------
 

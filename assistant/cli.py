@@ -81,13 +81,8 @@ def read_history(path: str) -> list[dict]:
 
 def _print_answer(result) -> None:
     print(result.answer)
-    if result.citations:
-        from assistant.wording import SOURCES_HEADING
-
-        print(f"\n{SOURCES_HEADING}:")
-        for c in result.citations:
-            where = f" ({c.url})" if c.url else ""
-            print(f"  [{c.n}] {c.title}{where}: {c.text}")
+    if sources := result.sources_text(indent="  "):
+        print(f"\n{sources}")
 
 
 def cmd_build(args: argparse.Namespace) -> None:
@@ -137,7 +132,7 @@ def cmd_chat(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    from ui.server import serve
+    from ui.app import serve
 
     settings = _settings(args)
     ensure_index(settings)

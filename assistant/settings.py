@@ -8,8 +8,10 @@ README.md (``RSI_CORPUS_DIR``, ``RSI_INDEX_DIR``, ``RSI_EMBEDDER``, ``RSI_TOP_K`
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -85,11 +87,52 @@ class AnswerSettings(_Group):
 class ServerSettings(_Group):
     allowed_origins: list[str] = Field(
         default_factory=lambda: ["*"],
-        description="Origins that may call the API and frame the chat page ('*' = any).",
+        description="Origins that may call the API ('*' = any); those listed explicitly may "
+        "also frame the chat page ('*' never lets other sites frame it).",
     )
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
     max_history_messages: int = Field(20, ge=0, description="Most earlier messages accepted.")
     max_history_chars: int = Field(20000, ge=0, description="Most characters of history accepted.")
+    max_body_bytes: int = Field(
+        1_000_000, ge=1024, description="Largest request body on any route, chunked ones too."
+    )
+    rate_limit: str = Field(
+        "30/minute",
+        description="Questions per client on the question routes (/api/ask, /api/chat, "
+        "/api/feedback, /v1/chat/completions, the chat page), in the `limits` notation "
+        "('30/minute', '500/hour'); loopback clients count too. '' or 'off' disables it.",
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where the counters live: memory:// (one process) or a shared store in "
+        "the `limits` notation, e.g. redis://host:6379 (needs limits[async-redis]), so several "
+        "server processes count together.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For "
+        "names the client. From any other peer the header is ignored.",
+    )
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() in ("", "off"):
+            return ""
+        per = r"\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day)s?"
+        if not re.fullmatch(rf"{per}(\s*[;,]\s*{per})*", value, re.I):
+            raise ValueError(f"{value!r} is not a rate such as '30/minute' (or 'off')")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        # Written the way uvicorn's ProxyHeadersMiddleware reads them; ValueError names a bad one.
+        return [
+            str(ipaddress.ip_network(v, strict=False) if "/" in v else ipaddress.ip_address(v))
+            for v in (item.strip() for item in value)
+        ]
 
 
 class Settings(BaseSettings):
@@ -139,6 +182,9 @@ SHORT_ALIASES: dict[str, tuple[str, str]] = {
     "RSI_REFUSAL_THRESHOLD": ("answer", "refusal_threshold"),
     "RSI_CHUNK_WORDS": ("chunking", "max_words"),
     "RSI_ALLOWED_ORIGINS": ("server", "allowed_origins"),
+    "RSI_RATE_LIMIT": ("server", "rate_limit"),
+    "RSI_RATE_LIMIT_STORAGE": ("server", "rate_limit_storage"),
+    "RSI_TRUSTED_PROXIES": ("server", "trusted_proxies"),
 }
 
 
@@ -154,7 +200,7 @@ class _ShortAliases(PydanticBaseSettingsSource):
             value: object | None = os.environ.get(var)
             if value is None:
                 continue
-            if key == "allowed_origins":
+            if key in ("allowed_origins", "trusted_proxies"):
                 value = [o.strip() for o in str(value).split(",") if o.strip()]
             data.setdefault(group, {})[key] = value
         return data

@@ -49,6 +49,8 @@ ERROR_INDEX_MISSING = "Assistenten er ikke klar endnu. Prøv igen om lidt."
 ERROR_NOT_FOUND = "Den adresse findes ikke."
 ERROR_BODY_TOO_LARGE = "Forespørgslen er for stor. Skriv et kortere spørgsmål."
 ERROR_NO_UPLOADS = "Chatsiden tager kun imod tekst, ikke filer."
+ERROR_RATE_LIMITED = "Du har stillet mange spørgsmål på kort tid. Vent lidt, og prøv igen."
+ERROR_METHOD_NOT_ALLOWED = "Adressen tager ikke imod den slags forespørgsler."
 
 # --- chat page ------------------------------------------------------------
 

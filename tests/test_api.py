@@ -1,4 +1,4 @@
-"""The HTTP face (ui/server.py) against the contracts in docs/contracts.md, with the fast fake
+"""The HTTP face (ui/app.py and its routers) against docs/contracts.md, with the fast fake
 embedder: /api/ask, /api/chat (SSE), /v1/chat/completions, /api/feedback, /healthz,
 /widget.js, OpenAPI, CORS and frame-ancestors, and bad input (4xx JSON, never 500)."""
 
@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 
 from assistant import wording
 from assistant.normalize import squash
-from assistant.settings import Settings
-from ui.server import MAX_BODY_BYTES, create_app
+from assistant.settings import ServerSettings, Settings
+from ui.app import create_app
+
+MAX_BODY_BYTES = ServerSettings().max_body_bytes
 
 ROOT = Path(__file__).parent.parent
 CORPUS_FILE = ROOT / "corpus" / "regionernes-sundheds-it.txt"
@@ -51,7 +53,7 @@ def api_settings(built, tmp_path):
             index_dir=built / "index",
             data_dir=tmp_path / "data",
             embedder={"backend": "fake"},
-            server=server,
+            server={"rate_limit": "off", **server},  # tests/test_ratelimit.py covers it
         )
 
     return make
@@ -322,9 +324,18 @@ def test_cors_default_reflects_any_origin(client):
     assert "content-type" in pre.headers["access-control-allow-headers"].lower()
 
 
-def test_default_frame_ancestors_is_any(client):
+def frame_ancestors(response) -> set[str]:
+    directives = dict(
+        d.strip().split(" ", 1) for d in response.headers["content-security-policy"].split(";")
+    )
+    return set(directives["frame-ancestors"].split())
+
+
+def test_default_frame_ancestors_is_self_only(client):
+    """Origins "*" (the default) open CORS for the widget but let no other site frame us."""
     r = client.get("/docs")
-    assert r.headers["content-security-policy"] == "frame-ancestors *"
+    assert frame_ancestors(r) == {"'self'"}
+    assert r.headers["x-frame-options"] == "SAMEORIGIN"
     api = client.post("/api/ask", json={"question": QUESTION})
     assert "content-security-policy" not in api.headers
 
@@ -373,8 +384,9 @@ def test_cors_restricted_origins(api_settings):
     own = c.post("/api/ask", json={"question": QUESTION}, headers={"Origin": "http://testserver"})
     assert own.status_code == 200  # the chat page's own origin
 
-    csp = c.get("/docs").headers["content-security-policy"]
-    assert csp == f"frame-ancestors 'self' {allowed}"
+    docs = c.get("/docs")
+    assert frame_ancestors(docs) == {"'self'", allowed}
+    assert "x-frame-options" not in docs.headers  # it cannot name another origin
 
 
 def test_chat_page_served_with_frame_ancestors(api_settings):
@@ -384,9 +396,7 @@ def test_chat_page_served_with_frame_ancestors(api_settings):
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/html")
         assert "gradio" in r.text.lower()
-        csp = r.headers["content-security-policy"]
-        assert csp.startswith("frame-ancestors ")
-        assert set(csp.split()[1:]) == {"'self'", allowed}
+        assert frame_ancestors(r) == {"'self'", allowed}
         # the API still answers next to the mounted page
         assert c.post("/api/ask", json={"question": QUESTION}).json()["refused"] is False
         # Gradio's own API routes obey the same origin policy as ours
@@ -443,6 +453,8 @@ def test_feedback_stored_and_exported(client, settings, tmp_path, monkeypatch):
     [
         {"rating": "meh", "question": "q", "answer": "a"},
         {"rating": 0, "question": "q", "answer": "a"},
+        {"rating": True, "question": "q", "answer": "a"},
+        {"rating": 1.0, "question": "q", "answer": "a"},
         {"rating": "up", "answer": "a"},
         {"rating": "up", "question": "q", "answer": "a", "citation_ids": "x"},
         {"rating": "up", "question": "q" * 10_001, "answer": "a"},
@@ -648,6 +660,11 @@ BAD_OPENAI = {
     "messages_missing": ({"model": "rsi-assistant"}, 422, "invalid_request"),
     "messages_string": ({"messages": "Hvad er RSI?"}, 422, "invalid_request"),
     "content_number": ({"messages": [{"role": "user", "content": 5}]}, 422, "invalid_request"),
+    "stream_number": (
+        {"messages": [{"role": "user", "content": "Hvad er RSI?"}], "stream": 0},
+        422,
+        "invalid_request",
+    ),
     "stream_not_bool": (
         {"messages": [{"role": "user", "content": "Hvad er RSI?"}], "stream": "ja tak"},
         422,

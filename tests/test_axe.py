@@ -72,7 +72,7 @@ def axe_settings(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def urls(axe_settings, axe_js):
-    from ui.server import create_app
+    from ui.app import create_app
 
     with browserkit.serve_app(create_app(axe_settings)) as api:
         with browserkit.serve_page(browserkit.host_page(api + "/widget.js")) as host:

@@ -58,6 +58,12 @@ HOST_CSS = (
 )
 ANSWER_TIMEOUT_MS = 30_000
 
+# Collects what the page's Content-Security-Policy blocked, as window.__cspViolations.
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (e) => {
+    (window.__cspViolations = window.__cspViolations || []).push(
+        `${e.violatedDirective} ${e.blockedURI}`);
+});"""
+
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -102,7 +108,7 @@ def browser_settings(tmp_path_factory):
 def api_url(browser_settings) -> Iterator[str]:
     import uvicorn
 
-    from ui.server import create_app
+    from ui.app import create_app
 
     sock = _free_socket()
     port = sock.getsockname()[1]
@@ -175,6 +181,7 @@ def new_page(browser):
     def make(**context_args):
         context = browser.new_context(**context_args)
         context.set_default_timeout(15_000)
+        context.add_init_script(CSP_LISTENER)
         contexts.append(context)
         page = context.new_page()
 
@@ -208,6 +215,10 @@ def _host_styles(page) -> dict:
 
 def _not_pwned(page) -> None:
     assert page.evaluate("window.__pwned") is None, "markup from a question or source ran"
+
+
+def _csp_violations(page) -> list[str]:
+    return page.evaluate("window.__cspViolations || []")
 
 
 # --- the widget ------------------------------------------------------------------------
@@ -340,7 +351,29 @@ def test_gradio_chat_page(new_page, api_url):
     assert "\\" not in text and "&lt;" not in text and "&amp;" not in text, text
     expect(page.get_by_text("RSI-assistenten").first).to_be_visible()
     expect(page.get_by_role("textbox", name="Skriv dit spørgsmål her …")).to_be_visible()
+    assert _csp_violations(page) == []  # the page works within its CSP
     _shot(page, "chat.png")
+
+
+def test_docs_work_offline(new_page, api_url):
+    """/docs renders Swagger UI from assets this server ships; nothing else is fetched."""
+    page = new_page(viewport={"width": 1100, "height": 900})
+    outside: list[str] = []
+
+    def only_loopback(route):
+        if route.request.url.startswith(api_url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_loopback)
+    page.goto(api_url + "/docs", wait_until="load")
+    expect(page.get_by_text("/api/ask", exact=True)).to_be_visible()
+    expect(page.get_by_text("/v1/chat/completions", exact=True)).to_be_visible()
+    assert outside == []
+    assert _csp_violations(page) == []
+    _shot(page, "docs.png")
 
 
 # --- markup in questions and sources is shown, never run ------------------------------

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from assistant import wording
 from assistant.settings import Settings
-from ui.server import create_app
+from ui.app import create_app
 
 QUESTION = "Hvem er formand for RSI-direktørkredsen?"
 FOLLOW_UP = "Hvem er medlemmer af den?"
@@ -46,7 +46,7 @@ def _settings(built: Path, data: Path, **server) -> Settings:
         index_dir=built / "index",
         data_dir=data,
         embedder={"backend": "fake"},
-        server=server,
+        server={"rate_limit": "off", **server},  # tests/test_ratelimit.py covers the limit
     )
 
 

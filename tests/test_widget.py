@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from assistant import wording
 from ui import widget
-from ui.server import create_app
+from ui.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 RSI_DOC = ROOT / "corpus" / "regionernes-sundheds-it.txt"

@@ -22,6 +22,8 @@ from assistant.answer import Answer
 from assistant.index import IndexProblem
 from assistant.service import AssistantService
 from assistant.settings import Settings
+from ui.errors import RequestError
+from ui.validation import validate_question
 
 log = logging.getLogger(__name__)
 
@@ -230,13 +232,10 @@ def build_chat(service: AssistantService) -> gr.Blocks:
     def respond(message: str, session: dict | None) -> Iterator:
         session = session or new_session()
         shown = session["shown"]
-        question = (message or "").strip()
-        if not question:
-            gr.Warning(wording.ERROR_EMPTY)
-            yield shown, session, message
-            return
-        if len(question) > limit:  # the guard refuses this before; kept for direct use
-            gr.Warning(wording.ERROR_TOO_LONG.format(limit=limit))
+        try:  # the same checks as /api and /v1 (the guard refuses most before this)
+            question = validate_question(message or "", [], settings.server)
+        except RequestError as problem:
+            gr.Warning(problem.message)
             yield shown, session, message
             return
         history = context(session["turns"], settings)

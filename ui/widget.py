@@ -19,6 +19,11 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+router = APIRouter()
+
 LABELS_TOKEN = "__RSI_WIDGET_LABELS__"
 WIDGET_PATH = Path(__file__).resolve().parent / "static" / "widget.js"
 MEDIA_TYPE = "application/javascript; charset=utf-8"
@@ -152,3 +157,11 @@ def widget_response(
     if coding != "identity":
         headers["Content-Encoding"] = coding
     return body, headers, 200
+
+
+@router.get("/widget.js", include_in_schema=False)
+def widget_js(request: Request) -> Response:
+    """The widget script, for ``<script src=".../widget.js" async></script>`` on any page."""
+    h = request.headers
+    body, headers, status = widget_response(h.get("accept-encoding"), h.get("if-none-match"))
+    return Response(body, status_code=status, headers=headers)

@@ -1,0 +1,230 @@
+"""The project's own HTTP API: ``/api/ask``, ``/api/chat`` (server-sent events),
+``/api/feedback`` and ``/healthz``. Each route validates with ``ui.validation`` and
+calls the app's ``AssistantService`` (a dependency); errors become the Danish
+``{"error", "message"}`` body in ``ui.app``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from assistant import wording
+from assistant.answer import Answer
+from ui.deps import Service
+from ui.errors import ERROR_RESPONSES, error_body
+from ui.validation import check_text, validate_question
+
+log = logging.getLogger(__name__)
+
+router = APIRouter()
+
+
+# --- request and response models ---------------------------------------------------
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class AskRequest(BaseModel):
+    """A question and, for follow-ups, the conversation so far (oldest first)."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {"question": "Hvem er formand for RSI-direktørkredsen?", "history": []},
+                {
+                    "question": "Og hvem er medlemmer af den?",
+                    "history": [
+                        {"role": "user", "content": "Hvad er Digitaliseringskredsen?"},
+                        {"role": "assistant", "content": "Digitaliseringskredsen er …"},
+                    ],
+                },
+            ]
+        },
+    )
+    question: str = Field(description="The question, in Danish or English.")
+    history: list[Message] = Field(default_factory=list, description="Earlier messages.")
+
+
+class CitationOut(BaseModel):
+    n: int
+    doc_id: str
+    title: str
+    url: str | None
+    chunk_id: str
+    text: str = Field(description="The cited passage, verbatim from the source.")
+    score: float
+
+
+class AskResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "question": "Hvem er formand for RSI-direktørkredsen?",
+                    "answer": "RSI-direktørkredsen … hvor formanden er direktøren for Danske "
+                    "Regioner [1].",
+                    "refused": False,
+                    "citations": [
+                        {
+                            "n": 1,
+                            "doc_id": "regionernes-sundheds-it",
+                            "title": "Regionernes Sundheds-it (RSI)",
+                            "url": None,
+                            "chunk_id": "regionernes-sundheds-it#3-1a2b3c4d",
+                            "text": "1. RSI-direktørkredsen som har to medlemmer …",
+                            "score": 0.03,
+                        }
+                    ],
+                    "mode": "extractive",
+                    "timings_ms": {"retrieve": 12.1, "answer": 0.4, "total": 12.5},
+                }
+            ]
+        }
+    )
+    question: str
+    answer: str
+    refused: bool
+    citations: list[CitationOut]
+    mode: str
+    timings_ms: dict[str, float]
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "rating": "up",
+                    "question": "Hvad er RSI?",
+                    "answer": "RSI er …",
+                    "citation_ids": ["rsi#0-1a2b3c4d"],
+                }
+            ]
+        },
+    )
+    rating: Literal["up", "down", 1, -1] = Field(description="Thumbs up (up/1) or down.")
+    question: str = Field(max_length=10_000)
+    answer: str = Field(max_length=50_000)
+    citation_ids: list[str] = Field(default_factory=list, max_length=50)
+    comment: str = Field("", max_length=5_000)
+
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _not_bool_or_float(cls, value):
+        # JSON true and 1.0 equal 1 in Python; only the documented values count.
+        if isinstance(value, bool | float):
+            raise ValueError("rating is 'up', 'down', 1 or -1")
+        return value
+
+
+class FeedbackResponse(BaseModel):
+    ok: bool
+    id: int = Field(description="Row id of the stored feedback.")
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+    index_loaded: bool
+    build_id: str
+    documents: int
+    chunks: int
+    embedder: str
+
+
+# --- routes ------------------------------------------------------------------------
+
+
+def sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _checked(body: AskRequest, service: Service) -> tuple[str, list[dict]]:
+    history = [m.model_dump() for m in body.history]
+    return validate_question(body.question, history, service.settings.server), history
+
+
+@router.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES)
+def api_ask(body: AskRequest, service: Service) -> dict:
+    """Answer one question with inline [n] citations, or refuse in Danish."""
+    question, history = _checked(body, service)
+    return service.answer(question, history).to_dict()
+
+
+@router.post(
+    "/api/chat",
+    responses={200: {"content": {"text/event-stream": {}}}, **ERROR_RESPONSES},
+)
+def api_chat(body: AskRequest, service: Service) -> StreamingResponse:
+    """Stream the answer as server-sent events: `delta` events with pieces of text,
+    then `citations`, then `done` with the whole answer object (or `error`)."""
+    question, history = _checked(body, service)
+    pieces = service.stream(question, history)  # an index problem raises here, as JSON
+
+    def events() -> Iterator[str]:
+        try:
+            for piece in pieces:
+                if isinstance(piece, Answer):
+                    data = piece.to_dict()
+                    yield sse(
+                        "citations", {"refused": data["refused"], "citations": data["citations"]}
+                    )
+                    yield sse("done", data)
+                else:
+                    yield sse("delta", {"text": piece})
+        except Exception:  # the stream has started: report in-band
+            log.exception("streaming failed")
+            yield sse("error", error_body("internal", wording.ERROR_INTERNAL))
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post("/api/feedback", response_model=FeedbackResponse, responses=ERROR_RESPONSES)
+def api_feedback(body: FeedbackRequest, service: Service) -> dict:
+    """Store a thumbs up (`up`/1) or down (`down`/-1) for an answer."""
+    from assistant.feedback import store
+
+    check_text(body.question, body.answer, body.comment, *body.citation_ids)
+    rating = 1 if body.rating in ("up", 1) else -1
+    row = store(
+        service.settings,
+        rating,
+        body.question,
+        body.answer,
+        body.citation_ids,
+        body.comment,
+        source="api",
+    )
+    return {"ok": True, "id": row}
+
+
+@router.get("/healthz", response_model=HealthResponse, responses={503: ERROR_RESPONSES[503]})
+@router.head("/healthz", include_in_schema=False)
+def healthz(service: Service) -> dict:
+    """Is the index loaded? Document and chunk counts, and the embedder."""
+    helper = service.assistant()
+    manifest = helper.index.manifest
+    return {
+        "status": "ok",
+        "index_loaded": True,
+        "build_id": manifest["build_id"],
+        "documents": len(manifest["documents"]),
+        "chunks": len(helper.index.chunks),
+        "embedder": manifest["embedder"],
+    }
