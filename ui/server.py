@@ -19,7 +19,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,9 +27,9 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant import wording
+from assistant import feedback, wording
 from assistant.answer import Answer
-from assistant.index import IndexProblem
+from assistant.index import IndexCorrupt, IndexProblem, index_health
 from assistant.service import AssistantService
 from assistant.settings import Settings
 
@@ -143,10 +143,12 @@ class FeedbackRequest(BaseModel):
         },
     )
     rating: Literal["up", "down", 1, -1]
-    question: str = Field(max_length=10_000)
-    answer: str = Field(max_length=50_000)
-    citation_ids: list[str] = Field(default_factory=list, max_length=50)
-    comment: str = Field("", max_length=5_000)
+    question: str = Field(max_length=feedback.MAX_QUESTION_CHARS)
+    answer: str = Field(max_length=feedback.MAX_ANSWER_CHARS)
+    citation_ids: list[Annotated[str, Field(max_length=feedback.MAX_CITATION_ID_CHARS)]] = Field(
+        default_factory=list, max_length=feedback.MAX_CITATIONS
+    )
+    comment: str = Field("", max_length=feedback.MAX_COMMENT_CHARS)
 
 
 class OpenAIMessage(BaseModel):
@@ -399,26 +401,39 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
 
     @app.post("/api/feedback", responses=error_responses)
     def api_feedback(body: FeedbackRequest) -> dict:
-        """Store a thumbs up (`up`/1) or down (`down`/-1) for an answer."""
-        from assistant.feedback import store
-
+        """Store a thumbs up (`up`/1) or down (`down`/-1) for an answer. CPR numbers,
+        e-mail addresses and phone numbers are masked before storing; with feedback
+        storage off (`RSI_FEEDBACK=off`) nothing is stored and `stored` is false."""
         check_text(body.question, body.answer, body.comment, *body.citation_ids)
         rating = 1 if body.rating in ("up", 1) else -1
-        row = store(
-            settings,
-            rating,
-            body.question,
-            body.answer,
-            body.citation_ids,
-            body.comment,
-            source="api",
-        )
-        return {"ok": True, "id": row}
+        try:
+            row = feedback.store(
+                settings,
+                rating,
+                body.question,
+                body.answer,
+                body.citation_ids,
+                body.comment,
+                source="api",
+            )
+        except feedback.FeedbackRejected as exc:
+            raise ApiError(422, "invalid_request", wording.ERROR_BAD_REQUEST) from exc
+        return {"ok": True, "id": row, "stored": row is not None}
 
-    @app.get("/healthz")
-    def healthz() -> dict:
-        """Is the index loaded? Document and chunk counts, and the embedder."""
-        helper = assistant()
+    @app.get("/healthz", responses={503: {"model": ErrorResponse}})
+    def healthz():
+        """Is the index loaded? Document and chunk counts, and the embedder; when not,
+        503 with `reason` saying why (missing, damaged file, other version)."""
+        ok, reason = index_health(settings)
+        if ok:
+            try:
+                helper = service.assistant()
+            except IndexProblem as exc:
+                ok, reason = False, exc.reason if isinstance(exc, IndexCorrupt) else str(exc)
+        if not ok:
+            log.error("index unavailable: %s", reason)
+            body = error_body("index_unavailable", wording.ERROR_INDEX_MISSING)
+            return JSONResponse({**body, "reason": reason}, status_code=503)
         manifest = helper.index.manifest
         return {
             "status": "ok",
