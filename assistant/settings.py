@@ -59,13 +59,14 @@ class RetrievalSettings(_Group):
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
     candidates: int = Field(30, ge=1, description="Hits taken from each ranker before fusion.")
     max_query_tokens: int = Field(
-        64,
+        48,
         ge=8,
         le=512,
         description="Most tokens of a question (with the earlier question, for follow-ups) "
-        "given to the embedder; the rest is cut off. Bounds the cost of one question: "
-        "embedding grows faster than linearly with length. The longest question in the "
-        "eval sets, follow-ups included, is 48 tokens.",
+        "given to the embedder; the rest is cut off (BM25 still reads it). Bounds the cost "
+        "of one question, since embedding grows faster than linearly with length: with 48, "
+        "the longest question costs about 3 normal ones (`rsi-assistant bench`). The "
+        "longest question in the eval sets, follow-ups included, is 48 tokens.",
     )
     max_query_terms: int = Field(
         32,
