@@ -145,17 +145,99 @@ def cmd_eval(args: argparse.Namespace) -> None:
     eval_main(args, _settings(args))
 
 
-def cmd_bench(args: argparse.Namespace) -> None:
-    from assistant.evals.bench import main as bench_main
+def _print_bench(result: dict) -> None:
+    print(
+        f"answer() p50 {result['query_p50_ms']} ms, p95 {result['query_p95_ms']} ms; floor "
+        f"(embed + FAISS) p50 {result['floor_p50_ms']} ms; overhead ratio "
+        f"{result['overhead_ratio']}"
+    )
+    print(
+        f"worst-case question ({result['worst_case_chars']} chars of rare words) p50 "
+        f"{result['worst_case_p50_ms']} ms, as a follow-up {result['worst_followup_p50_ms']} ms, "
+        f"normal {result['worst_case_normal_p50_ms']} ms: ratio {result['worst_case_ratio']} "
+        f"(without the query caps {result['worst_case_uncapped_p50_ms']} ms, ratio "
+        f"{result['worst_case_uncapped_ratio']})"
+    )
+    print(
+        f"build {result['build_chunks_per_s']} chunks/s vs embedder alone "
+        f"{result['embed_floor_chunks_per_s']} chunks/s; incremental rebuild "
+        f"{result['incremental_rebuild_s']} s ({result['incremental_embedded']} embedded)"
+    )
+    print("| chunks | answer p50 ms | answer p95 ms | vectors MB | BM25 MB |")
+    print("|---|---|---|---|---|")
+    for row in result["scale"]:
+        print(
+            f"| {row['chunks']} | {row['answer_p50_ms']} | {row['answer_p95_ms']} | "
+            f"{row['vectors_mb']} | {row['bm25_mb']} |"
+        )
+    c = result["compressed"]
+    print(
+        f"{c['vectors']} vectors, {c['index']}: recall@10 {c['recall_at_10']} "
+        f"({c['recall_at_10_reranked']} re-ranked), {c['ivfpq_ms_per_query']} ms/query "
+        f"({c['ivfpq_rerank_ms_per_query']} re-ranked) vs exact {c['exact_ms_per_query']} ms; "
+        f"{c['ivfpq_mb']} MB in memory vs {c['exact_mb']} MB"
+    )
 
-    bench_main(args, _settings(args))
+
+def _print_load(r: dict) -> None:
+    errors = ", ".join(f"{k}: {v}" for k, v in r["errors"].items()) or "none"
+    print(
+        f"{r['requests']} POST /api/ask from {r['clients']} clients ({r['embedder']}): "
+        f"{r['seconds']} s, {r['throughput_rps']} req/s; latency p50 {r['p50_ms']} ms, "
+        f"p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms"
+    )
+    print(f"statuses {r['statuses']}; errors {errors}")
+    print(
+        f"server RSS {r['rss_before_mb']} MB before, {r['rss_after_mb']} MB after "
+        f"(peak {r['rss_peak_mb']} MB); threads {r['threads_before']} -> {r['threads_after']}"
+    )
+
+
+def cmd_bench(args: argparse.Namespace) -> None:
+    from assistant.evals import bench
+
+    settings = _settings(args)
+    if args.load:
+        if args.clients < 1 or args.questions < 1:
+            raise CLIError("--clients and --questions must be at least 1")
+        result = bench.load(settings, clients=args.clients, questions=args.questions)
+        printer = _print_load
+    else:
+        result = bench.run(settings, quick=args.quick)
+        printer = _print_bench
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        printer(result)
 
 
 def cmd_feedback(args: argparse.Namespace) -> None:
-    from assistant.feedback import export
+    from assistant import feedback
 
-    count = export(_settings(args), args.format, args.out)
-    print(f"exported {count} feedback rows", file=sys.stderr)
+    settings = _settings(args)
+    if args.action == "export":
+        if args.all or args.older_than is not None or args.id:
+            raise CLIError("--all, --older-than and --id go with `feedback delete`")
+        count = feedback.export(settings, args.format, args.out)
+        print(f"exported {count} feedback rows", file=sys.stderr)
+        return
+    if not (args.all or args.older_than is not None or args.id):
+        raise CLIError("say what to delete: --all, --older-than DAYS or --id N")
+    try:
+        deleted = feedback.delete(
+            settings,
+            everything=args.all,
+            older_than_days=args.older_than,
+            ids=args.id or None,
+        )
+    except feedback.FeedbackRejected as exc:
+        raise CLIError(str(exc)) from exc
+    if args.id:
+        missing = sorted(set(args.id) - set(deleted))
+        if missing:
+            print(f"no feedback rows with id {', '.join(map(str, missing))}", file=sys.stderr)
+    ids = ", ".join(map(str, deleted))
+    print(f"deleted {len(deleted)} feedback rows" + (f" (ids {ids})" if deleted else ""))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -206,10 +288,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("bench", cmd_bench, "performance benchmarks")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quick", action="store_true", help="smaller sizes (for tests)")
-    p = add("feedback", cmd_feedback, "export stored feedback")
-    p.add_argument("action", choices=["export"])
-    p.add_argument("--format", choices=["csv", "jsonl"], default="csv")
-    p.add_argument("--out", default="-", help="file to write (default: stdout)")
+    p.add_argument(
+        "--load",
+        action="store_true",
+        help="instead: a load run on loopback (starts `serve` on a free port, no rate limit)",
+    )
+    p.add_argument("--clients", type=int, default=32, help="--load: concurrent clients")
+    p.add_argument("--questions", type=int, default=2000, help="--load: requests in all")
+    p = add("feedback", cmd_feedback, "export or delete stored feedback")
+    p.add_argument("action", choices=["export", "delete"])
+    p.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="export format")
+    p.add_argument("--out", default="-", help="export: file to write (default: stdout)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="delete: every row")
+    which.add_argument(
+        "--older-than", type=float, metavar="DAYS", help="delete: rows older than DAYS days"
+    )
+    which.add_argument(
+        "--id", type=int, action="append", metavar="N", help="delete: row N (repeatable)"
+    )
     return parser
 
 

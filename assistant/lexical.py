@@ -141,9 +141,22 @@ class Vocabulary:
         return sorted(t for t in cands if _edit_distance_at_most(stem, t, limit))[:4]
 
 
-def query_terms(text: str, vocab: Vocabulary) -> list[QueryTerm]:
-    """The question's content words with the index tokens each one matches."""
+def query_terms(text: str, vocab: Vocabulary, max_terms: int | None = None) -> list[QueryTerm]:
+    """The question's content words with the index tokens each one matches.
+
+    ``max_terms`` caps the distinct words looked up (each unknown word costs a typo
+    search over the vocabulary): words after the first ``max_terms`` distinct ones
+    are dropped, repeats of kept words stay.
+    """
     ws = [w for w in words(text) if w not in STOPWORDS]
+    if max_terms is not None and len(set(ws)) > max_terms:
+        kept: set[str] = set()
+        capped = []
+        for w in ws:
+            if w in kept or len(kept) < max_terms:
+                kept.add(w)
+                capped.append(w)
+        ws = capped
     # A misspelt question word ("hvornar") is still a question word, not a rare term.
     ws = [
         w

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.chunking import Chunk
@@ -72,6 +73,32 @@ def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
     return fused
 
 
+def cap_tokens(text: str, limit: int, count: Callable[[str], int], suffix: str = "") -> str:
+    """The longest start of ``text`` (cut at a space where there is one) for which
+    ``count(start + suffix)`` is at most ``limit`` tokens; ``text`` itself when it fits."""
+    if count(text + suffix) <= limit:
+        return text
+    parts = text.split()
+    if len(parts) > limit:  # every word is at least one token: cheap first cut
+        text = " ".join(parts[:limit])
+        if count(text + suffix) <= limit:
+            return text
+    lo, hi = 0, len(text)  # count(text[:lo] + suffix) <= limit < count(text[:hi] + suffix)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if count(text[:mid] + suffix) <= limit:
+            lo = mid
+        else:
+            hi = mid
+    cut = text[:lo]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > 0 else cut).rstrip()
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
 class Retriever:
     def __init__(self, index: LoadedIndex, embedder: Embedder, cfg: RetrievalSettings):
         self.index = index
@@ -87,6 +114,18 @@ class Retriever:
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
         return pairs, (pairs[0][1] if pairs else 0.0)
 
+    def bounded_query(self, question: str, previous: str | None = None) -> str:
+        """What the embedder reads, at most ``max_query_tokens``: the question, cut at
+        the end if need be; for a follow-up, as much of the start of the earlier
+        question as still fits is put before it."""
+        limit = self.cfg.max_query_tokens
+        count = getattr(self.embedder, "token_count", None) or _word_count
+        question = cap_tokens(question, limit, count)
+        if previous is None:
+            return question
+        context = cap_tokens(previous, limit, count, suffix=f" {question}")
+        return f"{context} {question}" if context else question
+
     def search(
         self,
         question: str,
@@ -97,12 +136,18 @@ class Retriever:
         """Top passages for the question; ``mode`` 'bm25' or 'dense' for the baselines."""
         t0 = time.perf_counter()
         vocab = self.index.bm25.vocab
-        terms = query_terms(question, vocab)
-        query, followup = question, False
+        cap = self.cfg.max_query_terms
+        terms = query_terms(question, vocab, cap)
+        query, followup = self.bounded_query(question), False
         previous = previous_user_question(history)
         if previous and needs_context(question, sum(1 for t in terms if t.matches)):
-            query, followup = f"{previous} {question}", True
-            terms = query_terms(query, vocab)
+            followup = True
+            combined = f"{previous} {question}"
+            if len(set(words(combined))) <= cap:
+                terms = query_terms(combined, vocab)
+            else:  # each part capped, so a long earlier question cannot crowd this one out
+                terms = query_terms(previous, vocab, cap) + terms
+            query = self.bounded_query(question, previous)
         n = self.cfg.candidates
         t1 = time.perf_counter()
         lexical = self.index.bm25.search(terms, n) if mode != "dense" else []

@@ -60,6 +60,22 @@ class RetrievalSettings(_Group):
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
     candidates: int = Field(30, ge=1, description="Hits taken from each ranker before fusion.")
+    max_query_tokens: int = Field(
+        48,
+        ge=8,
+        le=512,
+        description="Most tokens of a question (with the earlier question, for follow-ups) "
+        "given to the embedder; the rest is cut off (BM25 still reads it). Bounds the cost "
+        "of one question, since embedding grows faster than linearly with length: with 48, "
+        "the longest question costs about 3 normal ones (`rsi-assistant bench`). The "
+        "longest question in the eval sets, follow-ups included, is 48 tokens.",
+    )
+    max_query_terms: int = Field(
+        32,
+        ge=1,
+        description="Most distinct content words of a question looked up in the BM25 "
+        "vocabulary (compounds, typos) and searched; later new words are ignored.",
+    )
 
 
 class AnswerSettings(_Group):
@@ -82,6 +98,20 @@ class AnswerSettings(_Group):
     )
     max_sentences: int = Field(3, ge=1, le=10, description="Most sentences quoted in one answer.")
     max_chars: int = Field(500, ge=100, description="Soft cap on the answer's length.")
+
+
+class FeedbackSettings(_Group):
+    enabled: bool = Field(
+        True,
+        description="Store thumbs up/down (masked: no CPR numbers, e-mail addresses or phone "
+        "numbers). Off: the feedback route still answers but nothing is stored.",
+    )
+    retention_days: int = Field(
+        90,
+        ge=1,
+        description="Feedback older than this many days is deleted automatically (whenever "
+        "the feedback database is opened).",
+    )
 
 
 class ServerSettings(_Group):
@@ -150,6 +180,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    feedback: Annotated[FeedbackSettings, NoDecode] = Field(default_factory=FeedbackSettings)
 
     @field_validator("embedder", mode="before")
     @classmethod
@@ -158,6 +189,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             value = value.strip()
             return json.loads(value) if value.startswith("{") else {"backend": value}
+        return value
+
+    @field_validator("feedback", mode="before")
+    @classmethod
+    def _feedback_shorthand(cls, value):
+        # RSI_FEEDBACK=off (the README's short alias) reaches this field as a bare string.
+        if isinstance(value, str):
+            value = value.strip()
+            return json.loads(value) if value.startswith("{") else {"enabled": value}
         return value
 
     @classmethod
@@ -185,6 +225,8 @@ SHORT_ALIASES: dict[str, tuple[str, str]] = {
     "RSI_RATE_LIMIT": ("server", "rate_limit"),
     "RSI_RATE_LIMIT_STORAGE": ("server", "rate_limit_storage"),
     "RSI_TRUSTED_PROXIES": ("server", "trusted_proxies"),
+    "RSI_FEEDBACK": ("feedback", "enabled"),
+    "RSI_FEEDBACK_RETENTION_DAYS": ("feedback", "retention_days"),
 }
 
 
@@ -204,6 +246,26 @@ class _ShortAliases(PydanticBaseSettingsSource):
                 value = [o.strip() for o in str(value).split(",") if o.strip()]
             data.setdefault(group, {})[key] = value
         return data
+
+
+def child_environment(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment for a child process (``python -m assistant serve``) that builds
+    exactly these settings: this process's environment without its ``RSI_*``
+    variables, every setting as ``RSI_GROUP__KEY`` (folders made absolute), and
+    ``extra`` (e.g. ``RSI_RATE_LIMIT="off"``) last."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RSI_")}
+    for name, value in settings.model_dump(mode="json").items():
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                if sub is not None:
+                    text = sub if isinstance(sub, str) else json.dumps(sub)
+                    env[f"RSI_{name.upper()}__{key.upper()}"] = text
+        elif value is not None:
+            if name.endswith("_dir"):
+                value = str(Path(value).resolve())
+            env[f"RSI_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
+    env.update(extra)
+    return env
 
 
 def library_environment() -> None:

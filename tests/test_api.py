@@ -200,9 +200,16 @@ def test_ask_missing_index_is_503_json(tmp_path):
         embedder={"backend": "fake"},
     )
     c = TestClient(create_app(s, with_chat=False), raise_server_exceptions=False)
-    for r in (c.post("/api/ask", json={"question": QUESTION}), c.get("/healthz")):
-        assert r.status_code == 503
-        assert r.json() == {"error": "index_unavailable", "message": wording.ERROR_INDEX_MISSING}
+    r = c.post("/api/ask", json={"question": QUESTION})
+    assert r.status_code == 503
+    assert r.json() == {"error": "index_unavailable", "message": wording.ERROR_INDEX_MISSING}
+    r = c.get("/healthz")
+    assert r.status_code == 503
+    assert r.json() == {
+        "error": "index_unavailable",
+        "message": wording.ERROR_INDEX_MISSING,
+        "reason": "there is no index: run `rsi-assistant build`",
+    }
 
 
 # --- /api/chat (server-sent events) ---------------------------------------------------
@@ -457,7 +464,11 @@ def test_feedback_stored_and_exported(client, settings, tmp_path, monkeypatch):
         {"rating": 1.0, "question": "q", "answer": "a"},
         {"rating": "up", "answer": "a"},
         {"rating": "up", "question": "q", "answer": "a", "citation_ids": "x"},
-        {"rating": "up", "question": "q" * 10_001, "answer": "a"},
+        {"rating": "up", "question": "q" * 2_001, "answer": "a"},
+        {"rating": "up", "question": "q", "answer": "a" * 10_001},
+        {"rating": "up", "question": "q", "answer": "a", "comment": "c" * 2_001},
+        {"rating": "up", "question": "q", "answer": "a", "citation_ids": ["x"] * 51},
+        {"rating": "up", "question": "q", "answer": "a", "citation_ids": ["x" * 201]},
     ],
 )
 def test_feedback_bad_input(client, settings, body):

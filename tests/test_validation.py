@@ -66,10 +66,14 @@ def test_control_characters_are_refused_by_every_adapter(tmp_path, build_fake_rs
         assert r.json()["error"] == "invalid_request"
 
 
-def test_chat_page_uses_the_shared_validator(tmp_path, build_fake_rsi_index):
+def test_chat_page_uses_the_shared_validator(tmp_path, build_fake_rsi_index, monkeypatch):
     """The Gradio handler refuses what /api refuses, with the same Danish message."""
     from assistant.service import AssistantService
+    from ui import chat
     from ui.chat import build_chat
+
+    shown_warnings: list[str] = []
+    monkeypatch.setattr(chat.gr, "Warning", shown_warnings.append)
 
     settings = build_fake_rsi_index(tmp_path)
     settings = settings.model_copy(
@@ -81,12 +85,7 @@ def test_chat_page_uses_the_shared_validator(tmp_path, build_fake_rsi_index):
         ("x" * 41, wording.ERROR_TOO_LONG.format(limit=40)),
         ("Hvad er\x00 RSI?", wording.ERROR_BAD_REQUEST),
     ):
-        history, _, box = list(respond(message, [], {}))[-1]
-        assert history[-1] == {"role": "assistant", "content": _as_text(expected)}
-        assert box == ""
-
-
-def _as_text(value: str) -> str:
-    from ui.chat import as_text
-
-    return as_text(value)
+        shown, _, box = list(respond(message, None))[-1]
+        assert shown_warnings[-1] == expected
+        assert shown == []  # nothing was asked
+        assert box == message  # the text stays in the box to be corrected

@@ -9,16 +9,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant import wording
+from assistant import feedback, wording
 from assistant.answer import Answer
+from assistant.index import IndexCorrupt, IndexProblem, index_health
 from ui.deps import Service
-from ui.errors import ERROR_RESPONSES, error_body
+from ui.errors import ERROR_RESPONSES, RequestError, error_body
 from ui.validation import check_text, validate_question
 
 log = logging.getLogger(__name__)
@@ -116,10 +117,12 @@ class FeedbackRequest(BaseModel):
         },
     )
     rating: Literal["up", "down", 1, -1] = Field(description="Thumbs up (up/1) or down.")
-    question: str = Field(max_length=10_000)
-    answer: str = Field(max_length=50_000)
-    citation_ids: list[str] = Field(default_factory=list, max_length=50)
-    comment: str = Field("", max_length=5_000)
+    question: str = Field(max_length=feedback.MAX_QUESTION_CHARS)
+    answer: str = Field(max_length=feedback.MAX_ANSWER_CHARS)
+    citation_ids: list[Annotated[str, Field(max_length=feedback.MAX_CITATION_ID_CHARS)]] = Field(
+        default_factory=list, max_length=feedback.MAX_CITATIONS
+    )
+    comment: str = Field("", max_length=feedback.MAX_COMMENT_CHARS)
 
     @field_validator("rating", mode="before")
     @classmethod
@@ -132,7 +135,8 @@ class FeedbackRequest(BaseModel):
 
 class FeedbackResponse(BaseModel):
     ok: bool
-    id: int = Field(description="Row id of the stored feedback.")
+    id: int | None = Field(description="Row id of the stored feedback (null when not stored).")
+    stored: bool = Field(description="False when feedback storage is off (RSI_FEEDBACK=off).")
 
 
 class HealthResponse(BaseModel):
@@ -197,28 +201,41 @@ def api_chat(body: AskRequest, service: Service) -> StreamingResponse:
 
 @router.post("/api/feedback", response_model=FeedbackResponse, responses=ERROR_RESPONSES)
 def api_feedback(body: FeedbackRequest, service: Service) -> dict:
-    """Store a thumbs up (`up`/1) or down (`down`/-1) for an answer."""
-    from assistant.feedback import store
-
+    """Store a thumbs up (`up`/1) or down (`down`/-1) for an answer. CPR numbers,
+    e-mail addresses and phone numbers are masked before storing; with feedback
+    storage off (`RSI_FEEDBACK=off`) nothing is stored and `stored` is false."""
     check_text(body.question, body.answer, body.comment, *body.citation_ids)
     rating = 1 if body.rating in ("up", 1) else -1
-    row = store(
-        service.settings,
-        rating,
-        body.question,
-        body.answer,
-        body.citation_ids,
-        body.comment,
-        source="api",
-    )
-    return {"ok": True, "id": row}
+    try:
+        row = feedback.store(
+            service.settings,
+            rating,
+            body.question,
+            body.answer,
+            body.citation_ids,
+            body.comment,
+            source="api",
+        )
+    except feedback.FeedbackRejected as exc:
+        raise RequestError(422, "invalid_request", wording.ERROR_BAD_REQUEST) from exc
+    return {"ok": True, "id": row, "stored": row is not None}
 
 
 @router.get("/healthz", response_model=HealthResponse, responses={503: ERROR_RESPONSES[503]})
 @router.head("/healthz", include_in_schema=False)
-def healthz(service: Service) -> dict:
-    """Is the index loaded? Document and chunk counts, and the embedder."""
-    helper = service.assistant()
+def healthz(service: Service):
+    """Is the index loaded? Document and chunk counts, and the embedder; when not,
+    503 with `reason` saying why (missing, damaged file, other version)."""
+    ok, reason = index_health(service.settings)
+    if ok:
+        try:
+            helper = service.assistant()
+        except IndexProblem as exc:
+            ok, reason = False, exc.reason if isinstance(exc, IndexCorrupt) else str(exc)
+    if not ok:
+        log.error("index unavailable: %s", reason)
+        body = error_body("index_unavailable", wording.ERROR_INDEX_MISSING)
+        return JSONResponse({**body, "reason": reason}, status_code=503)
     manifest = helper.index.manifest
     return {
         "status": "ok",

@@ -287,20 +287,24 @@ def build_chat(service: AssistantService) -> gr.Blocks:
         yield session["shown"], session, ""
 
     def feedback(data: gr.LikeData, session: dict | None):
-        from assistant.feedback import store
+        from assistant.feedback import FeedbackRejected, store
 
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         record = (session or new_session())["records"].get(str(index))
         if record is None or data.liked is None:
             return
-        store(
-            settings,
-            1 if data.liked else -1,
-            record["question"],
-            record["answer"],
-            record["citations"],
-            source="chat",
-        )
+        try:
+            store(
+                settings,
+                1 if data.liked else -1,
+                record["question"],
+                record["answer"],
+                record["citations"],
+                source="chat",
+            )
+        except FeedbackRejected:  # limits far above what the page sends; never a traceback
+            log.warning("chat feedback refused by the storage limits")
+            return
         gr.Info(wording.UI_FEEDBACK_THANKS)
 
     def ask_example(data: gr.SelectData, session: dict | None) -> Iterator:

@@ -1,28 +1,39 @@
 """``rsi-assistant bench``: speed measured as ratios against a floor in the same run.
 
+Entry points (the CLI parses arguments and prints): ``run(settings, quick)`` and
+``load(settings, clients, questions)``, each returning a dict.
+
 - query: p50/p95 of ``answer()`` on a warm index, against the floor of one
   query embedding plus one FAISS search for the same questions;
+- worst case: p50 of ``answer()`` for the most expensive question the API
+  accepts (the longest allowed, all rare words; also as the earlier question of
+  a follow-up) against the p50 of normal questions, with the query caps on
+  (``max_query_tokens``, ``max_query_terms``) and, for comparison, off;
 - build: index build throughput against the raw embedder on the same chunks,
   and an incremental rebuild with nothing changed;
 - scale: the whole ``answer()`` path at 1k/10k/100k chunks (real BM25 over
   generated Danish passages, synthetic clustered vectors: embedding 100k
   passages would take hours here), and at 1M vectors a compressed FAISS index
   (IVF-PQ, with and without exact re-ranking) against exact search: recall@10,
-  latency, memory.
+  latency, memory;
+- load (``--load``): ``serve`` started as a subprocess on a free loopback port
+  (rate limit off), N concurrent clients posting questions to ``/api/ask``:
+  throughput, latency percentiles, errors by status, server memory.
 """
 
 from __future__ import annotations
 
-import json
+import random
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
 from assistant.evals.metrics import percentile
-from assistant.settings import Settings
+from assistant.settings import Settings, child_environment
 
 
 def _timed(fn, *args) -> float:
@@ -31,10 +42,65 @@ def _timed(fn, *args) -> float:
     return (time.perf_counter() - t0) * 1e3
 
 
-def _questions() -> list[str]:
-    from assistant.evals.runner import DEFAULT_SET, load_set
+_FALLBACK_QUESTIONS = [
+    "Hvem er formand for RSI-direktørkredsen?",
+    "Hvad er Digitaliseringskredsen?",
+    "Hvor mange fællesregionale projekter er gennemført under RSI?",
+    "Hvad laver RITA?",
+    "Hvilke regioner samarbejder om Sundhedsplatformen?",
+]
 
-    return [i["question"] for i in load_set(DEFAULT_SET)]
+
+class BenchError(RuntimeError):
+    """The benchmark could not run (e.g. the server did not start); the message says why."""
+
+
+def _questions() -> list[str]:
+    """The eval set's questions (the bundled default set), or a few fixed ones."""
+    from assistant.evals.runner import DEFAULT_SET, EvalSetError, load_set
+
+    try:
+        return [i["question"] for i in load_set(DEFAULT_SET)]
+    except EvalSetError:
+        return list(_FALLBACK_QUESTIONS)
+
+
+def worst_case_question(chars: int, seed: int = 0) -> str:
+    """``chars`` characters of made-up words no index knows: the most expensive
+    question for the embedder (many sub-word tokens) and for BM25 (every word gets a
+    typo search)."""
+    rng = random.Random(seed)
+    letters = "bcdfghjklmnpqrstvwxzæøå"
+    out: list[str] = []
+    size = 0
+    while True:
+        word = "".join(rng.choice(letters) for _ in range(rng.randint(3, 8)))
+        if size + len(word) + 1 > chars:
+            return " ".join(out)
+        out.append(word)
+        size += len(word) + 1
+
+
+def bench_worst_case(assistant, normal: list[str], samples: int) -> dict:
+    """p50 of the worst-case question, alone and as the earlier turn of a follow-up,
+    against the p50 of normal questions timed in between (so that a machine whose
+    load changes during the run still gives a fair ratio)."""
+    chars = assistant.settings.server.max_question_chars
+    normal_ms, alone_ms, followup_ms = [], [], []
+    for i in range(samples):
+        worst = worst_case_question(chars, seed=i)
+        normal_ms.append(_timed(assistant.answer, normal[i % len(normal)]))
+        alone_ms.append(_timed(assistant.answer, worst))
+        history = [{"role": "user", "content": worst}, {"role": "assistant", "content": "…"}]
+        followup_ms.append(_timed(assistant.answer, "Og hvad med den?", history))
+    n50, p50, f50 = (percentile(v, 50) for v in (normal_ms, alone_ms, followup_ms))
+    return {
+        "worst_case_chars": chars,
+        "worst_case_normal_p50_ms": round(n50, 2),
+        "worst_case_p50_ms": round(p50, 2),
+        "worst_followup_p50_ms": round(f50, 2),
+        "worst_case_ratio": round(max(p50, f50) / n50, 2) if n50 else None,
+    }
 
 
 def bench_query(settings: Settings, rounds: int = 2) -> dict:
@@ -58,7 +124,7 @@ def bench_query(settings: Settings, rounds: int = 2) -> dict:
 
             floor.append(_timed(one_search))
     q50, f50 = percentile(full, 50), percentile(floor, 50)
-    return {
+    result = {
         "queries": len(full),
         "query_p50_ms": round(q50, 2),
         "query_p95_ms": round(percentile(full, 95), 2),
@@ -66,6 +132,20 @@ def bench_query(settings: Settings, rounds: int = 2) -> dict:
         "floor_p95_ms": round(percentile(floor, 95), 2),
         "overhead_ratio": round(q50 / f50, 3) if f50 else None,
     }
+    result.update(bench_worst_case(assistant, questions, samples=6 * rounds - 1))
+    # The same without the caps (model_copy skips validation: "no limit" is allowed here).
+    uncapped = assistant.settings.retrieval.model_copy(
+        update={"max_query_tokens": 10**6, "max_query_terms": 10**6}
+    )
+    assistant.retriever.cfg = uncapped
+    try:
+        raw = bench_worst_case(assistant, questions, samples=2 * rounds - 1)
+    finally:
+        assistant.retriever.cfg = assistant.settings.retrieval
+    result["worst_case_uncapped_p50_ms"] = raw["worst_case_p50_ms"]
+    result["worst_followup_uncapped_p50_ms"] = raw["worst_followup_p50_ms"]
+    result["worst_case_uncapped_ratio"] = raw["worst_case_ratio"]
+    return result
 
 
 def bench_build(settings: Settings, passages: int) -> dict:
@@ -277,32 +357,175 @@ def run(settings: Settings, quick: bool = False, progress: bool = True) -> dict:
     return result
 
 
-def main(args, settings: Settings) -> None:
-    result = run(settings, quick=args.quick)
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return
-    print(
-        f"answer() p50 {result['query_p50_ms']} ms, p95 {result['query_p95_ms']} ms; floor "
-        f"(embed + FAISS) p50 {result['floor_p50_ms']} ms; overhead ratio "
-        f"{result['overhead_ratio']}"
-    )
-    print(
-        f"build {result['build_chunks_per_s']} chunks/s vs embedder alone "
-        f"{result['embed_floor_chunks_per_s']} chunks/s; incremental rebuild "
-        f"{result['incremental_rebuild_s']} s ({result['incremental_embedded']} embedded)"
-    )
-    print("| chunks | answer p50 ms | answer p95 ms | vectors MB | BM25 MB |")
-    print("|---|---|---|---|---|")
-    for row in result["scale"]:
-        print(
-            f"| {row['chunks']} | {row['answer_p50_ms']} | {row['answer_p95_ms']} | "
-            f"{row['vectors_mb']} | {row['bm25_mb']} |"
+# --- load run on loopback ------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _proc_status(pid: int) -> dict[str, int]:
+    """VmRSS/VmHWM in kB and Threads of a process, from /proc (Linux)."""
+    out: dict[str, int] = {}
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM", "Threads"):
+                    out[key] = int(value.split()[0])
+    except OSError:
+        pass
+    return out
+
+
+def _mb(kb: int | None) -> float | None:
+    return None if kb is None else round(kb / 1024, 1)
+
+
+def load(
+    settings: Settings,
+    clients: int = 32,
+    questions: int = 2000,
+    progress: bool = True,
+    startup_timeout_s: float = 300.0,
+) -> dict:
+    """Start ``python -m assistant serve`` on a free loopback port with these settings
+    and ``RSI_RATE_LIMIT=off``, post ``questions`` questions to ``/api/ask`` from
+    ``clients`` concurrent clients (keep-alive connections), stop it, and report
+    throughput, latency percentiles, statuses and errors, and the server's memory."""
+    import subprocess
+
+    import httpx
+
+    from assistant.index import ensure_index
+
+    def say(msg: str) -> None:
+        if progress:
+            print(msg, file=sys.stderr, flush=True)
+
+    ensure_index(settings)  # build now, so the server starts on a ready index
+    pool = _questions()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as server_log:
+        say(f"bench --load: starting the server on {base} …")
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "assistant",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=child_environment(settings, RSI_RATE_LIMIT="off"),
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
-    c = result["compressed"]
-    print(
-        f"{c['vectors']} vectors, {c['index']}: recall@10 {c['recall_at_10']} "
-        f"({c['recall_at_10_reranked']} re-ranked), {c['ivfpq_ms_per_query']} ms/query "
-        f"({c['ivfpq_rerank_ms_per_query']} re-ranked) vs exact {c['exact_ms_per_query']} ms; "
-        f"{c['ivfpq_mb']} MB in memory vs {c['exact_mb']} MB"
-    )
+        try:
+            _wait_until_up(proc, base, startup_timeout_s, server_log)
+            startup_s = time.perf_counter() - t0
+            with httpx.Client(base_url=base, timeout=60) as warm:
+                for q in pool[:5]:
+                    warm.post("/api/ask", json={"question": q})
+            before = _proc_status(proc.pid)
+            say(f"bench --load: {questions} questions from {clients} clients …")
+            latencies, outcomes, seconds = _hammer(base, pool, clients, questions)
+            after = _proc_status(proc.pid)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    statuses: dict[str, int] = {}
+    for outcome in outcomes:
+        statuses[outcome] = statuses.get(outcome, 0) + 1
+    return {
+        "embedder": settings.embedder.backend,
+        "clients": clients,
+        "requests": len(outcomes),
+        "server_startup_s": round(startup_s, 1),
+        "seconds": round(seconds, 2),
+        "throughput_rps": round(len(outcomes) / seconds, 1) if seconds else None,
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "max_ms": round(max(latencies), 1) if latencies else None,
+        "statuses": dict(sorted(statuses.items())),
+        "errors": {k: v for k, v in sorted(statuses.items()) if k != "200"},
+        "rss_before_mb": _mb(before.get("VmRSS")),
+        "rss_after_mb": _mb(after.get("VmRSS")),
+        "rss_peak_mb": _mb(after.get("VmHWM")),
+        "threads_before": before.get("Threads"),
+        "threads_after": after.get("Threads"),
+    }
+
+
+def _wait_until_up(proc, base: str, timeout_s: float, server_log) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            server_log.seek(0)
+            tail = " | ".join(server_log.read().strip().splitlines()[-3:])
+            raise BenchError(f"the server exited with code {proc.returncode}: {tail}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise BenchError(f"the server did not answer /healthz within {timeout_s:.0f} s")
+
+
+def _hammer(
+    base: str, pool: list[str], clients: int, questions: int
+) -> tuple[list[float], list[str], float]:
+    """``questions`` POSTs to /api/ask from ``clients`` threads, each with its own
+    keep-alive connection; returns latencies (ms), outcomes (status code or
+    exception name) and the wall time in seconds."""
+    import httpx
+
+    lock = threading.Lock()
+    next_i = 0
+    latencies: list[float] = []
+    outcomes: list[str] = []
+
+    def client() -> None:
+        nonlocal next_i
+        with httpx.Client(base_url=base, timeout=60) as http:
+            while True:
+                with lock:
+                    i = next_i
+                    next_i += 1
+                if i >= questions:
+                    return
+                t0 = time.perf_counter()
+                try:
+                    r = http.post("/api/ask", json={"question": pool[i % len(pool)]})
+                    outcome = str(r.status_code)
+                except httpx.HTTPError as exc:
+                    outcome = type(exc).__name__
+                ms = (time.perf_counter() - t0) * 1e3
+                with lock:
+                    latencies.append(ms)
+                    outcomes.append(outcome)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, outcomes, time.perf_counter() - t0

@@ -1,0 +1,193 @@
+"""Feedback storage: masking, retention, size limits, file modes, off switch, deletion."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import time
+
+import pytest
+
+from assistant import feedback
+from assistant.cli import main
+from assistant.settings import Settings
+
+CPR_QUESTION = "Mit CPR er 311299-9999 og min mail er a.b@example.dk, tlf 12 34 56 78"
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", index_dir=tmp_path / "ix", corpus_dir=tmp_path)
+
+
+def _store(settings, question="Hvad er RSI?", **kw):
+    return feedback.store(
+        settings, 1, question, kw.pop("answer", "RSI er … [1]"), ["rsi#0-ab"], **kw
+    )
+
+
+def _age(settings, row_id: int, days: float) -> None:
+    with sqlite3.connect(feedback.db_path(settings)) as conn:
+        conn.execute(
+            "UPDATE feedback SET created_unix = ? WHERE id = ?",
+            (int(time.time() - days * 86_400), row_id),
+        )
+
+
+def test_personal_data_is_stored_masked(settings):
+    _store(settings, CPR_QUESTION, comment="ring på +45 87654321", answer="Se 010170-1234")
+    raw = feedback.db_path(settings).read_bytes()
+    assert b"311299" not in raw and b"example.dk" not in raw and b"87654321" not in raw
+    (row,) = feedback.rows(settings)
+    assert row["question"] == "Mit CPR er [CPR] og min mail er [e-mail], tlf [telefon]"
+    assert row["comment"] == "ring på [telefon]" and row["answer"] == "Se [CPR]"
+    assert row["citation_ids"] == ["rsi#0-ab"]
+
+
+def test_database_is_private(settings):
+    _store(settings)
+    assert stat.S_IMODE(feedback.db_path(settings).stat().st_mode) == 0o600
+    assert stat.S_IMODE(settings.data_dir.stat().st_mode) == 0o700
+
+
+def test_existing_folder_keeps_its_mode_and_an_old_0644_file_is_tightened(settings):
+    settings.data_dir.mkdir(mode=0o755)
+    settings.data_dir.chmod(0o755)
+    path = feedback.db_path(settings)
+    path.touch()
+    path.chmod(0o644)
+    _store(settings)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(settings.data_dir.stat().st_mode) == 0o755
+
+
+def test_rows_past_retention_are_purged_on_open(settings):
+    old = _store(settings, "gammel")
+    new = _store(settings, "ny")
+    _age(settings, old, 91)
+    _age(settings, new, 89)
+    assert [r["question"] for r in feedback.rows(settings)] == ["ny"]
+    short = settings.model_copy(
+        update={"feedback": settings.feedback.model_copy(update={"retention_days": 30})}
+    )
+    _store(short, "nyeste")  # inserting purges too
+    assert [r["question"] for r in feedback.rows(short)] == ["nyeste"]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"citation_ids": ["x"] * (feedback.MAX_CITATIONS + 1)},
+        {"citation_ids": ["x" * (feedback.MAX_CITATION_ID_CHARS + 1)]},
+        {"question": "q" * (feedback.MAX_QUESTION_CHARS + 1)},
+        {"answer": "a" * (feedback.MAX_ANSWER_CHARS + 1)},
+        {"comment": "c" * (feedback.MAX_COMMENT_CHARS + 1)},
+    ],
+)
+def test_oversized_fields_are_refused(settings, kw):
+    args = {"question": "q", "answer": "a", "citation_ids": [], **kw}
+    with pytest.raises(feedback.FeedbackRejected):
+        feedback.store(settings, 1, **args)
+    assert feedback.rows(settings) == []
+
+
+def test_off_stores_nothing(settings):
+    off = Settings(data_dir=settings.data_dir, feedback={"enabled": False})
+    assert _store(off, CPR_QUESTION) is None
+    assert not settings.data_dir.exists()
+
+
+def test_short_aliases(monkeypatch):
+    monkeypatch.setenv("RSI_FEEDBACK", "off")
+    monkeypatch.setenv("RSI_FEEDBACK_RETENTION_DAYS", "7")
+    assert Settings().feedback.model_dump() == {"enabled": False, "retention_days": 7}
+
+
+def test_an_older_database_is_migrated_and_masked(settings):
+    settings.data_dir.mkdir()
+    with sqlite3.connect(feedback.db_path(settings)) as conn:
+        conn.execute(
+            "CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL,"
+            " rating INTEGER NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,"
+            " citation_ids TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '',"
+            " source TEXT NOT NULL DEFAULT '')"
+        )
+        recent = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        for created in ("2020-01-01T10:00:00+0100", recent):
+            conn.execute(
+                "INSERT INTO feedback (created, rating, question, answer, citation_ids) "
+                "VALUES (?, 1, ?, 'a', '[]')",
+                (created, CPR_QUESTION),
+            )
+    (row,) = feedback.rows(settings)  # the 2020 row is past retention
+    assert row["created"] == recent and "[CPR]" in row["question"]
+
+
+@pytest.fixture
+def cli_env(settings, monkeypatch):
+    monkeypatch.setenv("RSI_DATA_DIR", str(settings.data_dir))
+    return settings
+
+
+def test_cli_delete_by_id_age_and_all(cli_env, capsys):
+    settings = cli_env
+    ids = [_store(settings, f"q{i}") for i in range(5)]
+    _age(settings, ids[0], 40)
+    _age(settings, ids[1], 20)
+
+    assert main(["feedback", "delete", "--older-than", "30"]) == 0
+    assert capsys.readouterr().out.strip() == f"deleted 1 feedback rows (ids {ids[0]})"
+    assert main(["feedback", "delete", "--id", str(ids[2]), "--id", "999"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == f"deleted 1 feedback rows (ids {ids[2]})"
+    assert "999" in err
+    assert [r["id"] for r in feedback.rows(settings)] == [ids[1], ids[3], ids[4]]
+    assert main(["feedback", "delete", "--all"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"deleted 3 feedback rows (ids {ids[1]}, {ids[3]}, {ids[4]})"
+    )
+    assert feedback.rows(settings) == []
+    assert b"q3" not in feedback.db_path(settings).read_bytes()  # secure_delete
+
+
+def test_cli_delete_needs_a_selection(cli_env, capsys):
+    assert main(["feedback", "delete"]) == 2
+    assert "--all" in capsys.readouterr().err
+    assert main(["feedback", "export", "--all"]) == 2
+    capsys.readouterr()
+    assert main(["feedback", "delete", "--all"]) == 0  # no database yet: nothing to delete
+    assert capsys.readouterr().out.strip() == "deleted 0 feedback rows"
+    assert not cli_env.data_dir.exists()
+
+
+def test_api_masks_and_limits(tmp_path, build_fake_rsi_index):
+    from fastapi.testclient import TestClient
+
+    from ui.app import create_app
+
+    settings = build_fake_rsi_index(tmp_path)
+    client = TestClient(create_app(settings, with_chat=False))
+    body = {"rating": "down", "question": CPR_QUESTION, "answer": "a", "citation_ids": ["rsi#1"]}
+    r = client.post("/api/feedback", json=body)
+    assert r.status_code == 200 and r.json()["stored"] is True
+    assert "[CPR]" in feedback.rows(settings)[0]["question"]
+    too_many = client.post("/api/feedback", json={**body, "citation_ids": ["x" * 201]})
+    assert too_many.status_code == 422
+    assert len(feedback.rows(settings)) == 1
+
+    off = settings.model_copy(
+        update={"feedback": settings.feedback.model_copy(update={"enabled": False})}
+    )
+    r = TestClient(create_app(off, with_chat=False)).post("/api/feedback", json=body)
+    assert r.status_code == 200 and r.json() == {"ok": True, "id": None, "stored": False}
+    assert len(feedback.rows(settings)) == 1
+
+
+def test_export_still_works_after_masking(cli_env, capsys):
+    _store(cli_env, CPR_QUESTION)
+    assert main(["feedback", "export", "--format", "jsonl"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["question"].startswith("Mit CPR er [CPR]")
+    assert os.environ["RSI_DATA_DIR"] == str(cli_env.data_dir)
