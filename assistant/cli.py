@@ -11,7 +11,9 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from assistant.settings import Settings, library_environment
 
@@ -23,7 +25,7 @@ class CLIError(Exception):
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {}
+    overrides: dict[str, Any] = {}
     if getattr(args, "corpus", None):
         overrides["corpus_dir"] = Path(args.corpus)
     if getattr(args, "index", None):
@@ -201,7 +203,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
         if args.clients < 1 or args.questions < 1:
             raise CLIError("--clients and --questions must be at least 1")
         result = bench.load(settings, clients=args.clients, questions=args.questions)
-        printer = _print_load
+        printer: Callable[[dict], None] = _print_load
     else:
         result = bench.run(settings, quick=args.quick)
         printer = _print_bench

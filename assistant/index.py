@@ -220,13 +220,13 @@ def index_state(settings: Settings) -> tuple[str, str]:
     if len(current) != len(files):
         return "stale", "files were added to or removed from the corpus"
     for path in current:
-        state = _file_state(path, settings.corpus_dir)
-        old = files.get(state["path"])
+        now = _file_state(path, settings.corpus_dir)
+        old = files.get(now["path"])
         if old is None:
-            return "stale", f"new file {state['path']}"
-        if (old["size"], old["mtime_ns"]) != (state["size"], state["mtime_ns"]):
+            return "stale", f"new file {now['path']}"
+        if (old["size"], old["mtime_ns"]) != (now["size"], now["mtime_ns"]):
             if _sha256(path) != old["sha256"]:
-                return "stale", f"{state['path']} changed"
+                return "stale", f"{now['path']} changed"
     return "ok", "up to date"
 
 

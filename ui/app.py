@@ -121,7 +121,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             code, message = _HTTP_ERRORS.get(
                 exc.status_code, ("invalid_request", wording.ERROR_BAD_REQUEST)
             )
-        return error_response(exc.status_code, code, message, headers=exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(exc.status_code, code, message, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -158,7 +159,7 @@ class _Fallback:
             method
             for route in self.routes
             if route.path_regex.match(scope["path"])
-            for method in route.methods
+            for method in route.methods or ()
         }
         if allowed:  # our error handler turns these into the project's body
             raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})

@@ -14,6 +14,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import gradio as gr
 
@@ -343,7 +344,7 @@ def build_chat(service: AssistantService) -> gr.Blocks:
             )
         clear = gr.Button(wording.UI_CLEAR, variant="secondary", size="sm", elem_id="rsi-clear")
 
-        private = {"api_visibility": "private"}
+        private: dict[str, Any] = {"api_visibility": "private"}
         outputs = [chatbot, session, box]
         send.click(respond, [box, session], outputs, **private)
         box.submit(respond, [box, session], outputs, **private)
