@@ -36,6 +36,8 @@ class Citation:
     chunk_id: str
     text: str
     score: float
+    section: str = ""  # the heading of the cited passage's section ("" before the first)
+    date: str | None = None  # the document's date, when the corpus gives one
 
 
 @dataclass
@@ -466,7 +468,9 @@ class Assistant:
                 timings,
             )
         citations = [
-            Citation(n, c.doc_id, c.title, c.url, c.chunk_id, c.text, round(score, 4))
+            Citation(
+                n, c.doc_id, c.title, c.url, c.chunk_id, c.text, round(score, 4), c.heading, c.date
+            )
             for n, c, score in cited
         ]
         timings["answer"] = (time.perf_counter() - t_retrieved) * 1e3

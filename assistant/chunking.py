@@ -2,9 +2,15 @@
 
 Sentences come from NLTK's Danish Punkt model (data shipped inside llama-index-core),
 with the Danish abbreviations it misses added, so "f.eks.", "bl.a." or "jf."
-never end a sentence. Chunks never cross a heading and carry it as context.
-Every chunk's text is a verbatim slice of the whitespace-squashed document, so
-citations can always be found again in the source.
+never end a sentence. Chunks never cross a heading and carry it as context
+(``heading``: the section a citation names). Every chunk's text is a verbatim
+slice of the whitespace-squashed document, so citations can always be found
+again in the source. A chunk that contains a link carries the link's URL
+(else the document's) as its source URL.
+
+Passages that instruct the assistant or ask the reader for secrets
+(``assistant.screening``) are left out: they end the chunk before them, so the
+chunks around them stay verbatim, and ``chunk_corpus`` names them as warnings.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from assistant.ingest import Document
+from assistant.normalize import squash
+from assistant.screening import screen
 
 # Abbreviations that must never end a Danish sentence (lower case, no final dot).
 DANISH_ABBREVIATIONS = {
@@ -112,8 +120,12 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for s, e in _punkt().span_tokenize(text):
         if not text[s:e].strip():
             continue
-        if spans and _ends_with_abbreviation(text[spans[-1][0] : spans[-1][1]]):
-            spans[-1] = (spans[-1][0], e)  # Punkt's orthographic heuristic broke after "f.eks."
+        if spans and (
+            _ends_with_abbreviation(text[spans[-1][0] : spans[-1][1]]) or spans[-1][1] == s
+        ):
+            # Punkt's orthographic heuristic broke after "f.eks.", or inside a word
+            # ("no.:"): joining the parts with a space would no longer quote the text.
+            spans[-1] = (spans[-1][0], e)
         else:
             spans.append((s, e))
     return spans
@@ -145,15 +157,26 @@ def _is_heading(block: str, guess: bool) -> bool:
 
 @dataclass(frozen=True)
 class Unit:
-    """A sentence (or list item) in squashed form, with its section heading."""
+    """A sentence (or list item) in squashed form, with its section heading.
+
+    ``left_out`` says why a passage must not be indexed (see ``assistant.screening``);
+    such a unit holds the whole paragraph or list item it poisons."""
 
     text: str
     heading: str
+    left_out: str = ""
+    section: int = 0  # counts headings, so two sections with the same heading stay apart
+
+
+# A poisoned sentence takes its paragraph (or list item) with it, as the words
+# around an instruction belong to it; in a longer block only the sentence goes.
+POISON_BLOCK_SENTENCES = 6
 
 
 def document_units(doc: Document) -> list[Unit]:
     units: list[Unit] = []
     heading = ""
+    section = 0
     # A "# " heading line is a block of its own, also when text follows it directly.
     text = re.sub(r"^(# .*)$", r"\n\1\n", doc.text, flags=re.M)
     for raw_block in re.split(r"\n\s*\n", text):
@@ -162,6 +185,10 @@ def document_units(doc: Document) -> list[Unit]:
             continue
         if _is_heading(block, guess=doc.path.lower().endswith(".txt")):
             heading = _WS.sub(" ", block.removeprefix("# ")).strip()
+            section += 1
+            if reason := screen(heading):
+                units.append(Unit(heading, "", reason))
+                heading = ""
             continue
         # A list keeps one unit per item; other lines of a paragraph are re-joined.
         lines = [ln for ln in block.split("\n") if ln.strip()]
@@ -177,8 +204,18 @@ def document_units(doc: Document) -> list[Unit]:
             marker = _LIST_ITEM.match(part)
             prefix = marker.group(0) if marker else ""
             body = part[len(prefix) :]
-            for i, (s, e) in enumerate(split_sentences(body)):
-                units.append(Unit((prefix if i == 0 else "") + body[s:e].strip(), heading))
+            sentences = [
+                (prefix if i == 0 else "") + body[s:e].strip()
+                for i, (s, e) in enumerate(split_sentences(body))
+            ]
+            reasons = [screen(sentence) for sentence in sentences]
+            if any(reasons) and len(sentences) <= POISON_BLOCK_SENTENCES:
+                reason = next(r for r in reasons if r)
+                units.append(Unit(" ".join(sentences), heading, reason, section))
+                continue
+            units.extend(
+                Unit(t, heading, r or "", section) for t, r in zip(sentences, reasons, strict=True)
+            )
     return units
 
 
@@ -193,6 +230,7 @@ class Chunk:
     url: str | None
     sentences: tuple[tuple[int, int], ...]  # sentence spans inside ``text``
     hash: str  # sha256 of the text that gets embedded
+    date: str | None = None  # the document's date, when it has one
 
     def embed_text(self) -> str:
         """What the embedder and BM25 read: title and heading give the passage context."""
@@ -216,28 +254,68 @@ def _split_long(text: str, max_words: int) -> list[str]:
     return [" ".join(words[i : i + max_words]) for i in range(0, len(words), max_words)]
 
 
-def chunk_document(doc: Document, max_words: int) -> list[Chunk]:
-    """Pack consecutive sentences of one section into chunks of at most ``max_words``."""
+def _link_urls(doc: Document, texts: list[str]) -> list[str | None]:
+    """Per chunk text: the URL of the first link inside it, else the document's URL."""
+    flat = squash(doc.text)
+    links, pos = [], 0
+    for text, url in doc.links:  # in reading order: find each after the previous one
+        needle = squash(text)
+        at = flat.find(needle, pos) if needle else -1
+        if at >= 0:
+            links.append((at, at + len(needle), url))
+            pos = at + len(needle)
+    urls: list[str | None] = []
+    pos = 0
+    for text in texts:
+        at = flat.find(text, pos)
+        url = None
+        if at >= 0:
+            pos = at + len(text)
+            url = next((u for s, e, u in links if at <= s and e <= pos), None)
+        urls.append(url or doc.url)
+    return urls
+
+
+def _excerpt(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def chunk_document(doc: Document, max_words: int, left_out: list[str] | None = None) -> list[Chunk]:
+    """Pack consecutive sentences of one section into chunks of at most ``max_words``.
+
+    Poisoned passages are skipped (a chunk ends before them); a warning naming the
+    file is added to ``left_out`` for each."""
     groups: list[list[str]] = []
     headings: list[str] = []
     size = 0
-    last_heading = None
+    last_section = None
     for unit in document_units(doc):
+        if unit.left_out:
+            if left_out is not None:
+                left_out.append(
+                    f"left out a passage of {doc.path} that {unit.left_out}: "
+                    f'"{_excerpt(unit.text)}"'
+                )
+            last_section = None  # the next sentence starts a new chunk
+            continue
         pieces = [unit.text]
         if len(unit.text.split()) > max_words:
             pieces = _split_long(unit.text, max_words)
         for piece in pieces:
             n = len(piece.split())
-            if not groups or unit.heading != last_heading or size + n > max_words:
+            if not groups or unit.section != last_section or size + n > max_words:
                 groups.append([])
                 headings.append(unit.heading)
                 size = 0
             groups[-1].append(piece)
             size += n
-            last_heading = unit.heading
+            last_section = unit.section
+    texts = [" ".join(sentences) for sentences in groups]
+    urls = _link_urls(doc, texts)
     chunks = []
-    for i, (sentences, heading) in enumerate(zip(groups, headings, strict=True)):
-        text = " ".join(sentences)
+    for i, (sentences, heading, text, url) in enumerate(
+        zip(groups, headings, texts, urls, strict=True)
+    ):
         spans, pos = [], 0
         for sentence in sentences:
             spans.append((pos, pos + len(sentence)))
@@ -251,9 +329,17 @@ def chunk_document(doc: Document, max_words: int) -> list[Chunk]:
                 text=text,
                 heading=heading,
                 title=doc.title,
-                url=doc.url,
+                url=url,
                 sentences=tuple(spans),
                 hash=digest,
+                date=doc.date,
             )
         )
     return chunks
+
+
+def chunk_corpus(docs: list[Document], max_words: int) -> tuple[list[Chunk], list[str]]:
+    """The chunks of every document, and one warning per passage left out."""
+    left_out: list[str] = []
+    chunks = [c for d in docs for c in chunk_document(d, max_words, left_out)]
+    return chunks, left_out

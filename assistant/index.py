@@ -36,7 +36,7 @@ import numpy as np
 
 from assistant.chunking import Chunk
 from assistant.embedders import Embedder
-from assistant.ingest import corpus_files
+from assistant.ingest import source_files
 from assistant.lexical import ANALYZER_VERSION, BM25Index
 from assistant.settings import Settings
 
@@ -216,7 +216,7 @@ def index_state(settings: Settings) -> tuple[str, str]:
     if manifest.get("chunk_max_words") != settings.chunking.max_words:
         return "stale", "the chunk size setting changed"
     files = {f["path"]: f for f in manifest["files"]}
-    current = corpus_files(settings.corpus_dir)
+    current = source_files(settings.corpus_dir)
     if len(current) != len(files):
         return "stale", "files were added to or removed from the corpus"
     for path in current:
@@ -307,12 +307,12 @@ def _write_faiss(vectors: np.ndarray, path: Path) -> None:
 
 
 def _files_state(settings: Settings, docs: list) -> list[dict]:
-    """Size, mtime and hash of every corpus file (skipped files included)."""
+    """Size, mtime and hash of every corpus file (skipped files and sidecars included)."""
     import hashlib
 
     by_path = {d.path: d for d in docs}
     files = []
-    for path in corpus_files(settings.corpus_dir):
+    for path in source_files(settings.corpus_dir):
         state = _file_state(path, settings.corpus_dir)
         doc = by_path.get(state["path"])
         state["sha256"] = doc.sha256 if doc else hashlib.sha256(path.read_bytes()).hexdigest()
@@ -363,7 +363,7 @@ def build_index(
     """Read the corpus, chunk, embed what changed, write a new build and switch to it."""
     import fcntl
 
-    from assistant.chunking import chunk_document
+    from assistant.chunking import chunk_corpus
     from assistant.ingest import load_corpus
 
     started = time.perf_counter()
@@ -385,7 +385,8 @@ def build_index(
                 f"no readable documents in {settings.corpus_dir} "
                 "(supported: .txt .md .html .pdf .docx)"
             )
-        chunks = [c for d in docs for c in chunk_document(d, settings.chunking.max_words)]
+        chunks, left_out = chunk_corpus(docs, settings.chunking.max_words)
+        warnings += left_out  # poisoned passages, named with their file
         if not chunks:
             raise BuildError(
                 f"the documents in {settings.corpus_dir} hold no text passages to index "

@@ -1,21 +1,27 @@
 """Read the corpus folder into clean documents: one loader per file type.
 
-A file that cannot be read is skipped with a warning that names it; the rest of
-the corpus is still indexed.
+Markdown goes through markdown-it-py, web pages through trafilatura (with a
+BeautifulSoup fallback), front matter through python-frontmatter (see
+``assistant.markup``). Any document may have a sidecar metadata file next to it
+(``name.txt.meta.json`` or ``name.meta.yaml``: title, url, date) that gives it a
+title and URL without editing it. Bylines, share links and cookie notices of web
+pages are dropped (``is_furniture``).
+
+A file that cannot be read, or is not text, is skipped with one warning that
+names it; the rest of the corpus is still indexed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.markup import html_to_text, markdown_to_text
 from assistant.normalize import normalize_text
-
-log = logging.getLogger(__name__)
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 
@@ -30,6 +36,10 @@ class Document:
     url: str | None = None
     date: str | None = None
     meta: dict = field(default_factory=dict, compare=False)
+    # (link text, absolute URL) of the links in ``text``, in reading order
+    links: tuple[tuple[str, str], ...] = ()
+    # problems that did not stop the document from loading (a broken sidecar file)
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
 
 class LoadError(Exception):
@@ -50,121 +60,195 @@ def decode_bytes(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def _check_text(raw: bytes, path: Path) -> None:
+# --- text or not ---------------------------------------------------------------
+
+BINARY_SHARE = 0.05  # more unprintable characters than this: not a text file
+
+
+def unprintable_share(text: str) -> float:
+    """Share of control, unassigned, private-use and replacement characters in the
+    first 100,000 characters. Text in any language has next to none (tabs and line
+    breaks aside); bytes that are not text, decoded as cp1252 or latin-1, give 10-25 %."""
+    sample = text[:100_000]
+    if not sample:
+        return 0.0
+    bad = sum(
+        1
+        for ch in sample
+        if ch == "\ufffd"
+        or (ch not in "\t\n\r\f\v" and unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs"))
+    )
+    return bad / len(sample)
+
+
+def read_text_file(path: Path) -> str:
+    """Decode a text file; a file that is not text raises LoadError."""
+    raw = path.read_bytes()
     if b"\x00" in raw[:4096]:
-        raise LoadError(f"{path.name}: looks like a binary file, not text")
+        raise LoadError(f"{path.name}: looks like a binary file, not text (it has NUL bytes)")
+    text = decode_bytes(raw)
+    share = unprintable_share(text)
+    if share > BINARY_SHARE:
+        raise LoadError(
+            f"{path.name}: looks like a binary file, not text "
+            f"({share:.0%} of its characters are unprintable)"
+        )
+    return text
 
 
-_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+# --- front matter and sidecar metadata ---------------------------------------------
+
+METADATA_KEYS = ("id", "title", "url", "date")
 
 
-def split_front_matter(text: str) -> tuple[dict[str, str], str]:
-    """Simple ``key: value`` front matter between ``---`` lines."""
-    m = _FRONT.match(text)
-    if not m:
+def _scalars(data: object) -> dict[str, str]:
+    """The scalar values of a metadata mapping, keys lower-cased (lists and maps dropped)."""
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(k).strip().lower(): str(v).strip()
+        for k, v in data.items()
+        if v is not None and not isinstance(v, list | dict | tuple | set) and str(v).strip()
+    }
+
+
+def split_front_matter(text: str, name: str = "") -> tuple[dict[str, str], str]:
+    """YAML front matter between ``---`` lines (python-frontmatter); the body after it."""
+    import frontmatter
+    import yaml
+
+    if not text.startswith("---"):
         return {}, text
-    meta = {}
-    for line in m.group(1).splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip():
-            meta[key.strip().lower()] = value.strip().strip("\"'")
-    return meta, text[m.end() :]
+    try:
+        post = frontmatter.loads(text)
+    except (yaml.YAMLError, ValueError) as exc:
+        raise LoadError(f"{name}: the front matter is not valid YAML ({exc})") from exc
+    return _scalars(post.metadata), post.content
 
 
-def load_text(path: Path) -> tuple[dict, str]:
-    raw = path.read_bytes()
-    _check_text(raw, path)
-    return split_front_matter(decode_bytes(raw))
+SIDECAR_SUFFIXES = (".meta.json", ".meta.yaml", ".meta.yml")
 
 
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_MD_INLINE = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links -> link text
-    (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), r"\1"),
-    (re.compile(r"(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)"), r"\1"),  # not inside __init__
-    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)\*(?!\w)"), r"\1"),
-    (re.compile(r"`([^`]+)`"), r"\1"),
-]
+def sidecar_path(path: Path) -> Path | None:
+    """``name.txt.meta.json`` (or ``name.meta.json``; ``.yaml``/``.yml`` too) next to a
+    document: its title, url and date, for files that cannot carry them inside."""
+    for stem in (path.name, path.stem):
+        for suffix in SIDECAR_SUFFIXES:
+            candidate = path.with_name(stem + suffix)
+            if candidate.is_file():
+                return candidate
+    return None
 
 
-def load_markdown(path: Path) -> tuple[dict, str]:
-    meta, body = load_text(path)
-    lines = []
-    for line in body.splitlines():
-        m = _MD_HEADING.match(line)
-        if m:
-            line = "# " + m.group(2)
-        for pattern, repl in _MD_INLINE:
-            line = pattern.sub(repl, line)
-        lines.append(line)
-    return meta, "\n".join(lines)
+def read_sidecar(path: Path) -> dict[str, str]:
+    """The metadata in ``path``'s sidecar file ({} when it has none)."""
+    import json
+
+    import yaml
+
+    sidecar = sidecar_path(path)
+    if sidecar is None:
+        return {}
+    try:
+        text = decode_bytes(sidecar.read_bytes())
+        data = json.loads(text) if sidecar.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise LoadError(f"{sidecar.name}: not readable metadata ({exc})") from exc
+    if not isinstance(data, dict):
+        raise LoadError(f"{sidecar.name}: metadata must be a mapping such as title, url, date")
+    return {k: v for k, v in _scalars(data).items() if k in METADATA_KEYS}
 
 
-_DROP_TAGS = (
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "iframe",
-    "svg",
-    "button",
+# --- page furniture --------------------------------------------------------------
+
+# Web pages carry furniture around their article, and copies of pages (.txt, .md,
+# .html) keep it: a byline or dateline (a label such as "Redaktør", "Skrevet af",
+# "Sidst opdateret" or "Last updated", followed by at most a name or a date, or a
+# date alone on its line), share and print controls ("Del på Facebook", "Share",
+# "Print", "Udskriv", "Til toppen"), and cookie notices (a short text about
+# cookies that asks for consent). Such a line says nothing about the subject and
+# must never be quoted, so a line that is nothing but furniture is dropped.
+_MONTHS = (
+    r"(?:jan(?:uar|uary)?|feb(?:ruar|ruary)?|mar(?:ts|ch)?|apr(?:il)?|maj|may|juni?|june|"
+    r"juli?|july|aug(?:ust)?|sep(?:tember)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-_BLOCK_TAGS = ("p", "li", "dd", "dt", "blockquote", "pre", "td", "th", "figcaption", "caption")
+_DATE = (
+    rf"(?:\d{{1,2}}[./-]\s?\d{{1,2}}[./-]\s?\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+    rf"\d{{1,2}}\.?\s+{_MONTHS}\.?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}})"
+    rf"(?:,?\s*(?:kl\.?\s*)?\d{{1,2}}[:.]\d{{2}})?"
+)
+_BYLINE_LABEL = (
+    r"(?:ansvarlig redaktør|redaktør|redaktion|skrevet af|forfatter|af|"
+    r"sidst opdateret|senest opdateret|senest redigeret|opdateret|publiceret|udgivet|"
+    r"by|written by|author|posted by|last updated|last modified|updated|published|posted)"
+)
+_NAME = r"(?-i:[A-ZÆØÅ][\w.'-]*(?:\s+(?:[A-ZÆØÅ][\w.'-]*|af|og|von|van|de))*)"
+_SHARE_TARGET = r"(?:facebook|linkedin|twitter|x|e-?mail|mail|sms|messenger|bluesky|print|udskriv)"
+_FURNITURE_LINE = re.compile(
+    rf"(?:{_BYLINE_LABEL}(?:\s*[:–-]\s*|\s+)?(?:{_DATE}|{_NAME}(?:\s*[,|–-]\s*{_DATE})?)?"
+    rf"|{_DATE}"
+    rf"|(?:del|share)(?:\s+(?:på|via|on|this|denne|siden|artiklen|side|page|article))*"
+    rf"(?:\s*[:|·,/-]?\s*{_SHARE_TARGET})*"
+    rf"|(?:{_SHARE_TARGET}\s*[|·,/]?\s*){{2,}}"
+    r"|print(?:\s+(?:siden|side|page|this page))?|udskriv(?:\s+siden)?|gem som pdf|læs op"
+    r"|(?:tilbage )?til toppen|back to top|gå til (?:hovedindhold|indhold)|skip to (?:main )?content)"
+    r"[.!]?",
+    re.I,
+)
+_COOKIE = re.compile(r"\bcookies?\b", re.I)
+_CONSENT = re.compile(
+    r"\b(?:accept\w*|tillad\w*|afvis\w*|samtykke\w*|consent\w*|allow\w*|reject\w*)\b", re.I
+)
 
 
-def load_html(path: Path) -> tuple[dict, str]:
-    from bs4 import BeautifulSoup
-
-    raw = path.read_bytes()
-    _check_text(raw, path)
-    soup = BeautifulSoup(decode_bytes(raw), "html.parser")
-    meta: dict[str, str] = {}
-    if soup.title and soup.title.get_text(strip=True):
-        meta["title"] = soup.title.get_text(" ", strip=True)
-    canonical = soup.find("link", rel="canonical")
-    if canonical and canonical.get("href"):
-        meta["url"] = str(canonical["href"])
-    for tag in soup(_DROP_TAGS):
-        tag.decompose()
-    root = soup.find("main") or soup.find("article") or soup.body or soup
-    from bs4 import NavigableString, Tag
-
-    headings = ("h1", "h2", "h3", "h4", "h5", "h6")
-    blocks: list[str] = []
-    loose: list[str] = []  # text outside any heading or block tag (in <div>, <section> ...)
-
-    def flush() -> None:
-        text = " ".join(" ".join(loose).split())
-        if text:
-            blocks.append(text)
-        loose.clear()
-
-    for node in root.descendants:
-        if isinstance(node, Tag) and node.name in (*headings, *_BLOCK_TAGS):
-            if node.find_parent((*headings, *_BLOCK_TAGS)):
-                continue  # nested block: its parent already has the text
-            flush()
-            text = node.get_text(" ", strip=True)
-            if text:
-                prefix = "# " if node.name in headings else "- " if node.name == "li" else ""
-                blocks.append(prefix + text)
-        elif isinstance(node, Tag) and node.name in ("div", "section", "article", "br", "hr"):
-            flush()
-        elif type(node) is NavigableString and not node.find_parent((*headings, *_BLOCK_TAGS)):
-            loose.append(str(node))
-    flush()
-    if not blocks:  # a page without block markup: take its text
-        blocks = [root.get_text("\n", strip=True)]
-    return meta, "\n\n".join(blocks)
+def is_furniture(line: str) -> bool:
+    """A byline, dateline, share or print control, or cookie notice (the rule above)."""
+    line = " ".join(line.split()).strip(" |·•")
+    if not line:
+        return False
+    words = len(line.split())
+    if words <= 8 and _FURNITURE_LINE.fullmatch(line):
+        return True
+    parts = [p for p in re.split(r"\s+[|·•/]\s+", line) if p]
+    if 1 < len(parts) and words <= 16 and all(_FURNITURE_LINE.fullmatch(p) for p in parts):
+        return True  # "Del på Facebook | Del på LinkedIn | Print"
+    return words <= 40 and bool(_COOKIE.search(line)) and bool(_CONSENT.search(line))
 
 
-def load_pdf(path: Path) -> tuple[dict, str]:
+def drop_page_furniture(text: str) -> str:
+    """``text`` without its lines of page furniture."""
+    return "\n".join(line for line in text.split("\n") if not is_furniture(line))
+
+
+# --- loaders ----------------------------------------------------------------------
+
+
+@dataclass
+class Loaded:
+    """What a loader returns: metadata, the text, and the links in it."""
+
+    meta: dict[str, str]
+    text: str
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+
+def load_text(path: Path) -> Loaded:
+    meta, body = split_front_matter(read_text_file(path), path.name)
+    return Loaded(meta, drop_page_furniture(body))
+
+
+def load_markdown(path: Path) -> Loaded:
+    meta, body = split_front_matter(read_text_file(path), path.name)
+    rendered = markdown_to_text(body)
+    return Loaded(meta, drop_page_furniture(rendered.text), rendered.links)
+
+
+def load_html(path: Path) -> Loaded:
+    rendered = html_to_text(read_text_file(path))
+    return Loaded(rendered.meta, drop_page_furniture(rendered.text), rendered.links)
+
+
+def load_pdf(path: Path) -> Loaded:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -178,10 +262,10 @@ def load_pdf(path: Path) -> tuple[dict, str]:
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise LoadError(f"{path.name}: the PDF has no extractable text (scanned image?)")
-    return meta, text
+    return Loaded(meta, text)
 
 
-def load_docx(path: Path) -> tuple[dict, str]:
+def load_docx(path: Path) -> Loaded:
     import zipfile
 
     from docx import Document as DocxDocument
@@ -202,10 +286,10 @@ def load_docx(path: Path) -> tuple[dict, str]:
             text = "- " + text
         blocks.append(text)
     meta = {"title": doc.core_properties.title} if doc.core_properties.title else {}
-    return meta, "\n\n".join(blocks)
+    return Loaded(meta, "\n\n".join(blocks))
 
 
-LOADERS: dict[str, Callable[[Path], tuple[dict, str]]] = {
+LOADERS: dict[str, Callable[[Path], Loaded]] = {
     ".txt": load_text,
     ".md": load_markdown,
     ".markdown": load_markdown,
@@ -217,8 +301,6 @@ LOADERS: dict[str, Callable[[Path], tuple[dict, str]]] = {
 
 
 def slugify(name: str) -> str:
-    import unicodedata
-
     ascii_name = unicodedata.normalize("NFC", name.lower())
     ascii_name = ascii_name.replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
     ascii_name = unicodedata.normalize("NFKD", ascii_name)
@@ -239,6 +321,13 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     )
 
 
+def source_files(corpus_dir: Path) -> list[Path]:
+    """Every file the index depends on: the documents and their sidecar metadata files."""
+    files = corpus_files(corpus_dir)
+    sidecars = {s for p in files if (s := sidecar_path(p)) is not None}
+    return sorted({*files, *sidecars})
+
+
 def _first_line_title(text: str) -> str | None:
     for line in text.splitlines():
         line = line.strip().lstrip("# ").strip()
@@ -254,13 +343,19 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
         raise LoadError(f"{path.name}: unsupported file type {path.suffix!r}")
     try:
         raw = path.read_bytes()
-        meta, text = loader(path)
+        loaded = loader(path)
     except LoadError:
         raise
     except Exception as exc:  # a broken file must not stop the build
         raise LoadError(f"{path.name}: could not be read ({type(exc).__name__}: {exc})") from exc
-    text = normalize_text(text)
-    meta = {k: normalize_text(str(v)) for k, v in meta.items() if v}
+    notes: list[str] = []
+    try:
+        sidecar = read_sidecar(path)
+    except LoadError as exc:
+        notes.append(f"ignored the metadata of {path.name}: {exc}")
+        sidecar = {}
+    text = normalize_text(loaded.text)
+    meta = {k: normalize_text(str(v)) for k, v in {**loaded.meta, **sidecar}.items() if v}
     if not text.strip():
         raise LoadError(f"{path.name}: no text found")
     rel = path.relative_to(corpus_dir)
@@ -274,11 +369,16 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
         url=meta.get("url"),
         date=meta.get("date"),
         meta=meta,
+        links=tuple((normalize_text(t), u) for t, u in loaded.links),
+        notes=tuple(notes),
     )
 
 
 def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
-    """All readable documents, and one warning per file that was skipped."""
+    """All readable documents, and one warning per file that was skipped.
+
+    The warnings are returned, not logged: the caller (``build``) shows each once.
+    """
     docs: list[Document] = []
     warnings: list[str] = []
     seen: dict[str, str] = {}
@@ -287,12 +387,12 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
             doc = load_document(path, corpus_dir)
         except LoadError as exc:
             warnings.append(f"skipped {exc}")
-            log.warning("skipped %s", exc)
             continue
+        warnings.extend(doc.notes)
         if doc.doc_id in seen:
-            msg = f"skipped {doc.path}: its id {doc.doc_id!r} is already used by {seen[doc.doc_id]}"
-            warnings.append(msg)
-            log.warning(msg)
+            warnings.append(
+                f"skipped {doc.path}: its id {doc.doc_id!r} is already used by {seen[doc.doc_id]}"
+            )
             continue
         seen[doc.doc_id] = doc.path
         docs.append(doc)

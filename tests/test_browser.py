@@ -48,7 +48,9 @@ XSS_QUESTION = (
     "Hvad står der om sikkerhedstest af widgetten? "
     '<img src=x onerror="window.__pwned=3"><script>window.__pwned=4</script>'
 )
-XSS_DOC = """# Sikkerhedstest af widgetten
+# Plain text keeps markup as literal text (the Markdown and HTML loaders drop tags),
+# so this is how hostile markup reaches a passage.
+XSS_DOC = """Sikkerhedstest af widgetten
 
 Ved sikkerhedstest af widgetten indsætter RSI bevidst farlig kode i kildeteksten, for eksempel <script>window.__pwned = 1</script> og <img src=x onerror="window.__pwned = 2"> midt i et almindeligt dansk afsnit. Sikkerhedstest af widgetten viser, at widgetten og chatsiden altid viser kildeteksten som tekst og aldrig kører den.
 """
@@ -88,7 +90,7 @@ def browser_settings(tmp_path_factory):
     corpus = base / "corpus"
     corpus.mkdir()
     shutil.copy(REAL_DOC, corpus / REAL_DOC.name)
-    (corpus / "xss.md").write_text(XSS_DOC, encoding="utf-8")
+    (corpus / "xss.txt").write_text(XSS_DOC, encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:  # module scope: conftest's autouse is not active
         for name in list(os.environ):
             if name.startswith("RSI_"):
@@ -407,7 +409,6 @@ def test_markup_is_shown_as_text_in_both_uis(new_page, api_url, host_url):
     chatbot, kilder = _ask_gradio(page, api_url, XSS_QUESTION)
     expect(chatbot).to_contain_text(XSS_QUESTION)
     quotes = _open_sources(chatbot, kilder)
-    # The Markdown loader drops the "__" pairs of window.__pwned (reported), hence \\w+.
     expect(quotes.first).to_contain_text(re.compile(r"<script>window\.\w+ = 1</script>"))
     expect(quotes.first).to_contain_text(re.compile(r'<img src=x onerror="window\.\w+ = 2">'))
     assert chatbot.locator("img[src=x]").count() == 0

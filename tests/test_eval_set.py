@@ -57,7 +57,11 @@ def items() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def corpus() -> str:
-    return squash(CORPUS.read_text(encoding="utf-8"))
+    """The corpus as the index reads it (the same loader), so evidence that only
+    the raw file holds (a byline, table pipes) fails here."""
+    from assistant.ingest import load_document
+
+    return squash(load_document(CORPUS, CORPUS.parent).text)
 
 
 def test_file_is_utf8_without_blank_lines():
@@ -160,3 +164,19 @@ def test_history(items):
             )
             assert turn["role"] in {"user", "assistant"}, f"{item['id']}: bad role {turn['role']!r}"
             assert isinstance(turn["content"], str) and turn["content"].strip()
+
+
+OS2FORMS_SET = ROOT / "eval" / "sets" / "os2forms.jsonl"
+OS2FORMS = ROOT.parent / "shared" / "corpora" / "os2forms-docs-da" / "corpus"
+
+
+@pytest.mark.skipif(not OS2FORMS.is_dir(), reason="the os2forms corpus is not beside the checkout")
+def test_os2forms_evidence_is_verbatim_in_the_loaded_corpus():
+    from assistant.ingest import load_corpus
+
+    docs, _ = load_corpus(OS2FORMS)
+    texts = [squash(d.text).casefold() for d in docs]
+    for line in OS2FORMS_SET.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        for ev in item["evidence"]:
+            assert any(squash(ev).casefold() in t for t in texts), (item["id"], ev)

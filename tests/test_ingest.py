@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from pathlib import Path
 
 import pytest
 
 from assistant.ingest import (
     corpus_files,
     decode_bytes,
+    is_furniture,
     load_corpus,
     load_document,
     slugify,
+    source_files,
+    unprintable_share,
 )
 from assistant.normalize import normalize_text, squash
 
@@ -150,7 +154,8 @@ def test_markdown_front_matter_links_and_headings(corpus):
     assert "##" not in doc.text
     assert "Se Danske Regioners side og RITA med kode." in doc.text
     assert "https://www.regioner.dk" not in doc.text
-    assert "Logo for RSI" in doc.text and "logo.png" not in doc.text
+    assert doc.links == (("Danske Regioners side", "https://www.regioner.dk"),)
+    assert "Logo for RSI" not in doc.text and "logo.png" not in doc.text  # images dropped
 
 
 def test_front_matter_id_overrides_file_name(corpus):
@@ -213,6 +218,7 @@ def test_html_without_main_drops_navigation_from_body(corpus):
         encoding="utf-8",
     )
     doc = _load(corpus, "enkel.htm")
+    # no article container: read block by block, so the heading is kept
     assert doc.text == "# Om RSI\n\nRSI er et samarbejde."
     assert doc.title == "Om RSI"  # no <title>: the first heading
 
@@ -273,13 +279,13 @@ def test_broken_files_are_skipped_with_a_warning_naming_them(corpus, caplog):
     (corpus / "ødelagt.pdf").write_bytes(b"this is not a PDF \x00\x01\x02 at all" * 20)
     (corpus / "binær.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     (corpus / "forkert.docx").write_bytes(b"PK not really a zip")
-    with caplog.at_level(logging.WARNING, logger="assistant.ingest"):
+    with caplog.at_level(logging.WARNING, logger="assistant"):
         docs, warnings = load_corpus(corpus)
     assert [d.path for d in docs] == ["god.txt"]
     assert len(warnings) == 3
     for name in ("ødelagt.pdf", "binær.txt", "forkert.docx"):
         assert sum(name in w for w in warnings) == 1, (name, warnings)
-        assert name in caplog.text
+        assert name not in caplog.text  # returned, not logged: the caller shows each once
     assert any("binary" in w for w in warnings if "binær.txt" in w)
 
 
@@ -317,3 +323,316 @@ def test_slugify_ascii_folds_danish_letters():
 
 def test_slugify_turns_aa_into_aa():
     assert slugify("Århus") == "aarhus"
+
+
+# --- Markdown through markdown-it-py --------------------------------------------
+
+MARKDOWN = """---
+title: Vejledning i formularer
+tags: [a, b]
+---
+Formularer
+==========
+
+Læs [vejledningen][guide] og se <https://www.example.dk/hjaelp>.
+Tekst med <b>fed</b> skrift<br>og en ny linje, og en pladsholder <værdi>: <tekst> pr. linje.
+![Skærmbillede af knappen](billede.png)
+
+<details>
+<summary>Hvordan gemmer man en kladde?</summary>
+
+Klik på **Gem kladde** nederst på siden.
+
+</details>
+
+Undertitel
+----------
+
+| Trin | Handling | Illustration |
+|------|----------|--------------|
+| 1 | Klik på Formularer | ![](trin1.png) |
+| 2 | Vælg *Tilføj* | |
+
+**Afsnit med fed overskrift**
+
+- Første punkt
+  - Et underpunkt
+- Andet punkt
+
+{% raw %}
+{{ data.navn|upper }}
+{% endraw %}
+
+[guide]: https://www.example.dk/vejledning "Vejledning"
+"""
+
+
+def test_markdown_renders_through_a_real_parser(corpus):
+    (corpus / "guide.md").write_text(MARKDOWN, encoding="utf-8")
+    doc = _load(corpus, "guide.md")
+    lines = doc.text.splitlines()
+    assert doc.title == "Vejledning i formularer"
+    assert "tags" not in doc.meta  # lists in front matter are not metadata we use
+    # setext headings, and a paragraph of bold text only, are headings
+    for heading in ("# Formularer", "# Undertitel", "# Afsnit med fed overskrift"):
+        assert heading in lines
+    # reference links and autolinks: the text stays, the URL goes to ``links``
+    assert "Læs vejledningen og se https://www.example.dk/hjaelp." in lines
+    assert ("vejledningen", "https://www.example.dk/vejledning") in doc.links
+    assert ("https://www.example.dk/hjaelp", "https://www.example.dk/hjaelp") in doc.links
+    # inline HTML: tags dropped, text kept, <br> a line break; placeholders are text
+    assert "Tekst med fed skrift" in lines
+    assert "og en ny linje, og en pladsholder <værdi>: <tekst> pr. linje." in lines
+    # <details><summary>: the text without the tags
+    assert "Hvordan gemmer man en kladde?" in lines
+    assert "Klik på Gem kladde nederst på siden." in lines
+    # tables: one line per row, "header: value", empty cells (images) left out
+    assert "Trin: 1; Handling: Klik på Formularer" in lines
+    assert "Trin: 2; Handling: Vælg Tilføj" in lines
+    assert "- Første punkt" in lines and "- Et underpunkt" in lines
+    assert "{{ data.navn|upper }}" in doc.text  # Jekyll's {% raw %} tags go, the code stays
+    for junk in ("![", "](", "**", "<b>", "<br", "<details", "<summary", "|---", "{% raw", "png"):
+        assert junk not in doc.text, junk
+
+
+def test_markdown_table_rows_cut_off_by_a_blank_line_in_a_cell(corpus):
+    # Converted pages hold multi-paragraph cells; Markdown ends the table at the
+    # blank line and the next rows arrive as paragraphs with pipes in them.
+    (corpus / "trin.md").write_text(
+        "Trin | Handling | Illustration\n"
+        "---|---|---\n"
+        "1 | Gå til Indstillinger | ![](a.png)\n"
+        "2 | Udfyld følgende\n"
+        "\n"
+        "**Label** : Titel på elementet  |  ![](b.png)\n"
+        "3 | Klik Gem | \n",
+        encoding="utf-8",
+    )
+    lines = _load(corpus, "trin.md").text.splitlines()
+    assert "Trin: 1; Handling: Gå til Indstillinger" in lines
+    assert "Trin: 2; Handling: Udfyld følgende" in lines
+    assert "Label : Titel på elementet" in lines
+    assert "Trin: 3; Handling: Klik Gem" in lines
+    assert not any("|" in line for line in lines)
+
+
+def test_pipes_in_code_are_not_table_cells(corpus):
+    (corpus / "kode.md").write_text(
+        "A | B\n--|--\n1 | 2\n\nFiltret skrives {{ data.cpr|slice(0,2) }} i feltet.\n",
+        encoding="utf-8",
+    )
+    assert "{{ data.cpr|slice(0,2) }}" in _load(corpus, "kode.md").text
+
+
+def test_invalid_front_matter_is_a_clear_skip(corpus):
+    (corpus / "brudt.md").write_text("---\ntitle: [ikke lukket\n---\nTekst.\n", encoding="utf-8")
+    docs, warnings = load_corpus(corpus)
+    assert docs == [] and len(warnings) == 1
+    assert "brudt.md" in warnings[0] and "front matter" in warnings[0]
+
+
+# --- HTML through trafilatura -----------------------------------------------------
+
+ARTICLE = """<!doctype html><html lang="da"><head><title>Ny løsning til KOL-patienter</title>
+<link rel="canonical" href="https://www.region.example/kol"></head><body>
+<header><nav><a href="/">Forside</a> <a href="/om">Om regionen</a></nav></header>
+<div class="cookie-banner"><p>Vi bruger cookies til statistik. Accepter alle eller afvis.</p></div>
+<article>
+<h1>Ny løsning til KOL-patienter</h1>
+<p class="byline">Redaktør: Hans Hansen</p>
+<p>Sidst opdateret 3. maj 2024</p>
+<p>Regionerne har indført en <a href="https://www.region.example/telemedicin">telemedicinsk
+løsning</a>, som hjælper patienter med KOL til at måle deres værdier derhjemme.</p>
+<h2>Hvem kan bruge den?</h2>
+<p>Alle patienter med KOL, som er tilknyttet et hospital i regionen, kan få løsningen.</p>
+<table><tr><th>Region</th><th>Start</th></tr><tr><td>Sjælland</td><td>2024</td></tr></table>
+<p>Del på Facebook | Del på LinkedIn | Print</p>
+</article>
+<footer><p>Regionens sidefod FOOTERTEKST</p></footer>
+</body></html>
+"""
+
+
+def test_html_article_without_furniture(corpus):
+    (corpus / "kol.html").write_text(ARTICLE, encoding="utf-8")
+    doc = _load(corpus, "kol.html")
+    lines = doc.text.splitlines()
+    assert doc.title == "Ny løsning til KOL-patienter"
+    assert doc.url == "https://www.region.example/kol"
+    assert "# Hvem kan bruge den?" in lines
+    assert "Region: Sjælland; Start: 2024" in lines
+    assert ("telemedicinsk løsning", "https://www.region.example/telemedicin") in doc.links
+    for junk in ("Redaktør", "Sidst opdateret", "Del på", "Print", "cookies", "Forside", "FOOTER"):
+        assert junk not in doc.text, junk
+
+
+def test_html_falls_back_to_beautifulsoup_when_trafilatura_finds_nothing(corpus, monkeypatch):
+    import assistant.markup as markup
+
+    monkeypatch.setattr(markup, "_trafilatura", lambda html: None)
+    (corpus / "kol.html").write_text(ARTICLE, encoding="utf-8")
+    doc = _load(corpus, "kol.html")
+    assert "# Hvem kan bruge den?" in doc.text.splitlines()
+    assert "Regionerne har indført en telemedicinsk løsning" in squash(doc.text)
+    assert "Redaktør" not in doc.text and "FOOTERTEKST" not in doc.text
+
+
+def test_html_with_only_a_script_is_skipped(corpus):
+    (corpus / "tom.html").write_text("<html><body><script>x()</script></body></html>")
+    docs, warnings = load_corpus(corpus)
+    assert docs == [] and len(warnings) == 1 and "tom.html" in warnings[0]
+
+
+# --- page furniture ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Redaktør",
+        "Redaktør: Hans Hansen",
+        "Ansvarlig redaktør: Mette Ørsted-Jensen",
+        "Skrevet af Anne Berg",
+        "Af Lars Lyngsøe Højberg",
+        "Sidst opdateret: 12. marts 2024",
+        "Senest opdateret 03.05.2024 kl. 14:05",
+        "Udgivet 2024-05-01",
+        "Last updated May 3, 2024",
+        "22-02-2021",
+        "Del på Facebook",
+        "Del siden",
+        "Facebook | LinkedIn | Mail | Print",
+        "Print",
+        "Udskriv siden",
+        "Til toppen",
+        "Vi bruger cookies til statistik og markedsføring. Accepter alle eller tilpas.",
+        "This website uses cookies. Allow all",
+    ],
+)
+def test_page_furniture_is_recognised(line):
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Af samme grund har regionerne et fælles system.",
+        "Redaktøren godkender indholdet, før formularen publiceres.",
+        "Print af recepter sker i FMK.",
+        "Opdateret vejledning til MitID findes på borger.dk.",
+        "Del gerne dine erfaringer med de andre regioner på mødet.",
+        "Cookies er små tekstfiler, som gemmes på din computer.",
+        "RSI ledes af tre fora.",
+        "1. juli 2026 lukker DAWA.",
+    ],
+)
+def test_text_is_not_page_furniture(line):
+    assert not is_furniture(line)
+
+
+def test_txt_drops_its_byline(corpus):
+    (corpus / "side.txt").write_text(
+        "Om RSI\n\nHvis du vil vide mere, kan du besøge hjemmesiden.\nRedaktør\n", encoding="utf-8"
+    )
+    assert (
+        _load(corpus, "side.txt").text
+        == "Om RSI\n\nHvis du vil vide mere, kan du besøge hjemmesiden."
+    )
+
+
+# --- sidecar metadata ----------------------------------------------------------------
+
+
+def test_sidecar_json_gives_a_txt_its_title_and_url(corpus):
+    (corpus / "rsi.txt").write_text("Første linje\n\nRSI ledes af tre fora.", encoding="utf-8")
+    (corpus / "rsi.txt.meta.json").write_text(
+        '{"title": "Regionernes Sundheds-it", "url": "https://www.example.dk/rsi", '
+        '"date": "2024-05-01", "ukendt": "ignoreres"}',
+        encoding="utf-8",
+    )
+    doc = _load(corpus, "rsi.txt")
+    assert (doc.title, doc.url, doc.date) == (
+        "Regionernes Sundheds-it",
+        "https://www.example.dk/rsi",
+        "2024-05-01",
+    )
+    assert "ukendt" not in doc.meta
+    assert doc.text == "Første linje\n\nRSI ledes af tre fora."  # the file itself is untouched
+    assert corpus_files(corpus) == [corpus / "rsi.txt"]  # a sidecar is not a document
+    assert source_files(corpus) == [corpus / "rsi.txt", corpus / "rsi.txt.meta.json"]
+
+
+def test_sidecar_yaml_wins_over_front_matter(corpus):
+    (corpus / "notat.md").write_text("---\ntitle: Gammel titel\n---\nTekst.\n", encoding="utf-8")
+    (corpus / "notat.meta.yaml").write_text("title: Ny titel\nurl: https://x.example/n\n")
+    doc = _load(corpus, "notat.md")
+    assert doc.title == "Ny titel" and doc.url == "https://x.example/n"
+
+
+def test_broken_sidecar_keeps_the_document_and_warns(corpus):
+    (corpus / "a.txt").write_text("Et afsnit.", encoding="utf-8")
+    (corpus / "a.txt.meta.json").write_text("{ikke json", encoding="utf-8")
+    docs, warnings = load_corpus(corpus)
+    assert [d.path for d in docs] == ["a.txt"] and docs[0].title == "Et afsnit."
+    assert len(warnings) == 1 and "a.txt.meta.json" in warnings[0]
+
+
+# --- text or not ---------------------------------------------------------------------
+
+
+def test_binary_txt_without_nul_bytes_is_skipped_once(corpus):
+    import random
+
+    rng = random.Random(7)
+    noise = bytes(b for b in (rng.randrange(1, 256) for _ in range(20_000)))
+    assert b"\x00" not in noise
+    (corpus / "støj.txt").write_bytes(noise)
+    (corpus / "støj.md").write_bytes(noise[::-1])
+    (corpus / "ok.txt").write_text("RSI ledes af tre fora.", encoding="utf-8")
+    docs, warnings = load_corpus(corpus)
+    assert [d.path for d in docs] == ["ok.txt"]
+    assert len(warnings) == 2
+    assert all("binary" in w and "unprintable" in w for w in warnings)
+
+
+def test_text_with_a_few_control_characters_is_still_text(corpus):
+    text = "Regionerne – Sjælland og Ærø.\f\nSide 2\x1b med et enkelt styretegn. " * 20
+    (corpus / "side.txt").write_bytes(text.encode("cp1252"))
+    assert "Ærø" in _load(corpus, "side.txt").text
+    assert unprintable_share(text) < 0.05
+    assert unprintable_share("æøå\ufffd\ufffd\ufffd") > 0.05  # replacement characters count
+
+
+# --- the second real corpus (read from ../shared, never copied) ------------------------
+
+OS2FORMS = (
+    Path(__file__).resolve().parents[2] / "shared" / "corpora" / "os2forms-docs-da" / "corpus"
+)
+
+
+@pytest.mark.skipif(not OS2FORMS.is_dir(), reason="the os2forms corpus is not beside the checkout")
+def test_os2forms_corpus_loads_without_markup():
+    from assistant.chunking import chunk_corpus
+
+    docs, warnings = load_corpus(OS2FORMS)
+    assert len(docs) == 52 and warnings == []
+    chunks, left_out = chunk_corpus(docs, 45)
+    assert left_out == []  # nothing in real documentation looks like an attack
+    texts = {d.doc_id: squash(d.text) for d in docs}
+    for chunk in chunks:
+        assert chunk.text in texts[chunk.doc_id]  # the citation invariant
+        for junk in ("![", "**", "<br", "<details", "---|", "|---", "{% raw"):
+            assert junk not in chunk.text, (chunk.chunk_id, junk)
+    assert sum("](" in c.text for c in chunks) <= 1  # one broken link in the source itself
+    assert sum(c.url is not None for c in chunks) > 50  # passages with links cite them
+
+
+def test_hostile_html_in_markdown_never_reaches_the_text(corpus):
+    (corpus / "xss.md").write_text(
+        "Et afsnit med <script>window.__pwned = 1</script> og "
+        '<img src=x onerror="window.__pwned = 2"> midt i teksten.\n\n'
+        "<script>\nwindow.__pwned = 3\n</script>\n\nSidste afsnit.\n",
+        encoding="utf-8",
+    )
+    doc = _load(corpus, "xss.md")
+    assert squash(doc.text) == "Et afsnit med og midt i teksten. Sidste afsnit."

@@ -66,6 +66,8 @@ class CitationOut(BaseModel):
     chunk_id: str
     text: str = Field(description="The cited passage, verbatim from the source.")
     score: float
+    section: str = Field("", description="The heading of the passage's section.")
+    date: str | None = Field(None, description="The document's date, when known.")
 
 
 class AskResponse(BaseModel):
