@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.calibration import at_build as build_calibration
 from assistant.chunking import Chunk
 from assistant.embedders import Embedder
 from assistant.ingest import corpus_files
@@ -271,6 +272,7 @@ def build_index(
             "chunks": len(chunks),
             "warnings": warnings,
         }
+        manifest["calibration"] = build_calibration(chunks, vectors, embedder)
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
         final = index_dir / "builds" / build_id
         tmp.rename(final)

@@ -132,6 +132,15 @@ class Vocabulary:
                         best = [h, t]
         return best
 
+    def head_word(self, stem: str) -> list[str]:
+        """The indexed word a compound ends in: Danish compounds are right-headed, so an
+        "udviklingsopgave" is a kind of "opgave" and may be matched by it."""
+        for i in range(3, len(stem) - self.MIN_PART + 1):
+            tail = stem[i:]
+            if tail in self.tokens:
+                return [tail]
+        return []
+
     def near(self, stem: str) -> list[str]:
         """Indexed tokens one edit away (two for long words): typos."""
         if len(stem) < 5:
@@ -165,6 +174,8 @@ def query_terms(text: str, vocab: Vocabulary) -> list[QueryTerm]:
                     matches.append(stem + other)
         if not matches:
             matches += vocab.near(stem)
+        if not matches:
+            matches += vocab.head_word(stem)
         matches += vocab.compounds(matches[0] if matches else stem)
         terms.append(QueryTerm(word, stem, tuple(dict.fromkeys(matches))))
     return terms

@@ -45,6 +45,8 @@ class Retrieval:
     terms: list[QueryTerm]
     top_dense: float  # best cosine similarity of any passage
     timings_ms: dict[str, float] = field(default_factory=dict)
+    own_terms: list[QueryTerm] = field(default_factory=list)  # the question's own words
+    previous: str | None = None  # the earlier question searched with it (follow-ups)
 
 
 def previous_user_question(history: list[dict] | None) -> str | None:
@@ -97,7 +99,7 @@ class Retriever:
         """Top passages for the question; ``mode`` 'bm25' or 'dense' for the baselines."""
         t0 = time.perf_counter()
         vocab = self.index.bm25.vocab
-        terms = query_terms(question, vocab)
+        terms = own_terms = query_terms(question, vocab)
         query, followup = question, False
         previous = previous_user_question(history)
         if previous and needs_context(question, sum(1 for t in terms if t.matches)):
@@ -130,6 +132,8 @@ class Retriever:
             hits=hits,
             terms=terms,
             top_dense=top_dense,
+            own_terms=own_terms,
+            previous=previous if followup else None,
             timings_ms={
                 "analyze": (t1 - t0) * 1e3,
                 "bm25": (t2 - t1) * 1e3,

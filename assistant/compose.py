@@ -1,0 +1,405 @@
+"""Extractive composition: pick the sentences that answer and write them readably.
+
+The answer is made of sentences copied from the retrieved passages, each
+followed by a ``[[chunk_id]]`` mark that ``citations.cite`` numbers. Choosing:
+
+- a sentence scores by the question's *own* words it holds (idf-weighted, with
+  compounds and typos matched through the index vocabulary), less by words only
+  its heading or neighbours hold, by whether it holds the kind of detail asked
+  for (a number for "hvor mange", a time for "hvornår" …), and by the rank of
+  its passage; in a follow-up the earlier question's words count a little, and
+  a sentence already given in the previous answer is held back;
+- the best sentence leads, unless it cannot open an answer (see
+  ``language.opens_as_fragment``); then the best one that can.
+
+Writing (rules from ``language``):
+
+- a list item is quoted with the head it depends on ("RSI ledes af tre fora:
+  …"), and a head ending in ":" brings its items when a list is asked for;
+- a sentence that leans on the one before ("Fx …", "… desuden …") brings it;
+- about ``target_chars`` characters, more only for a list;
+- "Ja,"/"Nej," only when the quoted sentence itself states it;
+- an English question gets a short English lead-in, then the Danish quote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant import wording
+from assistant.citations import mark
+from assistant.language import (
+    DEPENDENT_OPENERS,
+    LEANS_BACK,
+    LIST_MARKER,
+    NEGATION,
+    expected_detail,
+    has_detail,
+    has_finite_verb,
+    is_yes_no_question,
+    looks_english,
+    opens_as_fragment,
+)
+from assistant.lexical import DANISH_STOPWORDS, analyze
+from assistant.normalize import squash
+
+# Weights of the sentence score (documented in the module docstring).
+W_CONTEXT = 0.3  # a question word found only in the heading/title/neighbours
+W_PREVIOUS = 0.25  # a word of the earlier question (follow-ups)
+W_DETAIL = 0.35  # the sentence holds the kind of detail asked for
+W_RANK = 0.3  # prior of the passage's rank: W_RANK / (1 + rank)
+KEEP_RATIO = 0.75  # further sentences must score this share of the best
+REPEAT_PENALTY = 0.35  # factor for a sentence the previous answer already gave
+VERBLESS_PENALTY = 0.6  # factor for a line without a finite verb (headings, bylines)
+MISSING_DETAIL_PENALTY = 0.5  # factor for a sentence without the detail asked for
+
+_ASKS_LIST = re.compile(
+    r"^\s*(?:hvilke|nævn|list|which|what\s+are)\b|\bhvilke\s+\w+\s+(?:er|findes|har|kan)\b|"
+    r"\beksempler\b|\bexamples\b|\bhvem\s+sidder\b",
+    re.I,
+)
+_SOURCE_NOTE = re.compile(r"\s*\[\d+\]")  # the source's own footnote marks
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
+
+
+def asks_for_list(question: str) -> bool:
+    """ "Hvilke …", "Nævn …", "eksempler": the answer may list several things."""
+    return bool(_ASKS_LIST.search(question))
+
+
+@dataclass(frozen=True)
+class Sentence:
+    position: int  # row of the chunk in the index
+    k: int  # sentence number inside the chunk
+
+    def text(self, index) -> str:
+        chunk = index.chunks[self.position]
+        return chunk.text[slice(*chunk.sentences[self.k])]
+
+
+@dataclass
+class Draft:
+    text: str  # with [[chunk_id]] marks
+    passages: dict  # chunk id -> (Chunk, score): everything the draft may cite
+    lead: Sentence | None = None
+    sentences: list[Sentence] = field(default_factory=list)
+    statements: list[tuple[str, str]] = field(default_factory=list)  # (quote, title+heading)
+
+
+def _neighbour(index, s: Sentence, step: int) -> Sentence | None:
+    """The sentence just before (-1) or after (+1) in the same document."""
+    chunk = index.chunks[s.position]
+    k = s.k + step
+    if 0 <= k < len(chunk.sentences):
+        return Sentence(s.position, k)
+    pos = s.position + step
+    if not 0 <= pos < len(index.chunks) or index.chunks[pos].doc_id != chunk.doc_id:
+        return None
+    other = index.chunks[pos]
+    if not other.sentences:
+        return None
+    return Sentence(pos, len(other.sentences) - 1 if step < 0 else 0)
+
+
+def _is_item(text: str) -> bool:
+    return bool(LIST_MARKER.match(text))
+
+
+def _list_head(index, s: Sentence, limit: int = 12) -> Sentence | None:
+    """The sentence a list item depends on: the nearest earlier sentence ending in ':'
+    (an item may run on over several sentences), else the nearest earlier non-item."""
+    cur, fallback = s, None
+    for _ in range(limit):
+        cur = _neighbour(index, cur, -1)
+        if cur is None:
+            break
+        text = cur.text(index).rstrip()
+        if text.endswith(":"):
+            return cur
+        if fallback is None and not _is_item(text):
+            fallback = cur
+    return fallback
+
+
+def _list_items(index, head: Sentence, limit: int = 15) -> list[Sentence]:
+    """The list items that follow a head sentence (they may run into later passages);
+    only the first sentence of an item that runs on is kept."""
+    items: list[Sentence] = []
+    cur = head
+    for _ in range(limit * 3):
+        cur = _neighbour(index, cur, +1)
+        if cur is None or cur.text(index).rstrip().endswith(":"):
+            break
+        if _is_item(cur.text(index)):
+            items.append(cur)
+            if len(items) >= limit:
+                break
+        elif not items:
+            break
+        elif len(items) > 0 and not _continues_item(index, cur):
+            break
+    return items
+
+
+def _continues_item(index, s: Sentence) -> bool:
+    """Is a non-item sentence inside a list (the next item follows it shortly)?"""
+    cur = s
+    for _ in range(3):
+        cur = _neighbour(index, cur, +1)
+        if cur is None:
+            return False
+        if _is_item(cur.text(index)):
+            return True
+    return False
+
+
+def clean(text: str) -> str:
+    """Answer text from a source sentence: no list marker, footnote mark or Markdown."""
+    text = LIST_MARKER.sub("", text)
+    text = _SOURCE_NOTE.sub("", text)
+    text = _MD_LINK.sub(lambda m: m.group(1), text)
+    text = _MD_EMPHASIS.sub("", text)
+    text = _HTML_BREAK.sub(" ", text)
+    return " ".join(text.split()).strip()
+
+
+def _with_mark(text: str, chunk_id: str) -> str:
+    text = clean(text)
+    if not text:
+        return ""
+    if text[-1] in ".!":
+        return f"{text[:-1]}{mark(chunk_id)}{text[-1]}"
+    if text[-1] in "?:;,":
+        return f"{text[:-1]}{mark(chunk_id)}."
+    return f"{text}{mark(chunk_id)}."
+
+
+class Composer:
+    """Writes one answer from one retrieval (stateless between questions)."""
+
+    def __init__(self, index, settings):
+        self.index = index
+        self.cfg = settings.answer
+        self.top_k = settings.retrieval.top_k
+
+    # --- scoring ---------------------------------------------------------------------
+
+    def _weights(self, terms) -> list[tuple[set[str], float]]:
+        bm25 = self.index.bm25
+        return [
+            (set(t.matches), max((bm25.idf(m) for m in t.matches), default=0.0))
+            for t in terms
+            if t.matches
+        ]
+
+    def score(self, retrieval, previous_answer: str | None) -> list[tuple[float, Sentence]]:
+        index = self.index
+        own = self._weights(retrieval.own_terms or retrieval.terms)
+        previous_words = [
+            t for t in retrieval.terms if t.stem not in {o.stem for o in retrieval.own_terms}
+        ]
+        prev = self._weights(previous_words) if retrieval.followup else []
+        if not own:  # "Hvad laver det?": the earlier question's words decide
+            own, prev = prev, []
+        own_total = sum(w for _, w in own) or 1.0
+        prev_total = sum(w for _, w in prev) or 1.0
+        kind = expected_detail(retrieval.question)
+        given = squash(previous_answer or "")
+        given = _SOURCE_NOTE.sub("", given)
+        rows = []
+        for rank, hit in enumerate(retrieval.hits[: self.top_k]):
+            chunk = hit.chunk
+            context = set(analyze(f"{chunk.title} {chunk.heading}"))
+            for k in range(len(chunk.sentences)):
+                s = Sentence(hit.position, k)
+                text = s.text(index)
+                toks = set(analyze(text))
+                near = set(context)
+                for step in (-1, 1):
+                    n = _neighbour(index, s, step)
+                    if n is not None and n.position == s.position:
+                        near.update(analyze(n.text(index)))
+                lexical = sum(w for m, w in own if m & toks) / own_total
+                ctx = sum(w for m, w in own if m & near and not m & toks) / own_total
+                topic = sum(w for m, w in prev if m & toks) / prev_total if prev else 0.0
+                score = lexical + W_CONTEXT * ctx + W_RANK / (1 + rank) + W_PREVIOUS * topic
+                if kind and has_detail(kind, text, retrieval.question):
+                    score += W_DETAIL
+                elif kind and kind != "count":  # it cannot answer what was asked
+                    score *= MISSING_DETAIL_PENALTY
+                if not _is_item(text) and not has_finite_verb(text):
+                    score *= VERBLESS_PENALTY
+                repeated = bool(given) and bool(clean(text)) and squash(clean(text)) in given
+                rows.append([score, s, lexical + topic, repeated, text])
+        # A sentence the previous answer gave is not given again, unless it is the answer:
+        # nothing new holds as much of the question, and it is not the same figure asked
+        # for again ("Og hvor mange kører nu?" after "40 er gennemført" wants another number).
+        fresh = max((r[2] for r in rows if not r[3]), default=0.0)
+        for r in rows:
+            if not r[3]:
+                continue
+            same_figure = kind is not None and has_detail(kind, r[4], retrieval.question)
+            if r[2] <= fresh or same_figure:
+                r[0] *= REPEAT_PENALTY
+        out = [(r[0], r[1]) for r in rows]
+        out.sort(key=lambda p: (-p[0], p[1].position, p[1].k))
+        return out
+
+    # --- groups: a sentence with the context it needs -----------------------------------
+
+    def group(self, s: Sentence, want_list: bool) -> list[Sentence]:
+        """The sentence with what it depends on (list head, the sentence it leans on)
+        and, for a head ending in ':', its items when a list is wanted."""
+        index = self.index
+        text = s.text(index)
+        before: list[Sentence] = []
+        after: list[Sentence] = []
+        if _is_item(text):
+            head = _list_head(index, s)
+            if head is not None:
+                if want_list and head.text(index).rstrip().endswith(":"):
+                    return [head] + _list_items(index, head)
+                before.append(head)
+        elif (
+            DEPENDENT_OPENERS.match(clean(text))
+            or LEANS_BACK.search(text)
+            or (clean(text)[:1].islower())
+        ):
+            prev = _neighbour(index, s, -1)
+            if prev is not None and not _is_item(prev.text(index)):
+                before.append(prev)
+                if DEPENDENT_OPENERS.match(clean(prev.text(index))):
+                    grand = _neighbour(index, prev, -1)
+                    if grand is not None:
+                        before.insert(0, grand)
+        if text.rstrip().endswith(":") and (want_list or not _is_item(text)):
+            after.extend(_list_items(index, s))
+        else:
+            nxt = _neighbour(index, s, +1)
+            if nxt is not None and re.match(
+                r"^(?:fx|f\.eks\.|eksempelvis)\s", nxt.text(index), re.I
+            ):
+                after.append(nxt)  # the example that illustrates it
+        return before + [s] + after
+
+    # --- writing --------------------------------------------------------------------------
+
+    def _render(self, sentences: list[Sentence], budget: int) -> str:
+        """Sentences in document order; list items joined after their head."""
+        index = self.index
+        parts: list[str] = []
+        i = 0
+        while i < len(sentences):
+            s = sentences[i]
+            text = s.text(index)
+            chunk_id = index.chunks[s.position].chunk_id
+            if (
+                text.rstrip().endswith(":")
+                and i + 1 < len(sentences)
+                and _is_item(sentences[i + 1].text(index))
+            ):
+                items = []
+                j = i + 1
+                while j < len(sentences) and _is_item(sentences[j].text(index)):
+                    items.append(sentences[j])
+                    j += 1
+                head = clean(text)
+                texts = [clean(it.text(index)).rstrip(".;,") for it in items]
+                ids = [chunk_id] + [index.chunks[it.position].chunk_id for it in items]
+                marks = "".join(mark(c) for c in dict.fromkeys(ids))
+                kept: list[str] = []
+                for t in texts:
+                    if kept and len(head) + sum(len(x) + 2 for x in kept) + len(t) > budget:
+                        break
+                    kept.append(t)
+                long_items = any(len(t) > 80 for t in kept)
+                if len(kept) == 1:
+                    listed = kept[0]
+                elif long_items:
+                    listed = "; ".join(kept)
+                else:
+                    listed = ", ".join(kept[:-1]) + " og " + kept[-1]
+                parts.append(f"{head} {listed}{marks}.")
+                i = j
+                continue
+            piece = _with_mark(text, chunk_id)
+            if piece:
+                parts.append(piece)
+            i += 1
+        return " ".join(parts)
+
+    def compose(self, retrieval, previous_answer: str | None = None) -> Draft:
+        index = self.index
+        hits = retrieval.hits[: self.top_k]
+        passages = {h.chunk.chunk_id: (h.chunk, h.score) for h in hits}
+        scored = self.score(retrieval, previous_answer)
+        if not scored:
+            return Draft("", passages)
+        want_list = asks_for_list(retrieval.question)
+        budget = self.cfg.max_chars if want_list else self.cfg.target_chars
+
+        # The lead: the best sentence whose group can open an answer.
+        lead, lead_group = scored[0][1], self.group(scored[0][1], want_list)
+        for _, cand in scored[:8]:
+            group = self.group(cand, want_list)
+            opening = clean(group[0].text(index))
+            if not opens_as_fragment(opening):
+                lead, lead_group = cand, group
+                break
+        best = next(sc for sc, s in scored if s == lead)
+        chosen = list(lead_group)
+        length = sum(len(s.text(index)) for s in chosen)
+        for sc, cand in scored:
+            if len({*chosen}) >= self.cfg.max_sentences + len(lead_group) - 1:
+                break
+            if sc < KEEP_RATIO * best or cand in chosen:
+                continue
+            group = [g for g in self.group(cand, want_list) if g not in chosen]
+            extra = sum(len(g.text(index)) for g in group)
+            if length + extra > budget:
+                continue
+            chosen += group
+            length += extra
+        # The lead's group first; then the others in document order.
+        rest = sorted((s for s in chosen if s not in lead_group), key=lambda s: (s.position, s.k))
+        ordered = lead_group + rest
+        for s in ordered:
+            chunk = index.chunks[s.position]
+            passages.setdefault(chunk.chunk_id, (chunk, 0.0))
+        text = self._render(lead_group, budget)
+        if rest:
+            more = self._render(rest, max(0, budget - len(text)))
+            if len(text) + len(more) <= self.cfg.max_chars:
+                text = f"{text} {more}"
+        text = self._lead_in(retrieval.question, text, lead)
+        statements = [
+            (
+                clean(s.text(index)),
+                f"{index.chunks[s.position].title} {index.chunks[s.position].heading}",
+            )
+            for s in ordered
+        ]
+        return Draft(text, passages, lead, ordered, statements)
+
+    def _lead_in(self, question: str, text: str, lead: Sentence) -> str:
+        if looks_english(question):
+            return f"{wording.ENGLISH_LEAD_IN} {text}"
+        if is_yes_no_question(question):
+            said = clean(lead.text(self.index))
+            words_asked = {t for t in analyze(question)}
+            words_said = set(analyze(said))
+            if words_asked and len(words_asked & words_said) / len(words_asked) >= 0.5:
+                yes_no = "Nej" if NEGATION.search(said) else "Ja"
+                return f"{yes_no}, {_lower_first(text)}"
+        return text
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first word after "Ja, " when it is an ordinary word, not a name."""
+    first = text.split(" ", 1)[0]
+    if first.lower() in DANISH_STOPWORDS:
+        return first.lower() + text[len(first) :]
+    return text
