@@ -30,8 +30,8 @@ CALIBRATION_VERSION = 1
 
 # Threshold and weight on the normalised scale, chosen on the tuning splits of both
 # public eval sets (README: Evaluation); used until `eval --calibrate` stores others.
-DEFAULT_THRESHOLD = 0.5
-DEFAULT_COVERAGE_WEIGHT = 0.5
+DEFAULT_THRESHOLD = 0.275
+DEFAULT_COVERAGE_WEIGHT = 0.1
 
 # Questions about unrelated everyday things. They set the floor of the band: how
 # close the index's best passage comes to a question it cannot answer.
@@ -89,15 +89,13 @@ def measure_band(chunks: list, vectors: np.ndarray, embedder) -> dict:
     picks = [i for i in range(0, len(chunks), step)][:_SAMPLE]
     own = []
     for i in picks:
-        spans = chunks[i].sentences
-        first = chunks[i].text[slice(*spans[0])] if spans else chunks[i].text
-        query = embedder.embed_query(_snippet(first))
+        query = embedder.embed_query(_snippet(chunks[i].text))
         own.append(float(np.dot(vectors[i], query)))
     off = [float(np.max(vectors @ embedder.embed_query(q))) for q in OFF_TOPIC_PROBES]
-    floor = float(np.median(off))
-    # A real question shares fewer words with its passage than a snippet of it does:
-    # the lower quartile of the snippets' similarity is where answers start to be likely.
-    ceil = float(np.percentile(own, 25))
+    # Off-topic questions reach up to here (their upper quartile) ...
+    floor = float(np.percentile(off, 75))
+    # ... and a snippet of a passage typically (median) reaches this close to it.
+    ceil = float(np.median(own))
     if ceil <= floor:  # a model that cannot tell them apart: a band it can still use
         ceil = floor + max(1e-3, float(np.std(own + off)))
     return {"dense_floor": round(floor, 4), "dense_ceil": round(ceil, 4)}

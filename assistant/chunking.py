@@ -143,11 +143,13 @@ class Unit:
 
     text: str
     heading: str
+    section: int = 0  # counts heading lines: a repeated heading still starts a new section
 
 
 def document_units(doc: Document) -> list[Unit]:
     units: list[Unit] = []
     heading = ""
+    section = 0
     # A "# " heading line is a block of its own, also when text follows it directly.
     text = re.sub(r"^(# .*)$", r"\n\1\n", doc.text, flags=re.M)
     for raw_block in re.split(r"\n\s*\n", text):
@@ -156,6 +158,7 @@ def document_units(doc: Document) -> list[Unit]:
             continue
         if _is_heading(block, guess=doc.path.lower().endswith(".txt")):
             heading = _WS.sub(" ", block.removeprefix("# ")).strip()
+            section += 1
             continue
         # A list keeps one unit per item; other lines of a paragraph are re-joined.
         lines = [ln for ln in block.split("\n") if ln.strip()]
@@ -171,8 +174,15 @@ def document_units(doc: Document) -> list[Unit]:
             marker = _LIST_ITEM.match(part)
             prefix = marker.group(0) if marker else ""
             body = part[len(prefix) :]
-            for i, (s, e) in enumerate(split_sentences(body)):
-                units.append(Unit((prefix if i == 0 else "") + body[s:e].strip(), heading))
+            spans: list[tuple[int, int]] = []
+            for s, e in split_sentences(body):
+                gap = body[spans[-1][1] : s] if spans else " "
+                if not gap or gap.strip():  # no space between ("no.: 5"): one piece of text
+                    spans[-1] = (spans[-1][0], e)
+                else:
+                    spans.append((s, e))
+            for i, (s, e) in enumerate(spans):
+                units.append(Unit((prefix if i == 0 else "") + body[s:e].strip(), heading, section))
     return units
 
 
@@ -215,20 +225,21 @@ def chunk_document(doc: Document, max_words: int) -> list[Chunk]:
     groups: list[list[str]] = []
     headings: list[str] = []
     size = 0
-    last_heading = None
+    last_section = None
     for unit in document_units(doc):
         pieces = [unit.text]
         if len(unit.text.split()) > max_words:
             pieces = _split_long(unit.text, max_words)
         for piece in pieces:
             n = len(piece.split())
-            if not groups or unit.heading != last_heading or size + n > max_words:
+            # A chunk never spans a heading line (its text must stay a verbatim slice).
+            if not groups or unit.section != last_section or size + n > max_words:
                 groups.append([])
                 headings.append(unit.heading)
                 size = 0
             groups[-1].append(piece)
             size += n
-            last_heading = unit.heading
+            last_section = unit.section
     chunks = []
     for i, (sentences, heading) in enumerate(zip(groups, headings, strict=True)):
         text = " ".join(sentences)

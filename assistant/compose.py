@@ -51,8 +51,11 @@ W_DETAIL = 0.35  # the sentence holds the kind of detail asked for
 W_RANK = 0.3  # prior of the passage's rank: W_RANK / (1 + rank)
 KEEP_RATIO = 0.75  # further sentences must score this share of the best
 REPEAT_PENALTY = 0.35  # factor for a sentence the previous answer already gave
-VERBLESS_PENALTY = 0.6  # factor for a line without a finite verb (headings, bylines)
+VERBLESS_PENALTY = 0.4  # factor for a line without a finite verb (headings, bylines)
 MISSING_DETAIL_PENALTY = 0.5  # factor for a sentence without the detail asked for
+QUESTION_PENALTY = 0.3  # factor for a question in the source: it asks, it does not answer
+MARKUP_PENALTY = 0.3  # factor for a line that is mostly markup (tables, code, JSON)
+MARKUP_SHARE = 0.08  # above this share of markup characters a line is not prose
 
 _ASKS_LIST = re.compile(
     r"^\s*(?:hvilke|nævn|list|which|what\s+are)\b|\bhvilke\s+\w+\s+(?:er|findes|har|kan)\b|"
@@ -63,6 +66,7 @@ _SOURCE_NOTE = re.compile(r"\s*\[\d+\]")  # the source's own footnote marks
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
+_ITEM_LABEL = re.compile(r"^\s*#\d+\s*:\s*")  # "#246: …", an issue number before a title
 
 
 def asks_for_list(question: str) -> bool:
@@ -73,10 +77,12 @@ def asks_for_list(question: str) -> bool:
 @dataclass(frozen=True)
 class Sentence:
     position: int  # row of the chunk in the index
-    k: int  # sentence number inside the chunk
+    k: int  # sentence number inside the chunk; -1: the chunk's section heading
 
     def text(self, index) -> str:
         chunk = index.chunks[self.position]
+        if self.k < 0:
+            return chunk.heading
         return chunk.text[slice(*chunk.sentences[self.k])]
 
 
@@ -92,6 +98,8 @@ class Draft:
 def _neighbour(index, s: Sentence, step: int) -> Sentence | None:
     """The sentence just before (-1) or after (+1) in the same document."""
     chunk = index.chunks[s.position]
+    if s.k < 0:  # a heading: what follows it is its section
+        return Sentence(s.position, 0) if step > 0 and chunk.sentences else None
     k = s.k + step
     if 0 <= k < len(chunk.sentences):
         return Sentence(s.position, k)
@@ -156,6 +164,27 @@ def _continues_item(index, s: Sentence) -> bool:
     return False
 
 
+_QUESTION_OPENER = re.compile(
+    r"^(?:hvordan|hvad|hvorfor|hvem|hvilke|hvilken|hvilket|hvor|hvornår|kan\s+man|er\s+der|"
+    r"how|what|why|who|which|where|when)\b",
+    re.I,
+)
+
+
+def is_question(text: str) -> bool:
+    """A sentence that asks (ends in '?' or opens with an interrogative) states nothing."""
+    text = clean(text)
+    return text.endswith("?") or bool(_QUESTION_OPENER.match(text))
+
+
+def markup_share(text: str) -> float:
+    """Share of characters that are neither letters, digits, spaces nor ordinary punctuation."""
+    if not text:
+        return 1.0
+    plain = sum(c.isalnum() or c.isspace() or c in ".,;:!?()-–'\"«»/%" for c in text)
+    return 1 - plain / len(text)
+
+
 def clean(text: str) -> str:
     """Answer text from a source sentence: no list marker, footnote mark or Markdown."""
     text = LIST_MARKER.sub("", text)
@@ -163,6 +192,7 @@ def clean(text: str) -> str:
     text = _MD_LINK.sub(lambda m: m.group(1), text)
     text = _MD_EMPHASIS.sub("", text)
     text = _HTML_BREAK.sub(" ", text)
+    text = _ITEM_LABEL.sub("", text)
     return " ".join(text.split()).strip()
 
 
@@ -210,12 +240,26 @@ class Composer:
         given = squash(previous_answer or "")
         given = _SOURCE_NOTE.sub("", given)
         rows = []
+        seen_headings: set[str] = set()
         for rank, hit in enumerate(retrieval.hits[: self.top_k]):
             chunk = hit.chunk
             context = set(analyze(f"{chunk.title} {chunk.heading}"))
-            for k in range(len(chunk.sentences)):
+            ks = list(range(len(chunk.sentences)))
+            heading = clean(chunk.heading)
+            if (
+                heading
+                and heading != clean(chunk.title)
+                and heading not in seen_headings
+                and len(heading.split()) >= 4
+                and has_finite_verb(heading)
+            ):
+                seen_headings.add(heading)  # a heading that says something is a sentence too
+                ks.insert(0, -1)
+            for k in ks:
                 s = Sentence(hit.position, k)
                 text = s.text(index)
+                if not re.search(r"[^\W\d_]", clean(text)):  # a rule, a number: no words
+                    continue
                 toks = set(analyze(text))
                 near = set(context)
                 for step in (-1, 1):
@@ -228,10 +272,14 @@ class Composer:
                 score = lexical + W_CONTEXT * ctx + W_RANK / (1 + rank) + W_PREVIOUS * topic
                 if kind and has_detail(kind, text, retrieval.question):
                     score += W_DETAIL
-                elif kind and kind != "count":  # it cannot answer what was asked
+                elif kind:  # it cannot answer what was asked
                     score *= MISSING_DETAIL_PENALTY
                 if not _is_item(text) and not has_finite_verb(text):
                     score *= VERBLESS_PENALTY
+                if is_question(text):
+                    score *= QUESTION_PENALTY
+                if markup_share(text) > MARKUP_SHARE:
+                    score *= MARKUP_PENALTY
                 repeated = bool(given) and bool(clean(text)) and squash(clean(text)) in given
                 rows.append([score, s, lexical + topic, repeated, text])
         # A sentence the previous answer gave is not given again, unless it is the answer:
@@ -275,8 +323,13 @@ class Composer:
                     grand = _neighbour(index, prev, -1)
                     if grand is not None:
                         before.insert(0, grand)
-        if text.rstrip().endswith(":") and (want_list or not _is_item(text)):
-            after.extend(_list_items(index, s))
+        items = _list_items(index, s) if not _is_item(text) else []
+        if items and (want_list or text.rstrip().endswith(":")):
+            after.extend(items)  # a head brings its items
+        elif text.rstrip().endswith(":"):  # a colon announces what follows: quote it too
+            nxt = _neighbour(index, s, +1)
+            if nxt is not None and markup_share(nxt.text(index)) <= MARKUP_SHARE:
+                after.append(nxt)
         else:
             nxt = _neighbour(index, s, +1)
             if nxt is not None and re.match(
@@ -307,6 +360,8 @@ class Composer:
                     items.append(sentences[j])
                     j += 1
                 head = clean(text)
+                if head and head[-1] not in ":":
+                    head = head.rstrip(".") + ":"
                 texts = [clean(it.text(index)).rstrip(".;,") for it in items]
                 ids = [chunk_id] + [index.chunks[it.position].chunk_id for it in items]
                 marks = "".join(mark(c) for c in dict.fromkeys(ids))
@@ -341,14 +396,16 @@ class Composer:
         want_list = asks_for_list(retrieval.question)
         budget = self.cfg.max_chars if want_list else self.cfg.target_chars
 
-        # The lead: the best sentence whose group can open an answer.
-        lead, lead_group = scored[0][1], self.group(scored[0][1], want_list)
-        for _, cand in scored[:8]:
+        # The lead: the best sentence whose group can open an answer; none: nothing to say.
+        lead = lead_group = None
+        for _, cand in scored:
             group = self.group(cand, want_list)
             opening = clean(group[0].text(index))
-            if not opens_as_fragment(opening):
+            if not opens_as_fragment(opening) and markup_share(cand.text(index)) <= MARKUP_SHARE:
                 lead, lead_group = cand, group
                 break
+        if lead is None:
+            return Draft("", passages)
         best = next(sc for sc, s in scored if s == lead)
         chosen = list(lead_group)
         length = sum(len(s.text(index)) for s in chosen)
@@ -356,6 +413,13 @@ class Composer:
             if len({*chosen}) >= self.cfg.max_sentences + len(lead_group) - 1:
                 break
             if sc < KEEP_RATIO * best or cand in chosen:
+                continue
+            ctext = cand.text(index)
+            if (
+                not has_finite_verb(ctext)
+                and not _is_item(ctext)
+                or markup_share(ctext) > MARKUP_SHARE
+            ):
                 continue
             group = [g for g in self.group(cand, want_list) if g not in chosen]
             extra = sum(len(g.text(index)) for g in group)
@@ -375,14 +439,15 @@ class Composer:
             if len(text) + len(more) <= self.cfg.max_chars:
                 text = f"{text} {more}"
         text = self._lead_in(retrieval.question, text, lead)
-        statements = [
-            (
-                clean(s.text(index)),
-                f"{index.chunks[s.position].title} {index.chunks[s.position].heading}",
-            )
-            for s in ordered
-        ]
+        statements = [(clean(s.text(index)), self._context(s)) for s in ordered]
         return Draft(text, passages, lead, ordered, statements)
+
+    def _context(self, s: Sentence) -> str:
+        """What a quoted sentence is about: its title, heading and the sentence before it."""
+        chunk = self.index.chunks[s.position]
+        before = _neighbour(self.index, s, -1)
+        prev = before.text(self.index) if before is not None else ""
+        return f"{chunk.title} {chunk.heading} {prev}"
 
     def _lead_in(self, question: str, text: str, lead: Sentence) -> str:
         if looks_english(question):

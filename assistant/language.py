@@ -78,12 +78,24 @@ ASKS = {
         re.I,
     ),
     # A calendar date: "dato", "hvilken dag", "which date".
-    "date": re.compile(r"\bdato(?:en)?\b|\bhvilken\s+dag\b|\bwhat\s+date\b|\bwhich\s+day\b", re.I),
+    # A calendar date: "hvilken dato", "datoen for"; "dato" alone names a topic
+    # ("dato format", "datoliste"), not a request for one.
+    "date": re.compile(
+        r"\bhvilken\s+dato\b|\bdatoen\s+for\b|\bhvilken\s+dag\b|\bwhat\s+date\b|"
+        r"\bwhich\s+day\b|\bon\s+what\s+day\b",
+        re.I,
+    ),
     # A time: "hvornår" is always interrogative in Danish (the conjunction is "når");
     # English "when" asks for a time only when it opens the question.
     "when": re.compile(
         r"\bhvorn[aå]r\b|\bhvilket\s+år\b|\bi\s+hvilken\s+uge\b|\bårstal\w*|"
         r"^\s*(?:since\s+)?when\b|\bwhat\s+year\b|\bwhich\s+year\b|\bin\s+which\s+week\b",
+        re.I,
+    ),
+    # A size or a limit: "filstørrelse", "hvor stor", "den maksimale længde".
+    "size": re.compile(
+        r"størrelse\w*|\bhvor\s+stor\w*|\bmaksimal\w*\s+(?:længde|antal)|"
+        r"\bmax(?:imum)?\s+(?:size|length)|\bhow\s+(?:big|large)\b|\bfile\s+size\b",
         re.I,
     ),
     # How often: "hvor ofte", "how often" ask for a frequency.
@@ -115,6 +127,9 @@ HAS = {
         r"\b(?:januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december)\b|"
         r"\b(?:i\s+dag|i\s+morgen|i\s+går|næste|sidste)\s+(?:uge|måned|år)\b|\bkvartal\w*|\bQ[1-4]\b",
         re.I,
+    ),
+    "size": re.compile(
+        r"\d[\d.,]*\s*(?:kb|mb|gb|tb|bytes?|tegn|sider|pixels?|px|%|procent)\b", re.I
     ),
     "frequency": re.compile(
         r"\b(?:hver|hvert|hvers|en\s+gang\s+(?:om|i|pr\.?)|to\s+gange|\d+\s+gange)\s+"
@@ -164,6 +179,39 @@ def asks_count(question: str) -> bool:
     return bool(_ASKS_COUNT.search(question))
 
 
+_COUNT_NOUNS = re.compile(r"\bhvor\s+mange\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
+
+
+def count_nouns(question: str) -> list[str]:
+    """The word a "hvor mange …" question counts: the first content word after it
+    ("Hvor mange andre regioner …" -> ["regioner"]); empty when none follows."""
+    from assistant.lexical import STOPWORDS
+
+    m = _COUNT_NOUNS.search(question)
+    if not m:
+        return []
+    return [w for w in words(m.group(1)) if w not in STOPWORDS][:1]
+
+
+def states_count(text: str, question: str, noun_stems: set[str] | None) -> bool:
+    """A number that the question does not already hold, followed within three words by
+    the counted noun ("15 it-projekter", "de øvrige fire regioner"): Danish puts the
+    numeral before the noun it counts. Without a noun, any new number will do."""
+    from assistant.lexical import analyze
+
+    asked = set(numerals(question))
+    ws = words(text)
+    for i, w in enumerate(ws):
+        if not NUMERAL.fullmatch(w) or w in asked:
+            continue
+        if not noun_stems:
+            return True
+        following = {t for x in ws[i + 1 : i + 5] for t in analyze(x)}
+        if following & noun_stems:
+            return True
+    return False
+
+
 def expected_detail(question: str) -> str | None:
     """The detail a good answer sentence holds (for ranking sentences)."""
     return asked_detail(question) or ("count" if asks_count(question) else None)
@@ -182,7 +230,7 @@ ORGANISATION_NOUNS = frozenset(
     """.split()
 )
 _CAPITALISED = r"[A-ZÆØÅ][a-zæøåéü]+(?:-[A-ZÆØÅ][a-zæøåéü]+)?"
-_NAME = re.compile(rf"\b({_CAPITALISED})\s+({_CAPITALISED})\b")
+_NAME = re.compile(rf"\b{_CAPITALISED}(?:\s+{_CAPITALISED})+\b")
 
 
 def person_names(text: str) -> list[str]:
@@ -194,12 +242,13 @@ def person_names(text: str) -> list[str]:
     """
     names = []
     for m in _NAME.finditer(text):
-        first, last = m.group(1), m.group(2)
+        # In a longer run the name comes last ("Projektleder Pernille Thorsen").
+        first, last = m.group(0).split()[-2:]
         if any(w.lower() in ORGANISATION_NOUNS for w in (first, last)):
             continue
         if len(first) > 6 and first.endswith(("nes", "ens")):  # "Kommunernes", "Styrelsens"
             continue
-        names.append(m.group(0))
+        names.append(f"{first} {last}")
     return names
 
 
@@ -288,7 +337,10 @@ def has_finite_verb(sentence: str) -> bool:
     Kommune", "Emne: Formular elementer"), not every noun phrase.
     """
     ws = words(sentence)
-    return any(w in _FINITE or _REGULAR_FINITE.match(w) for w in ws)
+    # Regular endings count after the first word: Danish statements put the finite verb
+    # second ("Koordinationsgruppen opfordrer …"), while a byline opens with its noun
+    # ("Projektleder, ITK, …").
+    return any(w in _FINITE or (i > 0 and _REGULAR_FINITE.match(w)) for i, w in enumerate(ws))
 
 
 def opens_as_fragment(text: str) -> bool:

@@ -23,7 +23,14 @@ from dataclasses import dataclass
 
 from assistant import wording
 from assistant.calibration import Calibration
-from assistant.language import asked_detail, has_detail, looks_english
+from assistant.language import (
+    asked_detail,
+    asks_count,
+    count_nouns,
+    has_detail,
+    looks_english,
+    states_count,
+)
 from assistant.lexical import analyze
 from assistant.settings import DeploymentSettings
 
@@ -263,6 +270,21 @@ def decide(
                 "detail-missing",
                 wording.refusal_detail_missing(deployment, detail),
                 detail=detail,
+                evidence=ev,
+            )
+    if asks_count(question) and statements is not None and not ev.english:
+        nouns = set(count_nouns(question))
+        stems = set().union(*(set(t.matches) for t in retrieval.own_terms if t.word in nouns))
+        # What is counted must be something the sources name ("medarbejdere" never occurs:
+        # no number in them can be the count of it).
+        if (nouns and not stems) or not any(
+            states_count(text, question, stems) for text, _ in statements
+        ):
+            return Decision(
+                True,
+                "detail-missing",
+                wording.refusal_detail_missing(deployment, "count"),
+                detail="count",
                 evidence=ev,
             )
     return Decision(False, "answer", evidence=ev)

@@ -65,6 +65,8 @@ DETAIL_NAMES = {
     "date": "datoen",
     "when": "tidspunktet",
     "frequency": "hvor ofte",
+    "size": "størrelsen",
+    "count": "antallet",
     "acronym": "hvad forkortelsen står for",
     "email": "e-mailadressen",
     "phone": "telefonnummeret",

@@ -499,8 +499,8 @@ def default_targets(settings: Settings) -> list[Target]:
     return targets
 
 
-def eval_index_dir(settings: Settings, corpus_dir: Path) -> Path:
-    """A separate index per corpus and embedder: data/eval-index/<corpus>-<hash>."""
+def eval_index_dir(settings: Settings, corpus_dir: Path, name: str | None = None) -> Path:
+    """A separate index per corpus and embedder: data/eval-index/<name>-<hash>."""
     import hashlib
 
     key = "|".join(
@@ -512,7 +512,7 @@ def eval_index_dir(settings: Settings, corpus_dir: Path) -> Path:
         ]
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:10]
-    return settings.data_dir / "eval-index" / f"{corpus_dir.resolve().name}-{digest}"
+    return settings.data_dir / "eval-index" / f"{name or corpus_dir.resolve().name}-{digest}"
 
 
 def target_settings(settings: Settings, target: Target) -> Settings:
@@ -520,7 +520,7 @@ def target_settings(settings: Settings, target: Target) -> Settings:
 
     update: dict = {
         "corpus_dir": target.corpus_dir,
-        "index_dir": eval_index_dir(settings, target.corpus_dir),
+        "index_dir": eval_index_dir(settings, target.corpus_dir, target.name),
     }
     if not target.own and "deployment" not in settings.model_fields_set:
         update["deployment"] = DeploymentSettings.neutral()
