@@ -34,12 +34,14 @@ from assistant.language import (
     LEANS_BACK,
     LIST_MARKER,
     NEGATION,
+    count_nouns,
     expected_detail,
     has_detail,
     has_finite_verb,
     is_yes_no_question,
     looks_english,
     opens_as_fragment,
+    states_count,
 )
 from assistant.lexical import DANISH_STOPWORDS, analyze
 from assistant.normalize import squash
@@ -49,12 +51,15 @@ W_CONTEXT = 0.3  # a question word found only in the heading/title/neighbours
 W_PREVIOUS = 0.25  # a word of the earlier question (follow-ups)
 W_DETAIL = 0.35  # the sentence holds the kind of detail asked for
 W_RANK = 0.3  # prior of the passage's rank: W_RANK / (1 + rank)
+W_PHRASE = 0.3  # share of the question's word pairs found side by side in the sentence
 KEEP_RATIO = 0.75  # further sentences must score this share of the best
 REPEAT_PENALTY = 0.35  # factor for a sentence the previous answer already gave
 VERBLESS_PENALTY = 0.4  # factor for a line without a finite verb (headings, bylines)
 MISSING_DETAIL_PENALTY = 0.5  # factor for a sentence without the detail asked for
 QUESTION_PENALTY = 0.3  # factor for a question in the source: it asks, it does not answer
 MARKUP_PENALTY = 0.3  # factor for a line that is mostly markup (tables, code, JSON)
+MIN_WORDS = 4  # a statement has a subject, a verb and more; shorter lines are labels
+SHORT_PENALTY = 0.4  # factor for a line under MIN_WORDS words ("Anonym bruger", "Hej Ole")
 MARKUP_SHARE = 0.08  # above this share of markup characters a line is not prose
 
 _ASKS_LIST = re.compile(
@@ -67,6 +72,16 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
 _ITEM_LABEL = re.compile(r"^\s*#\d+\s*:\s*")  # "#246: …", an issue number before a title
+
+
+def _bigrams(text: str) -> set[tuple[str, str]]:
+    """Adjacent word pairs that are not both function words ("to regioner", "main branch")."""
+    from assistant.lexical import STOPWORDS, words
+
+    ws = words(text)
+    return {
+        (a, b) for a, b in zip(ws, ws[1:], strict=False) if not (a in STOPWORDS and b in STOPWORDS)
+    }
 
 
 def asks_for_list(question: str) -> bool:
@@ -147,8 +162,8 @@ def _list_items(index, head: Sentence, limit: int = 15) -> list[Sentence]:
                 break
         elif not items:
             break
-        elif len(items) > 0 and not _continues_item(index, cur):
-            break
+        elif not has_finite_verb(cur.text(index)) or not _continues_item(index, cur):
+            break  # a sub-heading or the text after the list: the list has ended
     return items
 
 
@@ -181,6 +196,8 @@ def markup_share(text: str) -> float:
     """Share of characters that are neither letters, digits, spaces nor ordinary punctuation."""
     if not text:
         return 1.0
+    if text.count("|") >= 2:  # a table row
+        return 1.0
     plain = sum(c.isalnum() or c.isspace() or c in ".,;:!?()-–'\"«»/%" for c in text)
     return 1 - plain / len(text)
 
@@ -207,6 +224,20 @@ def _with_mark(text: str, chunk_id: str) -> str:
     return f"{text}{mark(chunk_id)}."
 
 
+def _share(weights, toks: set[str], exclude: set[str] | None = None) -> float:
+    """Idf-weighted matched weight; a split compound counts by the share of its parts
+    present ("driftsstyregruppen" is fully there only where "drift" and "styregruppe" are)."""
+    got = 0.0
+    for matches, w, parts in weights:
+        if exclude is not None and matches & exclude:
+            continue
+        if parts:
+            got += w * sum(p in toks for p in parts) / len(parts)
+        elif matches & toks:
+            got += w
+    return got
+
+
 class Composer:
     """Writes one answer from one retrieval (stateless between questions)."""
 
@@ -217,10 +248,10 @@ class Composer:
 
     # --- scoring ---------------------------------------------------------------------
 
-    def _weights(self, terms) -> list[tuple[set[str], float]]:
+    def _weights(self, terms) -> list[tuple[set[str], float, tuple[str, ...]]]:
         bm25 = self.index.bm25
         return [
-            (set(t.matches), max((bm25.idf(m) for m in t.matches), default=0.0))
+            (set(t.matches), max((bm25.idf(m) for m in t.matches), default=0.0), t.parts)
             for t in terms
             if t.matches
         ]
@@ -234,8 +265,9 @@ class Composer:
         prev = self._weights(previous_words) if retrieval.followup else []
         if not own:  # "Hvad laver det?": the earlier question's words decide
             own, prev = prev, []
-        own_total = sum(w for _, w in own) or 1.0
-        prev_total = sum(w for _, w in prev) or 1.0
+        own_total = sum(w for _, w, _ in own) or 1.0
+        prev_total = sum(w for _, w, _ in prev) or 1.0
+        bigrams = _bigrams(retrieval.question)
         kind = expected_detail(retrieval.question)
         given = squash(previous_answer or "")
         given = _SOURCE_NOTE.sub("", given)
@@ -266,11 +298,13 @@ class Composer:
                     n = _neighbour(index, s, step)
                     if n is not None and n.position == s.position:
                         near.update(analyze(n.text(index)))
-                lexical = sum(w for m, w in own if m & toks) / own_total
-                ctx = sum(w for m, w in own if m & near and not m & toks) / own_total
-                topic = sum(w for m, w in prev if m & toks) / prev_total if prev else 0.0
+                lexical = _share(own, toks) / own_total
+                ctx = _share(own, near, exclude=toks) / own_total
+                topic = _share(prev, toks) / prev_total if prev else 0.0
                 score = lexical + W_CONTEXT * ctx + W_RANK / (1 + rank) + W_PREVIOUS * topic
-                if kind and has_detail(kind, text, retrieval.question):
+                if bigrams:  # the question's words in the same order, side by side
+                    score += W_PHRASE * len(bigrams & _bigrams(text)) / len(bigrams)
+                if kind and self._holds(kind, text, retrieval):
                     score += W_DETAIL
                 elif kind:  # it cannot answer what was asked
                     score *= MISSING_DETAIL_PENALTY
@@ -278,6 +312,8 @@ class Composer:
                     score *= VERBLESS_PENALTY
                 if is_question(text):
                     score *= QUESTION_PENALTY
+                if len(clean(text).split()) < MIN_WORDS and not _is_item(text):
+                    score *= SHORT_PENALTY
                 if markup_share(text) > MARKUP_SHARE:
                     score *= MARKUP_PENALTY
                 repeated = bool(given) and bool(clean(text)) and squash(clean(text)) in given
@@ -295,6 +331,14 @@ class Composer:
         out = [(r[0], r[1]) for r in rows]
         out.sort(key=lambda p: (-p[0], p[1].position, p[1].k))
         return out
+
+    def _holds(self, kind: str, text: str, retrieval) -> bool:
+        """Does a sentence hold the detail asked for? A count must count the asked noun."""
+        if kind == "count" and not looks_english(retrieval.question):
+            nouns = set(count_nouns(retrieval.question))
+            stems = set().union(*(set(t.matches) for t in retrieval.own_terms if t.word in nouns))
+            return states_count(text, retrieval.question, stems)
+        return has_detail(kind, text, retrieval.question)
 
     # --- groups: a sentence with the context it needs -----------------------------------
 
@@ -350,9 +394,10 @@ class Composer:
             text = s.text(index)
             chunk_id = index.chunks[s.position].chunk_id
             if (
-                text.rstrip().endswith(":")
+                not _is_item(text)
                 and i + 1 < len(sentences)
                 and _is_item(sentences[i + 1].text(index))
+                and (text.rstrip().endswith(":") or _list_head(index, sentences[i + 1]) == s)
             ):
                 items = []
                 j = i + 1
@@ -401,7 +446,13 @@ class Composer:
         for _, cand in scored:
             group = self.group(cand, want_list)
             opening = clean(group[0].text(index))
-            if not opens_as_fragment(opening) and markup_share(cand.text(index)) <= MARKUP_SHARE:
+            if opening.endswith(":") and len(group) > 1:  # "Label: item …" reads as one
+                opening = f"{opening} {clean(group[1].text(index))}"
+            if (
+                not opens_as_fragment(opening)
+                and markup_share(cand.text(index)) <= MARKUP_SHARE
+                and len(opening.split()) >= MIN_WORDS
+            ):
                 lead, lead_group = cand, group
                 break
         if lead is None:
@@ -427,8 +478,23 @@ class Composer:
                 continue
             chosen += group
             length += extra
-        # The lead's group first; then the others in document order.
+        # The lead's group first; then the others in document order. Items that continue
+        # the lead's list stay with it; a sentence quoted twice (repeated in the source) once.
         rest = sorted((s for s in chosen if s not in lead_group), key=lambda s: (s.position, s.k))
+        lead_group = list(lead_group)
+        while (
+            rest
+            and _neighbour(index, lead_group[-1], +1) == rest[0]
+            and _is_item(rest[0].text(index))
+        ):
+            lead_group.append(rest.pop(0))
+        seen = {clean(s.text(index)) for s in lead_group}
+        unique = []
+        for s in rest:
+            if clean(s.text(index)) not in seen:
+                seen.add(clean(s.text(index)))
+                unique.append(s)
+        rest = unique
         ordered = lead_group + rest
         for s in ordered:
             chunk = index.chunks[s.position]

@@ -200,7 +200,7 @@ def states_count(text: str, question: str, noun_stems: set[str] | None) -> bool:
     from assistant.lexical import analyze
 
     asked = set(numerals(question))
-    ws = words(text)
+    ws = words(LIST_MARKER.sub("", text))
     for i, w in enumerate(ws):
         if not NUMERAL.fullmatch(w) or w in asked:
             continue
@@ -285,6 +285,7 @@ def _initials_run(tokens: list[str], letters: str) -> bool:
 
 def has_detail(kind: str, text: str, question: str) -> bool:
     """Does the text hold the kind of detail asked for, and not merely echo the question?"""
+    text = LIST_MARKER.sub("", text)  # "1." numbers a list item, it counts nothing
     if kind == "acronym":
         return spells_out(asked_acronym(question) or "", text)
     if kind == "name":

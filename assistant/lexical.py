@@ -96,6 +96,7 @@ class QueryTerm:
     word: str
     stem: str
     matches: tuple[str, ...]  # index tokens; empty = the index never mentions it
+    parts: tuple[str, ...] = ()  # a compound split into indexed parts: each part is needed
 
 
 class Vocabulary:
@@ -164,10 +165,12 @@ def query_terms(text: str, vocab: Vocabulary) -> list[QueryTerm]:
     terms: list[QueryTerm] = []
     for i, (word, stem) in enumerate(zip(ws, stems, strict=True)):
         matches: list[str] = []
+        parts: list[str] = []
         if stem in vocab.tokens:
             matches.append(stem)
         if not matches:
-            matches += vocab.split(stem)
+            parts = vocab.split(stem)
+            matches += parts
         if not matches:  # "digitaliserings kredsen" -> "digitaliseringskreds"
             for other in (stems[i + 1] if i + 1 < len(stems) else None,):
                 if other and (stem + other) in vocab.tokens:
@@ -177,7 +180,7 @@ def query_terms(text: str, vocab: Vocabulary) -> list[QueryTerm]:
         if not matches:
             matches += vocab.head_word(stem)
         matches += vocab.compounds(matches[0] if matches else stem)
-        terms.append(QueryTerm(word, stem, tuple(dict.fromkeys(matches))))
+        terms.append(QueryTerm(word, stem, tuple(dict.fromkeys(matches)), tuple(parts)))
     return terms
 
 

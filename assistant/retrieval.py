@@ -74,7 +74,48 @@ def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
     return fused
 
 
+def _idf_weights(bm25, terms: list[QueryTerm]) -> list[tuple[set[str], float]]:
+    return [
+        (set(t.matches), max((bm25.idf(m) for m in t.matches), default=0.0))
+        for t in terms
+        if t.matches
+    ]
+
+
 class Retriever:
+    def rerank(
+        self, order: list[int], terms: list[QueryTerm], fused: dict[int, float]
+    ) -> list[int]:
+        """Re-order the best fused candidates by where the question's words meet.
+
+        A passage in which the question's words occur together in one sentence window
+        (the sentence, its neighbours, its heading and title) answers more likely than
+        one that holds them scattered, or holds only the words that every passage of a
+        long page shares. Score: (1 - w) * fused score (scaled to the best) + w * the
+        best window's idf-weighted coverage.
+        """
+        from assistant.lexical import analyze
+
+        weights = _idf_weights(self.index.bm25, terms)
+        total = sum(w for _, w in weights)
+        if not order or not total:
+            return order
+        top = max(fused[p] for p in order) or 1.0
+        w = self.cfg.rerank_weight
+        scored = []
+        for p in order:
+            chunk = self.index.chunks[p]
+            context = set(analyze(f"{chunk.title} {chunk.heading}"))
+            spans = chunk.sentences or ((0, len(chunk.text)),)
+            sents = [set(analyze(chunk.text[s:e])) for s, e in spans]
+            best = 0.0
+            for k in range(len(sents)):
+                toks = context.union(*sents[max(0, k - 1) : k + 2])
+                best = max(best, sum(x for m, x in weights if m & toks) / total)
+            scored.append(((1 - w) * fused[p] / top + w * best, p))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        return [p for _, p in scored]
+
     def __init__(self, index: LoadedIndex, embedder: Embedder, cfg: RetrievalSettings):
         self.index = index
         self.embedder = embedder
@@ -120,7 +161,13 @@ class Retriever:
         )
         dense_by = dict(dense)
         bm25_by = dict(lexical)
-        order = sorted(fused, key=lambda p: (-fused[p], p))[: top_k or self.cfg.top_k]
+        order = sorted(fused, key=lambda p: (-fused[p], p))
+        if mode == "hybrid" and self.cfg.rerank_weight > 0:
+            order = (
+                self.rerank(order[: self.cfg.rerank_depth], terms, fused)
+                + order[self.cfg.rerank_depth :]
+            )
+        order = order[: top_k or self.cfg.top_k]
         hits = [
             Hit(self.index.chunks[p], p, fused[p], dense_by.get(p), bm25_by.get(p)) for p in order
         ]

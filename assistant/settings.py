@@ -58,6 +58,14 @@ class RetrievalSettings(_Group):
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
     candidates: int = Field(30, ge=1, description="Hits taken from each ranker before fusion.")
+    rerank_weight: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Weight of where the question's words meet (one sentence window) against "
+        "the fused rank when re-ordering the best candidates (0 = fusion order).",
+    )
+    rerank_depth: int = Field(20, ge=1, description="Fused candidates that are re-ordered.")
 
 
 class AnswerSettings(_Group):
