@@ -140,6 +140,8 @@ def _list_head(index, s: Sentence, limit: int = 12) -> Sentence | None:
         if cur is None:
             break
         text = cur.text(index).rstrip()
+        if not re.search(r"[^\W\d_]", text):  # a rule or a bare number: not a head
+            continue
         if text.endswith(":"):
             return cur
         if fallback is None and not _is_item(text):
@@ -384,7 +386,7 @@ class Composer:
 
     # --- writing --------------------------------------------------------------------------
 
-    def _render(self, sentences: list[Sentence], budget: int) -> str:
+    def _render(self, sentences: list[Sentence], budget: int, want_list: bool = False) -> str:
         """Sentences in document order; list items joined after their head."""
         index = self.index
         parts: list[str] = []
@@ -397,7 +399,11 @@ class Composer:
                 not _is_item(text)
                 and i + 1 < len(sentences)
                 and _is_item(sentences[i + 1].text(index))
-                and (text.rstrip().endswith(":") or _list_head(index, sentences[i + 1]) == s)
+                and (
+                    text.rstrip().endswith(":")
+                    or want_list
+                    and _list_head(index, sentences[i + 1]) == s
+                )
             ):
                 items = []
                 j = i + 1
@@ -499,9 +505,9 @@ class Composer:
         for s in ordered:
             chunk = index.chunks[s.position]
             passages.setdefault(chunk.chunk_id, (chunk, 0.0))
-        text = self._render(lead_group, budget)
+        text = self._render(lead_group, budget, want_list)
         if rest:
-            more = self._render(rest, max(0, budget - len(text)))
+            more = self._render(rest, max(0, budget - len(text)), want_list)
             if len(text) + len(more) <= self.cfg.max_chars:
                 text = f"{text} {more}"
         text = self._lead_in(retrieval.question, text, lead)

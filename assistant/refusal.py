@@ -222,6 +222,29 @@ def _focus(text: str, terms, index) -> float:
     return sum(w for m, w in weights if m & toks) / total if total else 1.0
 
 
+# Danish verb forms end like this (present -er, past -ede/-te, passive -es, participles
+# -et/-ende); a question's other unknown words name things.
+_VERB_FORM = re.compile(r"(?:er|ede|te|es|et|ende)$")
+# Below this share of the calibrated similarity band, a question that names something the
+# sources never mention is not answered from them (chosen on the tuning splits).
+UNKNOWN_SUBJECT_DENSE = 0.7
+
+
+def unknown_subjects(retrieval) -> list[str]:
+    """Words of the question that name something the index never mentions.
+
+    A content word of five letters or more that is not a verb form and has no
+    match in the index (no stem, compound part, compound head or near spelling):
+    "æbleskiver", "vinterdæk", "medarbejdere". A question about such a thing is
+    outside the sources unless its meaning is clearly close to a passage.
+    """
+    return [
+        t.word
+        for t in retrieval.own_terms
+        if not t.matches and len(t.word) >= 5 and not _VERB_FORM.search(t.word)
+    ]
+
+
 # A detail answers the question only inside a statement about the question's subject:
 # "siden 2010" does not tell when telemedicine for KOL patients will be rolled out.
 DETAIL_FOCUS = 0.34
@@ -256,6 +279,8 @@ def decide(
     if ev.score < calibration.refusal_threshold:
         return Decision(True, "not-covered", not_covered, evidence=ev)
     if statements is not None and not statements:
+        return Decision(True, "not-covered", not_covered, evidence=ev)
+    if not ev.english and ev.dense_norm < UNKNOWN_SUBJECT_DENSE and unknown_subjects(retrieval):
         return Decision(True, "not-covered", not_covered, evidence=ev)
     detail = asked_detail(question)
     if detail and statements is not None:

@@ -119,3 +119,36 @@ def test_build_measures_a_band_for_the_embedder(build_fake_rsi_index, tmp_path):
     settings = build_fake_rsi_index(tmp_path)
     cal = read_manifest(settings.index_dir)["calibration"]
     assert cal["source"] == "build" and cal["dense_ceil"] > cal["dense_floor"]
+
+
+def test_a_question_about_something_the_sources_never_name(make_settings, tmp_path):
+    """Unknown nouns ("æbleskiver", "medarbejdere") mark a question the sources do not
+    cover; unknown verb forms ("drejer") and known compounds do not."""
+    from assistant.embedders import make_embedder
+    from assistant.index import build_index, load_index
+    from assistant.lexical import query_terms
+    from assistant.refusal import unknown_subjects
+    from assistant.retrieval import Retrieval
+
+    settings = make_settings(tmp_path)
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "a.txt").write_text(
+        "Vejledning\n\nKoordinationsgruppen opfordrer til, at der vælges 30 dage.\n\n"
+        "CIMT har et tæt samarbejde med de øvrige fire regioner om telemedicinløsninger.\n",
+        encoding="utf-8",
+    )
+    build_index(settings, make_embedder(settings.embedder))
+    vocab = load_index(settings.index_dir).bm25.vocab
+
+    def unknown(question: str) -> list[str]:
+        terms = query_terms(question, vocab)
+        return unknown_subjects(
+            Retrieval(question, question, False, [], terms, 0.0, own_terms=terms)
+        )
+
+    # "æbleskiver" ends like a verb (-er) and is left out: the rule errs towards answering.
+    assert unknown("Kan du give mig en opskrift på æbleskiver?") == ["opskrift"]
+    assert unknown("Hvor mange medarbejdere har CIMT?") == ["medarbejdere"]
+    assert unknown("Hvilke to regioner drejer det sig om?") == []  # a verb form
+    assert unknown("Hvilke telemedicinløsninger har regionerne?") == []
+    assert unknown("Hvor mange dage anbefaler koordinationsgruppen?") == []
