@@ -74,6 +74,13 @@ def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
     return fused
 
 
+def known_share(bm25, terms: list[QueryTerm]) -> float:
+    """Idf-weighted share of the question's words that the index knows in some form."""
+    weights = [(bool(t.matches), bm25.idf(t.matches[0] if t.matches else t.stem)) for t in terms]
+    total = sum(w for _, w in weights)
+    return sum(w for known, w in weights if known) / total if total else 0.0
+
+
 def _idf_weights(bm25, terms: list[QueryTerm]) -> list[tuple[set[str], float]]:
     return [
         (set(t.matches), max((bm25.idf(m) for m in t.matches), default=0.0))
@@ -152,10 +159,16 @@ class Retriever:
         t2 = time.perf_counter()
         dense, top_dense = self.dense(query, n) if mode != "bm25" else ([], 0.0)
         t3 = time.perf_counter()
+        bm25_weight = self.cfg.bm25_weight
+        if mode == "hybrid" and known_share(self.index.bm25, terms) < self.cfg.dense_first_below:
+            # Dense first: most of the question's words are unknown to the index (a
+            # paraphrase in everyday words, an English question), so their BM25 ranking
+            # rests on the few words left and counts for less.
+            bm25_weight *= self.cfg.dense_first_bm25_factor
         fused = rrf(
             [
                 ([p for p, _ in dense], self.cfg.dense_weight),
-                ([p for p, _ in lexical], self.cfg.bm25_weight),
+                ([p for p, _ in lexical], bm25_weight),
             ],
             self.cfg.rrf_k,
         )

@@ -66,6 +66,16 @@ class RetrievalSettings(_Group):
         "the fused rank when re-ordering the best candidates (0 = fusion order).",
     )
     rerank_depth: int = Field(20, ge=1, description="Fused candidates that are re-ordered.")
+    dense_first_below: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="When less than this share of the question's words (idf-weighted) is "
+        "known to the index, the dense ranking leads the fusion.",
+    )
+    dense_first_bm25_factor: float = Field(
+        0.3, ge=0, le=1, description="BM25's fusion weight is multiplied by this then."
+    )
 
 
 class AnswerSettings(_Group):
