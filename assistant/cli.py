@@ -142,9 +142,40 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
-    from assistant.evals.runner import main as eval_main
+    """Evaluate: ``--corpus DIR --set FILE`` for one corpus, or every default corpus
+    (the bundled RSI page, and the OS2forms documentation when ../shared holds it)."""
+    from assistant.evals import runner
+    from assistant.evals.report import side_by_side
 
-    eval_main(args, _settings(args))
+    settings = Settings()
+    if args.set or args.corpus:
+        corpus = Path(args.corpus) if args.corpus else settings.corpus_dir
+        if not corpus.is_dir():
+            raise CLIError(f"corpus folder not found: {corpus}")
+        own = corpus.resolve() == settings.corpus_dir.resolve()
+        set_path = Path(args.set) if args.set else runner.DEFAULT_SET
+        targets = [runner.Target(corpus.resolve().name, corpus, set_path, own=own)]
+    else:
+        targets = runner.default_targets(settings)
+    try:
+        if args.calibrate:
+            for target in targets:
+                items = runner.load_set(target.set_path)
+                fitted = runner.calibrate(runner.target_settings(settings, target), items)
+                print(json.dumps({target.name: fitted}, indent=2))
+            print(
+                "Stored in each eval index's manifest; to use a value elsewhere set "
+                "RSI_REFUSAL_THRESHOLD and RSI_ANSWER__COVERAGE_WEIGHT.",
+                file=sys.stderr,
+            )
+            return
+        systems = args.systems.split(",") if args.systems else None
+        run = runner.run_eval(settings, targets, systems, args.split, args.distractors or 0)
+    except runner.EvalSetError as exc:
+        raise CLIError(str(exc)) from exc
+    paths = runner.write_reports(run, Path(args.out))
+    print(side_by_side(run["corpora"], "heldout" if args.split != "tune" else "overall"))
+    print(f"\nReports: {', '.join(str(p) for p in paths)}", file=sys.stderr)
 
 
 def _print_bench(result: dict) -> None:
@@ -267,7 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p = add("eval", cmd_eval, "run the evaluation suite next to the baselines")
-    p.add_argument("--set", default=None, help="Q&A set (JSONL); default eval/sets/rsi.jsonl")
+    p.add_argument(
+        "--set",
+        default=None,
+        help="Q&A set (JSONL) for --corpus (default: every bundled set with its corpus; "
+        "each corpus gets its own index under data/eval-index/)",
+    )
     p.add_argument("--out", default="eval/reports", help="folder for the reports")
     p.add_argument("--systems", default=None, help="comma-separated systems to run (default: all)")
     p.add_argument(
@@ -285,7 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--calibrate",
         action="store_true",
-        help="fit the refusal threshold on the tuning split and print it",
+        help="fit the refusal threshold on the tuning split, store it in the eval index's "
+        "manifest and print it",
     )
     p = add("bench", cmd_bench, "performance benchmarks")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.calibration import at_build as build_calibration
 from assistant.chunking import Chunk
 from assistant.embedders import Embedder
 from assistant.ingest import source_files
@@ -480,6 +481,7 @@ def build_index(
             "warnings": warnings,
             "artifacts": _artifacts(tmp),
         }
+        manifest["calibration"] = build_calibration(chunks, vectors, embedder)
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
         final = index_dir / "builds" / build_id
         tmp.rename(final)

@@ -96,6 +96,7 @@ class QueryTerm:
     word: str
     stem: str
     matches: tuple[str, ...]  # index tokens; empty = the index never mentions it
+    parts: tuple[str, ...] = ()  # a compound split into indexed parts: each part is needed
 
 
 class Vocabulary:
@@ -131,6 +132,15 @@ class Vocabulary:
                     if len(h) + len(t) > sum(map(len, best)):
                         best = [h, t]
         return best
+
+    def head_word(self, stem: str) -> list[str]:
+        """The indexed word a compound ends in: Danish compounds are right-headed, so an
+        "udviklingsopgave" is a kind of "opgave" and may be matched by it."""
+        for i in range(3, len(stem) - self.MIN_PART + 1):
+            tail = stem[i:]
+            if tail in self.tokens:
+                return [tail]
+        return []
 
     def near(self, stem: str) -> list[str]:
         """Indexed tokens one edit away (two for long words): typos."""
@@ -168,18 +178,22 @@ def query_terms(text: str, vocab: Vocabulary, max_terms: int | None = None) -> l
     terms: list[QueryTerm] = []
     for i, (word, stem) in enumerate(zip(ws, stems, strict=True)):
         matches: list[str] = []
+        parts: list[str] = []
         if stem in vocab.tokens:
             matches.append(stem)
         if not matches:
-            matches += vocab.split(stem)
+            parts = vocab.split(stem)
+            matches += parts
         if not matches:  # "digitaliserings kredsen" -> "digitaliseringskreds"
             for other in (stems[i + 1] if i + 1 < len(stems) else None,):
                 if other and (stem + other) in vocab.tokens:
                     matches.append(stem + other)
         if not matches:
             matches += vocab.near(stem)
+        if not matches:
+            matches += vocab.head_word(stem)
         matches += vocab.compounds(matches[0] if matches else stem)
-        terms.append(QueryTerm(word, stem, tuple(dict.fromkeys(matches))))
+        terms.append(QueryTerm(word, stem, tuple(dict.fromkeys(matches)), tuple(parts)))
     return terms
 
 

@@ -46,6 +46,8 @@ class Retrieval:
     terms: list[QueryTerm]
     top_dense: float  # best cosine similarity of any passage
     timings_ms: dict[str, float] = field(default_factory=dict)
+    own_terms: list[QueryTerm] = field(default_factory=list)  # the question's own words
+    previous: str | None = None  # the earlier question searched with it (follow-ups)
 
 
 def previous_user_question(history: list[dict] | None) -> str | None:
@@ -99,7 +101,55 @@ def _word_count(text: str) -> int:
     return len(text.split())
 
 
+def known_share(bm25, terms: list[QueryTerm]) -> float:
+    """Idf-weighted share of the question's words that the index knows in some form."""
+    weights = [(bool(t.matches), bm25.idf(t.matches[0] if t.matches else t.stem)) for t in terms]
+    total = sum(w for _, w in weights)
+    return sum(w for known, w in weights if known) / total if total else 0.0
+
+
+def _idf_weights(bm25, terms: list[QueryTerm]) -> list[tuple[set[str], float]]:
+    return [
+        (set(t.matches), max((bm25.idf(m) for m in t.matches), default=0.0))
+        for t in terms
+        if t.matches
+    ]
+
+
 class Retriever:
+    def rerank(
+        self, order: list[int], terms: list[QueryTerm], fused: dict[int, float]
+    ) -> list[int]:
+        """Re-order the best fused candidates by where the question's words meet.
+
+        A passage in which the question's words occur together in one sentence window
+        (the sentence, its neighbours, its heading and title) answers more likely than
+        one that holds them scattered, or holds only the words that every passage of a
+        long page shares. Score: (1 - w) * fused score (scaled to the best) + w * the
+        best window's idf-weighted coverage.
+        """
+        from assistant.lexical import analyze
+
+        weights = _idf_weights(self.index.bm25, terms)
+        total = sum(w for _, w in weights)
+        if not order or not total:
+            return order
+        top = max(fused[p] for p in order) or 1.0
+        w = self.cfg.rerank_weight
+        scored = []
+        for p in order:
+            chunk = self.index.chunks[p]
+            context = set(analyze(f"{chunk.title} {chunk.heading}"))
+            spans = chunk.sentences or ((0, len(chunk.text)),)
+            sents = [set(analyze(chunk.text[s:e])) for s, e in spans]
+            best = 0.0
+            for k in range(len(sents)):
+                toks = context.union(*sents[max(0, k - 1) : k + 2])
+                best = max(best, sum(x for m, x in weights if m & toks) / total)
+            scored.append(((1 - w) * fused[p] / top + w * best, p))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        return [p for _, p in scored]
+
     def __init__(self, index: LoadedIndex, embedder: Embedder, cfg: RetrievalSettings):
         self.index = index
         self.embedder = embedder
@@ -137,7 +187,7 @@ class Retriever:
         t0 = time.perf_counter()
         vocab = self.index.bm25.vocab
         cap = self.cfg.max_query_terms
-        terms = query_terms(question, vocab, cap)
+        terms = own_terms = query_terms(question, vocab, cap)
         query, followup = self.bounded_query(question), False
         previous = previous_user_question(history)
         if previous and needs_context(question, sum(1 for t in terms if t.matches)):
@@ -154,16 +204,28 @@ class Retriever:
         t2 = time.perf_counter()
         dense, top_dense = self.dense(query, n) if mode != "bm25" else ([], 0.0)
         t3 = time.perf_counter()
+        bm25_weight = self.cfg.bm25_weight
+        if mode == "hybrid" and known_share(self.index.bm25, terms) < self.cfg.dense_first_below:
+            # Dense first: most of the question's words are unknown to the index (a
+            # paraphrase in everyday words, an English question), so their BM25 ranking
+            # rests on the few words left and counts for less.
+            bm25_weight *= self.cfg.dense_first_bm25_factor
         fused = rrf(
             [
                 ([p for p, _ in dense], self.cfg.dense_weight),
-                ([p for p, _ in lexical], self.cfg.bm25_weight),
+                ([p for p, _ in lexical], bm25_weight),
             ],
             self.cfg.rrf_k,
         )
         dense_by = dict(dense)
         bm25_by = dict(lexical)
-        order = sorted(fused, key=lambda p: (-fused[p], p))[: top_k or self.cfg.top_k]
+        order = sorted(fused, key=lambda p: (-fused[p], p))
+        if mode == "hybrid" and self.cfg.rerank_weight > 0:
+            order = (
+                self.rerank(order[: self.cfg.rerank_depth], terms, fused)
+                + order[self.cfg.rerank_depth :]
+            )
+        order = order[: top_k or self.cfg.top_k]
         hits = [
             Hit(self.index.chunks[p], p, fused[p], dense_by.get(p), bm25_by.get(p)) for p in order
         ]
@@ -175,6 +237,8 @@ class Retriever:
             hits=hits,
             terms=terms,
             top_dense=top_dense,
+            own_terms=own_terms,
+            previous=previous if followup else None,
             timings_ms={
                 "analyze": (t1 - t0) * 1e3,
                 "bm25": (t2 - t1) * 1e3,

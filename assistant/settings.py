@@ -76,28 +76,75 @@ class RetrievalSettings(_Group):
         description="Most distinct content words of a question looked up in the BM25 "
         "vocabulary (compounds, typos) and searched; later new words are ignored.",
     )
+    rerank_weight: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Weight of where the question's words meet (one sentence window) against "
+        "the fused rank when re-ordering the best candidates (0 = fusion order).",
+    )
+    rerank_depth: int = Field(20, ge=1, description="Fused candidates that are re-ordered.")
+    dense_first_below: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="When less than this share of the question's words (idf-weighted) is "
+        "known to the index, the dense ranking leads the fusion.",
+    )
+    dense_first_bm25_factor: float = Field(
+        0.3, ge=0, le=1, description="BM25's fusion weight is multiplied by this then."
+    )
 
 
 class AnswerSettings(_Group):
     mode: Literal["extractive"] = Field(
         "extractive", description="extractive: deterministic, no LLM (the only mode so far)."
     )
-    refusal_threshold: float = Field(
-        0.475,
+    refusal_threshold: float | None = Field(
+        None,
         ge=0,
         le=1,
-        description="Minimum evidence score (0-1) of the best passage; below it the assistant "
-        "refuses. Calibrated with `rsi-assistant eval --calibrate` on the tuning split.",
+        description="Minimum evidence score (0-1) for answering; below it the assistant refuses. "
+        "None = the index's calibrated value (stored in its manifest at build time, or by "
+        "`rsi-assistant eval --calibrate`).",
     )
-    coverage_weight: float = Field(
-        0.5,
+    coverage_weight: float | None = Field(
+        None,
         ge=0,
         le=1,
-        description="Weight of word coverage against meaning (dense similarity) in the "
-        "evidence score of Danish questions. Calibrated with the threshold.",
+        description="Weight of word coverage against meaning (calibrated dense similarity) in "
+        "the evidence score. None = the index's calibrated value.",
     )
     max_sentences: int = Field(3, ge=1, le=10, description="Most sentences quoted in one answer.")
-    max_chars: int = Field(500, ge=100, description="Soft cap on the answer's length.")
+    target_chars: int = Field(
+        300, ge=80, description="Length an answer aims at (more only when a list is asked for)."
+    )
+    max_chars: int = Field(520, ge=100, description="Hard cap on the answer's length.")
+
+
+class DeploymentSettings(_Group):
+    """The words a deployment speaks of itself in (refusals, the health reply)."""
+
+    assistant_name: str = Field("RSI-assistenten", description="The assistant's name.")
+    sources_cover: str = Field(
+        "Regionernes Sundheds-it (RSI): samarbejdet, dets fora og projekter",
+        description="What the sources are about, after 'Mine kilder handler om' "
+        "('' = say nothing about it).",
+    )
+    fallback: str = Field(
+        "Danske Regioners hjemmeside, regioner.dk",
+        description="Where else to look, after 'Du kan måske finde svaret på' ('' = no pointer).",
+    )
+    health_contact: str = Field(
+        "din egen læge eller lægevagten (i Region Hovedstaden: 1813)",
+        description="Who to call about health when it is not an emergency, after "
+        "'Ellers kontakt' (the reply always names 112 for emergencies).",
+    )
+
+    @classmethod
+    def neutral(cls) -> DeploymentSettings:
+        """Wording that names no organisation (for corpora other than the deployment's own)."""
+        return cls(assistant_name="Assistenten", sources_cover="", fallback="")
 
 
 class FeedbackSettings(_Group):
@@ -181,6 +228,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     feedback: Annotated[FeedbackSettings, NoDecode] = Field(default_factory=FeedbackSettings)
+    deployment: DeploymentSettings = Field(default_factory=DeploymentSettings)
 
     @field_validator("embedder", mode="before")
     @classmethod

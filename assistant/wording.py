@@ -5,23 +5,58 @@ Code, logs and CLI errors stay in English; this module is the product's voice.
 
 from __future__ import annotations
 
+from assistant.settings import DeploymentSettings
+
 ASSISTANT_NAME = "RSI-assistenten"
 
 # --- answers -------------------------------------------------------------
+# The refusals are built from the deployment's own words (settings.deployment:
+# the assistant's name, what the sources cover, where else to look), so a
+# deployment on another corpus never mentions RSI.
 
-REFUSAL_NOT_COVERED = (
-    "Det kan jeg desværre ikke svare på ud fra de kilder, jeg har. "
-    "Mine kilder handler om Regionernes Sundheds-it (RSI): samarbejdet, dets fora og projekter. "
-    "Du kan måske finde svaret på Danske Regioners hjemmeside, regioner.dk."
-)
-REFUSAL_DETAIL_MISSING = (
-    "Kilderne nævner emnet, men de oplyser ikke {detail}. "
-    "Prøv Danske Regioners hjemmeside, som beskriver samarbejdet om RSI mere udførligt."
-)
-REFUSAL_INJECTION = (
-    "Jeg kan kun svare på spørgsmål om Regionernes Sundheds-it ud fra mine kilder. "
-    "Prøv at stille spørgsmålet på en anden måde."
-)
+
+def refusal_not_covered(deployment: DeploymentSettings) -> str:
+    """The question is outside what the sources cover."""
+    text = "Det kan jeg desværre ikke svare på ud fra de kilder, jeg har."
+    if deployment.sources_cover:
+        text += f" Mine kilder handler om {deployment.sources_cover}."
+    if deployment.fallback:
+        text += f" Du kan måske finde svaret på {deployment.fallback}."
+    return text
+
+
+def refusal_detail_missing(deployment: DeploymentSettings, detail: str) -> str:
+    """The sources cover the subject but not the detail the question asked for."""
+    text = f"Kilderne nævner emnet, men de oplyser ikke {DETAIL_NAMES[detail]}."
+    if deployment.fallback:
+        text += f" Prøv {deployment.fallback}."
+    return text
+
+
+def refusal_instruction(deployment: DeploymentSettings) -> str:
+    """A request to set aside the assistant's rules (a prompt injection)."""
+    about = f" om {deployment.sources_cover}" if deployment.sources_cover else ""
+    return (
+        f"Jeg kan kun svare på spørgsmål{about} ud fra mine kilder. "
+        "Prøv at stille spørgsmålet på en anden måde."
+    )
+
+
+def health_reply(deployment: DeploymentSettings) -> str:
+    """A question about symptoms, an emergency or one's own treatment."""
+    return (
+        "Jeg kan ikke give råd om helbred, symptomer eller behandling. "
+        "Er det akut, så ring 112. "
+        f"Ellers kontakt {deployment.health_contact}."
+    )
+
+
+# The default (RSI) deployment's replies as constants, for adapters and tests.
+REFUSAL_NOT_COVERED = refusal_not_covered(DeploymentSettings())
+REFUSAL_INJECTION = refusal_instruction(DeploymentSettings())
+HEALTH_REPLY = health_reply(DeploymentSettings())
+
+ENGLISH_LEAD_IN = "The sources are in Danish. This is what they say:"
 
 # What a near-miss question asked for, in the phrase "de oplyser ikke ...".
 DETAIL_NAMES = {
@@ -29,7 +64,12 @@ DETAIL_NAMES = {
     "cost": "beløb eller priser",
     "date": "datoen",
     "when": "tidspunktet",
+    "frequency": "hvor ofte",
+    "size": "størrelsen",
+    "count": "antallet",
     "acronym": "hvad forkortelsen står for",
+    "email": "e-mailadressen",
+    "phone": "telefonnummeret",
     "contact": "kontaktoplysninger",
 }
 

@@ -109,3 +109,23 @@ def percentile(values: list[float], q: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
+
+
+def starts_with_fragment(answer: str) -> bool:
+    """Does the answer open with something that is not a complete sentence?
+
+    An English lead-in ("The sources are in Danish …:") and a "Ja,"/"Nej," are
+    skipped; then ``language.opens_as_fragment`` judges the first quoted sentence
+    (lower-case start, "Fx", "og", "som", a bullet, no finite verb).
+    """
+    from assistant.language import opens_as_fragment
+    from assistant.wording import ENGLISH_LEAD_IN
+
+    text = answer.strip()
+    if text.startswith(ENGLISH_LEAD_IN):
+        text = text[len(ENGLISH_LEAD_IN) :].strip()
+    m = re.match(r"^(?:Ja|Nej),\s+(.)", text)
+    if m:
+        text = text[m.start(1) :]
+        text = text[:1].upper() + text[1:]
+    return opens_as_fragment(text)

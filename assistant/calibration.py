@@ -1,0 +1,141 @@
+"""Calibration per embedder and per index: the dense-similarity band and the
+refusal threshold, stored in the index manifest.
+
+Cosine similarities mean different things for different models (multilingual
+e5 puts nearly everything between 0.75 and 0.92; the English MiniLM gives
+Danish text 0.2-0.6), so no similarity constant lives in code. At build time
+``measure_band`` asks the index itself:
+
+- *floor*: how similar the best passage is to questions about something else
+  entirely (everyday off-topic questions, Danish and English);
+- *ceiling*: how similar a passage is to a short question-like snippet of its
+  own text.
+
+The evidence score maps a similarity to 0..1 within that band. The refusal
+threshold and the weight of word coverage have defaults that hold on the
+normalised scale; ``rsi-assistant eval --calibrate`` fits them on the tuning
+split of an eval set and stores them in the same manifest entry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+CALIBRATION_VERSION = 1
+
+# Threshold and weight on the normalised scale, chosen on the tuning splits of both
+# public eval sets (README: Evaluation); used until `eval --calibrate` stores others.
+DEFAULT_THRESHOLD = 0.275
+DEFAULT_COVERAGE_WEIGHT = 0.1
+
+# Questions about unrelated everyday things. They set the floor of the band: how
+# close the index's best passage comes to a question it cannot answer.
+OFF_TOPIC_PROBES = (
+    "Hvordan laver man en god kop kaffe?",
+    "Hvilke planter kan tåle skygge i haven?",
+    "Hvornår går det næste tog til Esbjerg?",
+    "Hvad koster en billet til biografen?",
+    "Hvordan strikker man en hue?",
+    "Hvor højt er det højeste bjerg i verden?",
+    "Hvilken farve skal jeg male stuen?",
+    "Hvordan træner man en hundehvalp?",
+    "Hvem skrev Den grimme ælling?",
+    "Hvad spiser en pindsvin om vinteren?",
+    "How do I bake sourdough bread?",
+    "What is the best way to learn the guitar?",
+    "Which football team won the cup final?",
+    "How far is the moon from the earth?",
+    "Where can I rent a bicycle?",
+    "What should I pack for a beach holiday?",
+)
+_SNIPPET_WORDS = 10
+_SAMPLE = 48
+
+
+@dataclass(frozen=True)
+class Calibration:
+    dense_floor: float
+    dense_ceil: float
+    refusal_threshold: float = DEFAULT_THRESHOLD
+    coverage_weight: float = DEFAULT_COVERAGE_WEIGHT
+    source: str = "build"  # build | eval --calibrate | settings
+
+    def dense_norm(self, similarity: float) -> float:
+        span = max(1e-6, self.dense_ceil - self.dense_floor)
+        return min(1.0, max(0.0, (similarity - self.dense_floor) / span))
+
+    def to_dict(self) -> dict:
+        return dict(asdict(self), version=CALIBRATION_VERSION)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Calibration:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+def _snippet(text: str) -> str:
+    return " ".join(text.split()[:_SNIPPET_WORDS])
+
+
+def measure_band(chunks: list, vectors: np.ndarray, embedder) -> dict:
+    """The similarity band of this embedder on this index (see the module docstring)."""
+    if len(chunks) == 0:
+        return {"dense_floor": 0.0, "dense_ceil": 1.0}
+    step = max(1, len(chunks) // _SAMPLE)
+    picks = [i for i in range(0, len(chunks), step)][:_SAMPLE]
+    own = []
+    for i in picks:
+        query = embedder.embed_query(_snippet(chunks[i].text))
+        own.append(float(np.dot(vectors[i], query)))
+    off = [float(np.max(vectors @ embedder.embed_query(q))) for q in OFF_TOPIC_PROBES]
+    # Off-topic questions reach up to here (their upper quartile) ...
+    floor = float(np.percentile(off, 75))
+    # ... and a snippet of a passage typically (median) reaches this close to it.
+    ceil = float(np.median(own))
+    if ceil <= floor:  # a model that cannot tell them apart: a band it can still use
+        ceil = floor + max(1e-3, float(np.std(own + off)))
+    return {"dense_floor": round(floor, 4), "dense_ceil": round(ceil, 4)}
+
+
+def at_build(chunks: list, vectors: np.ndarray, embedder) -> dict:
+    """The manifest's ``calibration`` entry for a new build."""
+    return Calibration(**measure_band(chunks, vectors, embedder), source="build").to_dict()
+
+
+def resolve(manifest: dict, answer_settings, fallback_band: dict | None = None) -> Calibration:
+    """The calibration in force: explicit settings win over the manifest's values."""
+    stored = manifest.get("calibration") or {}
+    band = (
+        stored
+        if stored.get("version") == CALIBRATION_VERSION
+        else (fallback_band or {"dense_floor": 0.0, "dense_ceil": 1.0})
+    )
+    cal = Calibration(
+        dense_floor=band["dense_floor"],
+        dense_ceil=band["dense_ceil"],
+        refusal_threshold=stored.get("refusal_threshold", DEFAULT_THRESHOLD),
+        coverage_weight=stored.get("coverage_weight", DEFAULT_COVERAGE_WEIGHT),
+        source=stored.get("source", "build"),
+    )
+    overrides = {}
+    if answer_settings.refusal_threshold is not None:
+        overrides["refusal_threshold"] = answer_settings.refusal_threshold
+    if answer_settings.coverage_weight is not None:
+        overrides["coverage_weight"] = answer_settings.coverage_weight
+    if overrides:
+        cal = Calibration(**dict(asdict(cal), **overrides, source="settings"))
+    return cal
+
+
+def store(build_dir: Path, calibration: Calibration) -> None:
+    """Write a calibration into a build's manifest (atomically)."""
+    path = build_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["calibration"] = calibration.to_dict()
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    os.replace(tmp, path)

@@ -1,0 +1,542 @@
+"""Extractive composition: pick the sentences that answer and write them readably.
+
+The answer is made of sentences copied from the retrieved passages, each
+followed by a ``[[chunk_id]]`` mark that ``citations.cite`` numbers. Choosing:
+
+- a sentence scores by the question's *own* words it holds (idf-weighted, with
+  compounds and typos matched through the index vocabulary), less by words only
+  its heading or neighbours hold, by whether it holds the kind of detail asked
+  for (a number for "hvor mange", a time for "hvornår" …), and by the rank of
+  its passage; in a follow-up the earlier question's words count a little, and
+  a sentence already given in the previous answer is held back;
+- the best sentence leads, unless it cannot open an answer (see
+  ``language.opens_as_fragment``); then the best one that can.
+
+Writing (rules from ``language``):
+
+- a list item is quoted with the head it depends on ("RSI ledes af tre fora:
+  …"), and a head ending in ":" brings its items when a list is asked for;
+- a sentence that leans on the one before ("Fx …", "… desuden …") brings it;
+- about ``target_chars`` characters, more only for a list;
+- "Ja,"/"Nej," only when the quoted sentence itself states it;
+- an English question gets a short English lead-in, then the Danish quote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant import wording
+from assistant.citations import mark
+from assistant.language import (
+    DEPENDENT_OPENERS,
+    LEANS_BACK,
+    LIST_MARKER,
+    NEGATION,
+    count_nouns,
+    expected_detail,
+    has_detail,
+    has_finite_verb,
+    is_yes_no_question,
+    looks_english,
+    opens_as_fragment,
+    states_count,
+)
+from assistant.lexical import DANISH_STOPWORDS, analyze
+from assistant.normalize import squash
+
+# Weights of the sentence score (documented in the module docstring).
+W_CONTEXT = 0.3  # a question word found only in the heading/title/neighbours
+W_PREVIOUS = 0.25  # a word of the earlier question (follow-ups)
+W_DETAIL = 0.35  # the sentence holds the kind of detail asked for
+W_RANK = 0.3  # prior of the passage's rank: W_RANK / (1 + rank)
+W_PHRASE = 0.3  # share of the question's word pairs found side by side in the sentence
+KEEP_RATIO = 0.75  # further sentences must score this share of the best
+REPEAT_PENALTY = 0.35  # factor for a sentence the previous answer already gave
+VERBLESS_PENALTY = 0.4  # factor for a line without a finite verb (headings, bylines)
+MISSING_DETAIL_PENALTY = 0.5  # factor for a sentence without the detail asked for
+QUESTION_PENALTY = 0.3  # factor for a question in the source: it asks, it does not answer
+MARKUP_PENALTY = 0.3  # factor for a line that is mostly markup (tables, code, JSON)
+MIN_WORDS = 4  # a statement has a subject, a verb and more; shorter lines are labels
+SHORT_PENALTY = 0.4  # factor for a line under MIN_WORDS words ("Anonym bruger", "Hej Ole")
+MARKUP_SHARE = 0.08  # above this share of markup characters a line is not prose
+
+_ASKS_LIST = re.compile(
+    r"^\s*(?:hvilke|nævn|list|which|what\s+are)\b|\bhvilke\s+\w+\s+(?:er|findes|har|kan)\b|"
+    r"\beksempler\b|\bexamples\b|\bhvem\s+sidder\b",
+    re.I,
+)
+_SOURCE_NOTE = re.compile(r"\s*\[\d+\]")  # the source's own footnote marks
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
+_ITEM_LABEL = re.compile(r"^\s*#\d+\s*:\s*")  # "#246: …", an issue number before a title
+
+
+def _bigrams(text: str) -> set[tuple[str, str]]:
+    """Adjacent word pairs that are not both function words ("to regioner", "main branch")."""
+    from assistant.lexical import STOPWORDS, words
+
+    ws = words(text)
+    return {
+        (a, b) for a, b in zip(ws, ws[1:], strict=False) if not (a in STOPWORDS and b in STOPWORDS)
+    }
+
+
+def asks_for_list(question: str) -> bool:
+    """ "Hvilke …", "Nævn …", "eksempler": the answer may list several things."""
+    return bool(_ASKS_LIST.search(question))
+
+
+@dataclass(frozen=True)
+class Sentence:
+    position: int  # row of the chunk in the index
+    k: int  # sentence number inside the chunk; -1: the chunk's section heading
+
+    def text(self, index) -> str:
+        chunk = index.chunks[self.position]
+        if self.k < 0:
+            return chunk.heading
+        return chunk.text[slice(*chunk.sentences[self.k])]
+
+
+@dataclass
+class Draft:
+    text: str  # with [[chunk_id]] marks
+    passages: dict  # chunk id -> (Chunk, score): everything the draft may cite
+    lead: Sentence | None = None
+    sentences: list[Sentence] = field(default_factory=list)
+    statements: list[tuple[str, str]] = field(default_factory=list)  # (quote, title+heading)
+
+
+def _neighbour(index, s: Sentence, step: int) -> Sentence | None:
+    """The sentence just before (-1) or after (+1) in the same document."""
+    chunk = index.chunks[s.position]
+    if s.k < 0:  # a heading: what follows it is its section
+        return Sentence(s.position, 0) if step > 0 and chunk.sentences else None
+    k = s.k + step
+    if 0 <= k < len(chunk.sentences):
+        return Sentence(s.position, k)
+    pos = s.position + step
+    if not 0 <= pos < len(index.chunks) or index.chunks[pos].doc_id != chunk.doc_id:
+        return None
+    other = index.chunks[pos]
+    if not other.sentences:
+        return None
+    return Sentence(pos, len(other.sentences) - 1 if step < 0 else 0)
+
+
+def _is_item(text: str) -> bool:
+    return bool(LIST_MARKER.match(text))
+
+
+def _list_head(index, s: Sentence, limit: int = 12) -> Sentence | None:
+    """The sentence a list item depends on: the nearest earlier sentence ending in ':'
+    (an item may run on over several sentences), else the nearest earlier non-item."""
+    cur, fallback = s, None
+    for _ in range(limit):
+        cur = _neighbour(index, cur, -1)
+        if cur is None:
+            break
+        text = cur.text(index).rstrip()
+        if not re.search(r"[^\W\d_]", text):  # a rule or a bare number: not a head
+            continue
+        if text.endswith(":"):
+            return cur
+        if fallback is None and not _is_item(text):
+            fallback = cur
+    return fallback
+
+
+def _list_items(index, head: Sentence, limit: int = 15) -> list[Sentence]:
+    """The list items that follow a head sentence (they may run into later passages);
+    only the first sentence of an item that runs on is kept."""
+    items: list[Sentence] = []
+    cur = head
+    for _ in range(limit * 3):
+        cur = _neighbour(index, cur, +1)
+        if cur is None or cur.text(index).rstrip().endswith(":"):
+            break
+        if _is_item(cur.text(index)):
+            items.append(cur)
+            if len(items) >= limit:
+                break
+        elif not items:
+            break
+        elif not has_finite_verb(cur.text(index)) or not _continues_item(index, cur):
+            break  # a sub-heading or the text after the list: the list has ended
+    return items
+
+
+def _continues_item(index, s: Sentence) -> bool:
+    """Is a non-item sentence inside a list (the next item follows it shortly)?"""
+    cur = s
+    for _ in range(3):
+        cur = _neighbour(index, cur, +1)
+        if cur is None:
+            return False
+        if _is_item(cur.text(index)):
+            return True
+    return False
+
+
+_QUESTION_OPENER = re.compile(
+    r"^(?:hvordan|hvad|hvorfor|hvem|hvilke|hvilken|hvilket|hvor|hvornår|kan\s+man|er\s+der|"
+    r"how|what|why|who|which|where|when)\b",
+    re.I,
+)
+
+
+def is_question(text: str) -> bool:
+    """A sentence that asks (ends in '?' or opens with an interrogative) states nothing."""
+    text = clean(text)
+    return text.endswith("?") or bool(_QUESTION_OPENER.match(text))
+
+
+def markup_share(text: str) -> float:
+    """Share of characters that are neither letters, digits, spaces nor ordinary punctuation."""
+    if not text:
+        return 1.0
+    if text.count("|") >= 2:  # a table row
+        return 1.0
+    plain = sum(c.isalnum() or c.isspace() or c in ".,;:!?()-–'\"«»/%" for c in text)
+    return 1 - plain / len(text)
+
+
+def clean(text: str) -> str:
+    """Answer text from a source sentence: no list marker, footnote mark or Markdown."""
+    text = LIST_MARKER.sub("", text)
+    text = _SOURCE_NOTE.sub("", text)
+    text = _MD_LINK.sub(lambda m: m.group(1), text)
+    text = _MD_EMPHASIS.sub("", text)
+    text = _HTML_BREAK.sub(" ", text)
+    text = _ITEM_LABEL.sub("", text)
+    return " ".join(text.split()).strip()
+
+
+def _with_mark(text: str, chunk_id: str) -> str:
+    text = clean(text)
+    if not text:
+        return ""
+    if text[-1] in ".!":
+        return f"{text[:-1]}{mark(chunk_id)}{text[-1]}"
+    if text[-1] in "?:;,":
+        return f"{text[:-1]}{mark(chunk_id)}."
+    return f"{text}{mark(chunk_id)}."
+
+
+def _share(weights, toks: set[str], exclude: set[str] | None = None) -> float:
+    """Idf-weighted matched weight; a split compound counts by the share of its parts
+    present ("driftsstyregruppen" is fully there only where "drift" and "styregruppe" are)."""
+    got = 0.0
+    for matches, w, parts in weights:
+        if exclude is not None and matches & exclude:
+            continue
+        if parts:
+            got += w * sum(p in toks for p in parts) / len(parts)
+        elif matches & toks:
+            got += w
+    return got
+
+
+class Composer:
+    """Writes one answer from one retrieval (stateless between questions)."""
+
+    def __init__(self, index, settings):
+        self.index = index
+        self.cfg = settings.answer
+        self.top_k = settings.retrieval.top_k
+
+    # --- scoring ---------------------------------------------------------------------
+
+    def _weights(self, terms) -> list[tuple[set[str], float, tuple[str, ...]]]:
+        bm25 = self.index.bm25
+        return [
+            (set(t.matches), max((bm25.idf(m) for m in t.matches), default=0.0), t.parts)
+            for t in terms
+            if t.matches
+        ]
+
+    def score(self, retrieval, previous_answer: str | None) -> list[tuple[float, Sentence]]:
+        index = self.index
+        own = self._weights(retrieval.own_terms or retrieval.terms)
+        previous_words = [
+            t for t in retrieval.terms if t.stem not in {o.stem for o in retrieval.own_terms}
+        ]
+        prev = self._weights(previous_words) if retrieval.followup else []
+        if not own:  # "Hvad laver det?": the earlier question's words decide
+            own, prev = prev, []
+        own_total = sum(w for _, w, _ in own) or 1.0
+        prev_total = sum(w for _, w, _ in prev) or 1.0
+        bigrams = _bigrams(retrieval.question)
+        kind = expected_detail(retrieval.question)
+        given = squash(previous_answer or "")
+        given = _SOURCE_NOTE.sub("", given)
+        rows = []
+        seen_headings: set[str] = set()
+        for rank, hit in enumerate(retrieval.hits[: self.top_k]):
+            chunk = hit.chunk
+            context = set(analyze(f"{chunk.title} {chunk.heading}"))
+            ks = list(range(len(chunk.sentences)))
+            heading = clean(chunk.heading)
+            if (
+                heading
+                and heading != clean(chunk.title)
+                and heading not in seen_headings
+                and len(heading.split()) >= 4
+                and has_finite_verb(heading)
+            ):
+                seen_headings.add(heading)  # a heading that says something is a sentence too
+                ks.insert(0, -1)
+            for k in ks:
+                s = Sentence(hit.position, k)
+                text = s.text(index)
+                if not re.search(r"[^\W\d_]", clean(text)):  # a rule, a number: no words
+                    continue
+                toks = set(analyze(text))
+                near = set(context)
+                for step in (-1, 1):
+                    n = _neighbour(index, s, step)
+                    if n is not None and n.position == s.position:
+                        near.update(analyze(n.text(index)))
+                lexical = _share(own, toks) / own_total
+                ctx = _share(own, near, exclude=toks) / own_total
+                topic = _share(prev, toks) / prev_total if prev else 0.0
+                score = lexical + W_CONTEXT * ctx + W_RANK / (1 + rank) + W_PREVIOUS * topic
+                if bigrams:  # the question's words in the same order, side by side
+                    score += W_PHRASE * len(bigrams & _bigrams(text)) / len(bigrams)
+                if kind and self._holds(kind, text, retrieval):
+                    score += W_DETAIL
+                elif kind:  # it cannot answer what was asked
+                    score *= MISSING_DETAIL_PENALTY
+                if not _is_item(text) and not has_finite_verb(text):
+                    score *= VERBLESS_PENALTY
+                if is_question(text):
+                    score *= QUESTION_PENALTY
+                if len(clean(text).split()) < MIN_WORDS and not _is_item(text):
+                    score *= SHORT_PENALTY
+                if markup_share(text) > MARKUP_SHARE:
+                    score *= MARKUP_PENALTY
+                repeated = bool(given) and bool(clean(text)) and squash(clean(text)) in given
+                rows.append([score, s, lexical + topic, repeated, text])
+        # A sentence the previous answer gave is not given again, unless it is the answer:
+        # nothing new holds as much of the question, and it is not the same figure asked
+        # for again ("Og hvor mange kører nu?" after "40 er gennemført" wants another number).
+        fresh = max((r[2] for r in rows if not r[3]), default=0.0)
+        for r in rows:
+            if not r[3]:
+                continue
+            same_figure = kind is not None and has_detail(kind, r[4], retrieval.question)
+            if r[2] <= fresh or same_figure:
+                r[0] *= REPEAT_PENALTY
+        out = [(r[0], r[1]) for r in rows]
+        out.sort(key=lambda p: (-p[0], p[1].position, p[1].k))
+        return out
+
+    def _holds(self, kind: str, text: str, retrieval) -> bool:
+        """Does a sentence hold the detail asked for? A count must count the asked noun."""
+        if kind == "count" and not looks_english(retrieval.question):
+            nouns = set(count_nouns(retrieval.question))
+            stems = set().union(*(set(t.matches) for t in retrieval.own_terms if t.word in nouns))
+            return states_count(text, retrieval.question, stems)
+        return has_detail(kind, text, retrieval.question)
+
+    # --- groups: a sentence with the context it needs -----------------------------------
+
+    def group(self, s: Sentence, want_list: bool) -> list[Sentence]:
+        """The sentence with what it depends on (list head, the sentence it leans on)
+        and, for a head ending in ':', its items when a list is wanted."""
+        index = self.index
+        text = s.text(index)
+        before: list[Sentence] = []
+        after: list[Sentence] = []
+        if _is_item(text):
+            head = _list_head(index, s)
+            if head is not None:
+                if want_list and head.text(index).rstrip().endswith(":"):
+                    return [head] + _list_items(index, head)
+                before.append(head)
+        elif (
+            DEPENDENT_OPENERS.match(clean(text))
+            or LEANS_BACK.search(text)
+            or (clean(text)[:1].islower())
+        ):
+            prev = _neighbour(index, s, -1)
+            if prev is not None and not _is_item(prev.text(index)):
+                before.append(prev)
+                if DEPENDENT_OPENERS.match(clean(prev.text(index))):
+                    grand = _neighbour(index, prev, -1)
+                    if grand is not None:
+                        before.insert(0, grand)
+        items = _list_items(index, s) if not _is_item(text) else []
+        if items and (want_list or text.rstrip().endswith(":")):
+            after.extend(items)  # a head brings its items
+        elif text.rstrip().endswith(":"):  # a colon announces what follows: quote it too
+            nxt = _neighbour(index, s, +1)
+            if nxt is not None and markup_share(nxt.text(index)) <= MARKUP_SHARE:
+                after.append(nxt)
+        else:
+            nxt = _neighbour(index, s, +1)
+            if nxt is not None and re.match(
+                r"^(?:fx|f\.eks\.|eksempelvis)\s", nxt.text(index), re.I
+            ):
+                after.append(nxt)  # the example that illustrates it
+        return before + [s] + after
+
+    # --- writing --------------------------------------------------------------------------
+
+    def _render(self, sentences: list[Sentence], budget: int, want_list: bool = False) -> str:
+        """Sentences in document order; list items joined after their head."""
+        index = self.index
+        parts: list[str] = []
+        i = 0
+        while i < len(sentences):
+            s = sentences[i]
+            text = s.text(index)
+            chunk_id = index.chunks[s.position].chunk_id
+            if (
+                not _is_item(text)
+                and i + 1 < len(sentences)
+                and _is_item(sentences[i + 1].text(index))
+                and (
+                    text.rstrip().endswith(":")
+                    or want_list
+                    and _list_head(index, sentences[i + 1]) == s
+                )
+            ):
+                items = []
+                j = i + 1
+                while j < len(sentences) and _is_item(sentences[j].text(index)):
+                    items.append(sentences[j])
+                    j += 1
+                head = clean(text)
+                if head and head[-1] not in ":":
+                    head = head.rstrip(".") + ":"
+                texts = [clean(it.text(index)).rstrip(".;,") for it in items]
+                ids = [chunk_id] + [index.chunks[it.position].chunk_id for it in items]
+                marks = "".join(mark(c) for c in dict.fromkeys(ids))
+                kept: list[str] = []
+                for t in texts:
+                    if kept and len(head) + sum(len(x) + 2 for x in kept) + len(t) > budget:
+                        break
+                    kept.append(t)
+                long_items = any(len(t) > 80 for t in kept)
+                if len(kept) == 1:
+                    listed = kept[0]
+                elif long_items:
+                    listed = "; ".join(kept)
+                else:
+                    listed = ", ".join(kept[:-1]) + " og " + kept[-1]
+                parts.append(f"{head} {listed}{marks}.")
+                i = j
+                continue
+            piece = _with_mark(text, chunk_id)
+            if piece:
+                parts.append(piece)
+            i += 1
+        return " ".join(parts)
+
+    def compose(self, retrieval, previous_answer: str | None = None) -> Draft:
+        index = self.index
+        hits = retrieval.hits[: self.top_k]
+        passages = {h.chunk.chunk_id: (h.chunk, h.score) for h in hits}
+        scored = self.score(retrieval, previous_answer)
+        if not scored:
+            return Draft("", passages)
+        want_list = asks_for_list(retrieval.question)
+        budget = self.cfg.max_chars if want_list else self.cfg.target_chars
+
+        # The lead: the best sentence whose group can open an answer; none: nothing to say.
+        lead = lead_group = None
+        for _, cand in scored:
+            group = self.group(cand, want_list)
+            opening = clean(group[0].text(index))
+            if opening.endswith(":") and len(group) > 1:  # "Label: item …" reads as one
+                opening = f"{opening} {clean(group[1].text(index))}"
+            if (
+                not opens_as_fragment(opening)
+                and markup_share(cand.text(index)) <= MARKUP_SHARE
+                and len(opening.split()) >= MIN_WORDS
+            ):
+                lead, lead_group = cand, group
+                break
+        if lead is None:
+            return Draft("", passages)
+        best = next(sc for sc, s in scored if s == lead)
+        chosen = list(lead_group)
+        length = sum(len(s.text(index)) for s in chosen)
+        for sc, cand in scored:
+            if len({*chosen}) >= self.cfg.max_sentences + len(lead_group) - 1:
+                break
+            if sc < KEEP_RATIO * best or cand in chosen:
+                continue
+            ctext = cand.text(index)
+            if (
+                not has_finite_verb(ctext)
+                and not _is_item(ctext)
+                or markup_share(ctext) > MARKUP_SHARE
+            ):
+                continue
+            group = [g for g in self.group(cand, want_list) if g not in chosen]
+            extra = sum(len(g.text(index)) for g in group)
+            if length + extra > budget:
+                continue
+            chosen += group
+            length += extra
+        # The lead's group first; then the others in document order. Items that continue
+        # the lead's list stay with it; a sentence quoted twice (repeated in the source) once.
+        rest = sorted((s for s in chosen if s not in lead_group), key=lambda s: (s.position, s.k))
+        lead_group = list(lead_group)
+        while (
+            rest
+            and _neighbour(index, lead_group[-1], +1) == rest[0]
+            and _is_item(rest[0].text(index))
+        ):
+            lead_group.append(rest.pop(0))
+        seen = {clean(s.text(index)) for s in lead_group}
+        unique = []
+        for s in rest:
+            if clean(s.text(index)) not in seen:
+                seen.add(clean(s.text(index)))
+                unique.append(s)
+        rest = unique
+        ordered = lead_group + rest
+        for s in ordered:
+            chunk = index.chunks[s.position]
+            passages.setdefault(chunk.chunk_id, (chunk, 0.0))
+        text = self._render(lead_group, budget, want_list)
+        if rest:
+            more = self._render(rest, max(0, budget - len(text)), want_list)
+            if len(text) + len(more) <= self.cfg.max_chars:
+                text = f"{text} {more}"
+        text = self._lead_in(retrieval.question, text, lead)
+        statements = [(clean(s.text(index)), self._context(s)) for s in ordered]
+        return Draft(text, passages, lead, ordered, statements)
+
+    def _context(self, s: Sentence) -> str:
+        """What a quoted sentence is about: its title, heading and the sentence before it."""
+        chunk = self.index.chunks[s.position]
+        before = _neighbour(self.index, s, -1)
+        prev = before.text(self.index) if before is not None else ""
+        return f"{chunk.title} {chunk.heading} {prev}"
+
+    def _lead_in(self, question: str, text: str, lead: Sentence) -> str:
+        if looks_english(question):
+            return f"{wording.ENGLISH_LEAD_IN} {text}"
+        if is_yes_no_question(question):
+            said = clean(lead.text(self.index))
+            words_asked = {t for t in analyze(question)}
+            words_said = set(analyze(said))
+            if words_asked and len(words_asked & words_said) / len(words_asked) >= 0.5:
+                yes_no = "Nej" if NEGATION.search(said) else "Ja"
+                return f"{yes_no}, {_lower_first(text)}"
+        return text
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first word after "Ja, " when it is an ordinary word, not a name."""
+    first = text.split(" ", 1)[0]
+    if first.lower() in DANISH_STOPWORDS:
+        return first.lower() + text[len(first) :]
+    return text

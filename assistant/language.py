@@ -1,0 +1,383 @@
+"""Facts about Danish (and the English users also type) that answering relies on.
+
+Each rule here is a named, documented property of the language, not of one
+corpus or one question: what kind of detail a question asks for ("hvornår"
+asks for a time), what counts as a number (not the articles "en"/"et"), what
+a person's name looks like, how an acronym is spelt out, which words open a
+sentence that cannot stand alone ("Fx …", "og …"), and whether a sentence has
+a finite verb. The refusal decision (``refusal.py``) and the composition of
+answers (``compose.py``) share them; ``tests/test_language.py`` gives each rule
+examples from more than one corpus.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.lexical import DANISH_STOPWORDS, ENGLISH_STOPWORDS, words
+
+# --- which language ------------------------------------------------------------
+
+
+def looks_english(text: str) -> bool:
+    """English when English function words outnumber Danish ones and no æ/ø/å occurs.
+
+    Danish and English share words ("for", "under", "over"), so only words that
+    belong to one language's stop list and not the other's are counted.
+    """
+    if re.search(r"[æøåÆØÅ]", text):
+        return False
+    ws = words(text)
+    en = sum(w in ENGLISH_STOPWORDS and w not in DANISH_STOPWORDS for w in ws)
+    da = sum(w in DANISH_STOPWORDS and w not in ENGLISH_STOPWORDS for w in ws)
+    return en > da and en >= 1
+
+
+# --- numbers -----------------------------------------------------------------------
+
+# Danish cardinal numbers written as words. "en"/"et" are left out on purpose: they
+# are far more often the indefinite article than the number one, so counting them
+# would make nearly every Danish sentence "hold a number".
+NUMBER_WORDS = (
+    "to tre fire fem seks syv otte ni ti elleve tolv tretten fjorten femten seksten "
+    "sytten atten nitten tyve tredive fyrre halvtreds tres halvfjerds firs halvfems "
+    "hundrede tusind million millioner milliard milliarder "
+    "two three four five six seven eight nine ten eleven twelve fifteen twenty "
+    "hundred thousand"
+).split()
+NUMERAL = re.compile(r"\b\d+(?:[.,]\d+)*\b|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+
+
+def numerals(text: str) -> list[str]:
+    """Numbers in the text: digits, or Danish/English number words (never en/et)."""
+    return [m.group(0).lower() for m in NUMERAL.finditer(text)]
+
+
+# --- what a question asks for -----------------------------------------------------
+
+# Words for people in a role: "Hvad hedder direktøren?" asks for a person's name.
+PERSON_ROLES = (
+    r"direktør\w*|formand\w*|forkvinde\w*|leder\w*|chef\w*|minister\w*|borgmester\w*|"
+    r"sekretær\w*|kontaktperson\w*|projektleder\w*|koordinator\w*|konsulent\w*|"
+    r"ansvarlig\w*|person\w*|han|hun|director|chair\w*|head|manager|ceo|person"
+)
+
+ASKS = {
+    # "Hvad hedder <person>?" / "navnet på <person>" / "what is the name of <person>"
+    "name": re.compile(
+        rf"\bhvad\s+hedder\s+(?:den\s+|det\s+|de\s+|nuværende\s+)?(?:{PERSON_ROLES})\b|"
+        rf"\bnavn(?:et|ene)?\s+på\s+(?:den\s+|de\s+)?(?:{PERSON_ROLES})\b|"
+        rf"\bwhat\s+is\s+(?:the\s+)?name\s+of\s+(?:the\s+)?(?:{PERSON_ROLES})\b|"
+        rf"\bwhat\s+is\s+(?:his|her)\s+name\b",
+        re.I,
+    ),
+    # Money: "koster", "pris" (also in compounds: "timepris"), "budget", "how much … cost".
+    "cost": re.compile(
+        r"\bkost(?:er|ede|ar|e|ede)\b|pris(?:en|er|erne)?\b|\bbudget\w*|\bbeløb\w*|"
+        r"\bomkostning\w*|\bhonorar\w*|\bhow\s+much\b.*\b(?:cost|pay|charge)|\bcosts?\b|\bprice\b",
+        re.I,
+    ),
+    # A calendar date: "dato", "hvilken dag", "which date".
+    # A calendar date: "hvilken dato", "datoen for"; "dato" alone names a topic
+    # ("dato format", "datoliste"), not a request for one.
+    "date": re.compile(
+        r"\bhvilken\s+dato\b|\bdatoen\s+for\b|\bhvilken\s+dag\b|\bwhat\s+date\b|"
+        r"\bwhich\s+day\b|\bon\s+what\s+day\b",
+        re.I,
+    ),
+    # A time: "hvornår" is always interrogative in Danish (the conjunction is "når");
+    # English "when" asks for a time only when it opens the question.
+    "when": re.compile(
+        r"\bhvorn[aå]r\b|\bhvilket\s+år\b|\bi\s+hvilken\s+uge\b|\bårstal\w*|"
+        r"^\s*(?:since\s+)?when\b|\bwhat\s+year\b|\bwhich\s+year\b|\bin\s+which\s+week\b",
+        re.I,
+    ),
+    # A size or a limit: "filstørrelse", "hvor stor", "den maksimale længde".
+    "size": re.compile(
+        r"størrelse\w*|\bhvor\s+stor\w*|\bmaksimal\w*\s+(?:længde|antal)|"
+        r"\bmax(?:imum)?\s+(?:size|length)|\bhow\s+(?:big|large)\b|\bfile\s+size\b",
+        re.I,
+    ),
+    # How often: "hvor ofte", "how often" ask for a frequency.
+    "frequency": re.compile(r"\bhvor\s+ofte\b|\bhvor\s+tit\b|\bhow\s+often\b", re.I),
+    # Contact details: an e-mail address, a phone number, a postal address.
+    "email": re.compile(r"\b(?:e-?)?mail-?adresse\w*|\bemail\s+address\w*", re.I),
+    "phone": re.compile(
+        r"\btelefon-?nummer\w*|\btelefonnr\w*|\btlf\.?(?:\s*nr)?\b|\bphone\s+number\b|"
+        r"\bhvad\s+er\s+telefonen\b",
+        re.I,
+    ),
+    "contact": re.compile(r"\bkontaktoplysning\w*|\bcontact\s+details\b", re.I),
+}
+
+HAS = {
+    "cost": re.compile(
+        r"\d[\d.,]*\s*(?:kr\b|kr\.|kroner|mio|mia|millioner|milliarder|euro|dkk)|"
+        r"(?:kr\.?|dkk|€|\$)\s*\d",
+        re.I,
+    ),
+    "date": re.compile(
+        r"\b\d{1,2}\.\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w*|"
+        r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b",
+        re.I,
+    ),
+    "when": re.compile(
+        r"\b(?:1[89]|20)\d\d\b|\b\d{1,2}\.\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)|"
+        r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\buge\s+\d{1,2}\b|\bweek\s+\d{1,2}\b|"
+        r"\b(?:januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december)\b|"
+        r"\b(?:i\s+dag|i\s+morgen|i\s+går|næste|sidste)\s+(?:uge|måned|år)\b|\bkvartal\w*|\bQ[1-4]\b",
+        re.I,
+    ),
+    "size": re.compile(
+        r"\d[\d.,]*\s*(?:kb|mb|gb|tb|bytes?|tegn|sider|pixels?|px|%|procent)\b", re.I
+    ),
+    "frequency": re.compile(
+        r"\b(?:hver|hvert|hvers|en\s+gang\s+(?:om|i|pr\.?)|to\s+gange|\d+\s+gange)\s+"
+        r"(?:dag|uge|måned|år|kvartal|halvår)\w*|\b(?:dagligt|ugentligt|månedligt|årligt|"
+        r"kvartalsvis|løbende)\b|\b(?:daily|weekly|monthly|yearly|annually|every)\b",
+        re.I,
+    ),
+    "email": re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
+    "phone": re.compile(r"(?:\+45\s?)?\b\d{2}\s?\d{2}\s?\d{2}\s?\d{2}\b"),
+    "contact": re.compile(
+        r"[\w.+-]+@[\w-]+\.[\w.]+|\b\d{2}\s?\d{2}\s?\d{2}\s?\d{2}\b|\b\w+(?:vej|gade|allé)\s+\d",
+        re.I,
+    ),
+}
+
+_ASKS_ACRONYM = re.compile(
+    r"\b(?i:hvad\s+står\s+(?:forkortelsen\s+)?)([A-ZÆØÅ]{2,}[\w-]*)\s+for\b|"
+    r"\b(?i:what\s+does\s+(?:the\s+abbreviation\s+)?)([A-Z]{2,}[\w-]*)\s+stand\s+for\b|"
+    r"\b(?i:hvad\s+betyder\s+(?:forkortelsen\s+)?)([A-ZÆØÅ]{2,}[\w-]*)\b|"
+    r"\b(?i:what\s+is\s+)([A-Z]{2,}[\w-]*)\s+short\s+for\b"
+)
+
+_ASKS_COUNT = re.compile(r"\bhvor\s+mange\b|\bantal\w*|\bhow\s+many\b|\bnumber\s+of\b", re.I)
+
+
+def asked_acronym(question: str) -> str | None:
+    """'Hvad står EHMI for?' -> 'EHMI': an upper-case word the question asks to spell out."""
+    m = _ASKS_ACRONYM.search(question)
+    return next((g for g in m.groups() if g), None) if m else None
+
+
+def asked_detail(question: str) -> str | None:
+    """The kind of detail a question asks for, when an answer must contain one.
+
+    None for questions any relevant sentence can answer ("Hvem er formand for …?").
+    """
+    if asked_acronym(question):
+        return "acronym"
+    for kind, pattern in ASKS.items():
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def asks_count(question: str) -> bool:
+    """ "Hvor mange …?" / "how many …?": the answer holds a number."""
+    return bool(_ASKS_COUNT.search(question))
+
+
+_COUNT_NOUNS = re.compile(r"\bhvor\s+mange\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
+
+
+def count_nouns(question: str) -> list[str]:
+    """The word a "hvor mange …" question counts: the first content word after it
+    ("Hvor mange andre regioner …" -> ["regioner"]); empty when none follows."""
+    from assistant.lexical import STOPWORDS
+
+    m = _COUNT_NOUNS.search(question)
+    if not m:
+        return []
+    return [w for w in words(m.group(1)) if w not in STOPWORDS][:1]
+
+
+def states_count(text: str, question: str, noun_stems: set[str] | None) -> bool:
+    """A number that the question does not already hold, followed within three words by
+    the counted noun ("15 it-projekter", "de øvrige fire regioner"): Danish puts the
+    numeral before the noun it counts. Without a noun, any new number will do."""
+    from assistant.lexical import analyze
+
+    asked = set(numerals(question))
+    ws = words(LIST_MARKER.sub("", text))
+    for i, w in enumerate(ws):
+        if not NUMERAL.fullmatch(w) or w in asked:
+            continue
+        if not noun_stems:
+            return True
+        following = {t for x in ws[i + 1 : i + 5] for t in analyze(x)}
+        if following & noun_stems:
+            return True
+    return False
+
+
+def expected_detail(question: str) -> str | None:
+    """The detail a good answer sentence holds (for ranking sentences)."""
+    return asked_detail(question) or ("count" if asks_count(question) else None)
+
+
+# --- names and acronyms --------------------------------------------------------------
+
+# Nouns that make a capitalised phrase an organisation or a place, not a person.
+ORGANISATION_NOUNS = frozenset(
+    """
+    region regioner regionen kommune kommuner kommunen styrelse styrelsen styrelser
+    ministerium ministeriet landsforening forening foreningen råd rådet selskab selskabet
+    universitet universitetet hospital hospitalet sygehus sygehuset center centret centeret
+    institut instituttet agentur agenturet fond fonden gruppe gruppen danmark danmarks sundhed
+    kommunernes regionernes danske
+    """.split()
+)
+_CAPITALISED = r"[A-ZÆØÅ][a-zæøåéü]+(?:-[A-ZÆØÅ][a-zæøåéü]+)?"
+_NAME = re.compile(rf"\b{_CAPITALISED}(?:\s+{_CAPITALISED})+\b")
+
+
+def person_names(text: str) -> list[str]:
+    """Two capitalised words in a row that are neither an organisation nor a genitive.
+
+    A Danish person is written first name + surname ("Anders Jensen"); an
+    organisation's name holds an organisation noun or a genitive -s ("Region
+    Hovedstaden", "Danske Regioner", "Kommunernes Landsforening").
+    """
+    names = []
+    for m in _NAME.finditer(text):
+        # In a longer run the name comes last ("Projektleder Pernille Thorsen").
+        first, last = m.group(0).split()[-2:]
+        if any(w.lower() in ORGANISATION_NOUNS for w in (first, last)):
+            continue
+        if len(first) > 6 and first.endswith(("nes", "ens")):  # "Kommunernes", "Styrelsens"
+            continue
+        names.append(f"{first} {last}")
+    return names
+
+
+def spells_out(acronym: str, text: str) -> bool:
+    """Does the text give the words an acronym stands for?
+
+    Accepted forms: "Xyz Abc (XA)", "XA (Xyz Abc …)", "XA står for …", "XA betyder …",
+    "XA er en forkortelse for …", "XA stands for …", and any run of words whose
+    initials (hyphen parts included) spell the acronym.
+    """
+    a = re.escape(acronym)
+    if re.search(rf"\({a}\)|\b{a}\s*\(\s*[A-ZÆØÅa-zæøå]", text):
+        return True
+    if re.search(
+        rf"\b{a}\s+(?:står\s+for|betyder|er\s+en\s+forkortelse\s+for|stands\s+for|means)\b",
+        text,
+        re.I,
+    ):
+        return True
+    letters = acronym.lower().replace("-", "")
+    tokens = re.findall(r"[^\W\d_]+", text)
+    initials = "".join(t[0].lower() for t in tokens)
+    return len(letters) >= 2 and letters in initials and _initials_run(tokens, letters)
+
+
+def _initials_run(tokens: list[str], letters: str) -> bool:
+    """The acronym's letters are the initials of consecutive words, the first capitalised."""
+    for i in range(len(tokens) - len(letters) + 1):
+        run = tokens[i : i + len(letters)]
+        if "".join(t[0].lower() for t in run) == letters and run[0][0].isupper():
+            return True
+    return False
+
+
+def has_detail(kind: str, text: str, question: str) -> bool:
+    """Does the text hold the kind of detail asked for, and not merely echo the question?"""
+    text = LIST_MARKER.sub("", text)  # "1." numbers a list item, it counts nothing
+    if kind == "acronym":
+        return spells_out(asked_acronym(question) or "", text)
+    if kind == "name":
+        asked = question.lower()
+        return any(n.lower() not in asked for n in person_names(text))
+    if kind == "count":
+        asked = set(numerals(question))
+        return any(n not in asked for n in numerals(text))
+    asked = question.lower()
+    return any(m.group(0).lower() not in asked for m in HAS[kind].finditer(text))
+
+
+# --- sentences that cannot stand alone ------------------------------------------------
+
+# Words that open a sentence which continues or illustrates the one before it:
+# "Fx …", "Eksempelvis …", "Herunder …", "Dvs. …", or a coordinating conjunction.
+DEPENDENT_OPENERS = re.compile(
+    r"^(?:fx|f\.eks\.|eksempelvis|for\s+eksempel|bl\.a\.|blandt\s+andet|herunder|"
+    r"det\s+vil\s+sige|dvs\.|og|men|samt|eller|som|hvor|hvilket|hvorfor|så\s+(?=[a-zæøå])|"
+    r"e\.g\.|and|but|or|which)\b",
+    re.I,
+)
+# A word that makes the sentence lean on the one before it ("desuden", "derfor" …).
+LEANS_BACK = re.compile(
+    r"\b(?:desuden|derved|dermed|derfor|herved|endvidere|ligeledes|heraf|herefter|"
+    r"dette|disse|den\s+nye|det\s+nye|ovenfor|førnævnte)\b",
+    re.I,
+)
+LIST_MARKER = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")
+
+# Finite verbs: the common irregular and auxiliary forms, and the regular endings
+# of the present (-er, -ar), the past (-ede, -te) and the s-passive (-es).
+_FINITE = frozenset(
+    """
+    er var har havde kan kunne skal skulle vil ville må måtte bør burde gør gjorde får fik
+    går gik ser så står stod ligger lå sidder sad giver gav tager tog kommer kom bliver blev
+    findes fandtes hedder hed ved vidste siger sagde synes syntes lader lod sker skete
+    betyder indeholder kræver virker fungerer mangler bruges vises sendes gemmes oprettes
+    is are was were has have had can could will would shall should may might must do does did
+    """.split()
+)
+_REGULAR_FINITE = re.compile(r"^[a-zæøå]{3,}(?:erer|ede|edes|ter|ler|ner|rer|ker|ger|der|es)$")
+
+
+def has_finite_verb(sentence: str) -> bool:
+    """A main clause has a finite verb; a heading, byline or noun list does not.
+
+    Lenient by design (Danish plural nouns also end in -er): it catches the
+    verbless lines that documents are full of ("Projektleder, ITK, Aarhus
+    Kommune", "Emne: Formular elementer"), not every noun phrase.
+    """
+    ws = words(sentence)
+    # Regular endings count after the first word: Danish statements put the finite verb
+    # second ("Koordinationsgruppen opfordrer …"), while a byline opens with its noun
+    # ("Projektleder, ITK, …").
+    return any(w in _FINITE or (i > 0 and _REGULAR_FINITE.match(w)) for i, w in enumerate(ws))
+
+
+def opens_as_fragment(text: str) -> bool:
+    """Does this text open with something that cannot stand as a sentence?
+
+    A list bullet, a lower-case first word, a word that leans on what came
+    before ("Fx", "og", "som" …), or a first sentence without a finite verb.
+    """
+    text = text.lstrip()
+    if not text:
+        return True
+    if LIST_MARKER.match(text):
+        return True
+    first = text[0]
+    if first.isalpha() and first.islower():
+        return True
+    if not (first.isalnum() or first in "\"'«“„(["):
+        return True
+    if DEPENDENT_OPENERS.match(text):
+        return True
+    sentence = re.split(r"\s\[\d+\]|\s\[\[", text, maxsplit=1)[0]  # up to its citation
+    return not has_finite_verb(sentence)
+
+
+# --- yes/no questions ------------------------------------------------------------------
+
+# A Danish yes/no question opens with its finite verb ("Er …?", "Kan man …?",
+# "Findes der …?"); an English one with an auxiliary ("Is …?", "Can …?").
+_YES_NO = re.compile(
+    r"^\s*(?:er|var|har|havde|kan|kunne|skal|skulle|vil|ville|må|bør|findes|fandtes|får|"
+    r"gør|bliver|blev|sker|virker|understøtter|giver|is|are|was|were|can|could|does|do|did|"
+    r"has|have|will|should)\b",
+    re.I,
+)
+NEGATION = re.compile(r"\b(?:ikke|ingen|intet|aldrig|hverken|not|no|never|cannot|can't)\b", re.I)
+
+
+def is_yes_no_question(question: str) -> bool:
+    return bool(_YES_NO.match(question))

@@ -1,0 +1,315 @@
+"""Whether to answer: one ``decide()`` for the assistant and for calibration.
+
+The decision runs in two steps, both through ``decide``:
+
+1. Before retrieval (``decide(question)``): questions about one's own health
+   get the fixed safety reply, and clear requests to set the assistant's
+   rules aside are turned down. With no LLM in the loop an injected
+   instruction cannot do anything, so only the unambiguous forms count.
+2. After retrieval (``decide(question, retrieval=…, index=…, draft=…)``): the
+   evidence score (how much of the question one passage sentence covers, and
+   how close the best passage is in meaning on the index's calibrated scale)
+   must reach the threshold, and when the question asks for a kind of detail
+   (a time, a name, an amount …) the drafted answer must hold one.
+
+``rsi-assistant eval --calibrate`` calls the same ``decide`` with candidate
+thresholds, so the rule exists once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant import wording
+from assistant.calibration import Calibration
+from assistant.language import (
+    asked_detail,
+    asks_count,
+    count_nouns,
+    has_detail,
+    looks_english,
+    states_count,
+)
+from assistant.lexical import analyze
+from assistant.settings import DeploymentSettings
+
+# --- before retrieval: health ---------------------------------------------------------
+
+# Symptoms and bodily complaints (Danish and English).
+_SYMPTOM = re.compile(
+    r"\bondt\s+(?:i|af)\b|\bgør\s+ondt\b|\bsmerter?\b|\bsmertefuld\w*|\bfeber\b|\bhovedpine\b|\bmavepine\b|"
+    r"\bbrystsmert\w*|\bsvimmel\w*|\bkvalme\b|\bkaster\s+op\b|\bopkast\w*|\budslæt\b|"
+    r"\båndenød\b|\bkan\s+ikke\s+(?:få\s+luft|trække\s+vejret)\b|\bbløder\b|\bblødning\w*|"
+    r"\bbesvim\w*|\bkramper\b|\bbevidstløs\w*|\bforgiftet\b|\bforgiftning\w*|\boverdosis\b|"
+    r"\bhoster\b|\bhjertebanken\b|\bknuder?\b|\bsygdom\s+har\s+jeg\b|\bsyg\b|"
+    r"\bchest\s+pain\b|\bpain\b|\bhurts?\b|\bfever\b|\bheadache\b|\bdizzy\b|\bnause\w*|"
+    r"\bbleeding\b|\bunconscious\b|\brash\b|\bshort\s+of\s+breath\b|\bcan'?t\s+breathe\b|"
+    r"\boverdose\w*|\bpoison\w*|\bsick\b|\bsymptom\w*",
+    re.I,
+)
+# Emergencies: recognised on their own.
+_EMERGENCY = re.compile(
+    r"\bring(?:e)?\s+(?:til\s+)?112\b|\bcall\s+(?:112|911|an\s+ambulance)\b|\bhjertestop\b|"
+    r"\bhjerteanfald\b|\bblodprop\b|\bslagtilfælde\b|\bheart\s+attack\b|\bselvmord\w*|"
+    r"\bsuicid\w*|\btage\s+mit\s+eget\s+liv\b|\bkill\s+myself\b|\bmedical\s+emergency\b|"
+    r"\bnødsituation\b|\bakut\s+syg\w*",
+    re.I,
+)
+# Treatment of oneself: what to take, whom to see.
+_SELF_TREATMENT = re.compile(
+    r"\b(?:skal|må|kan|bør)\s+jeg\s+(?:tage|tag|ringe|gå\s+til\s+(?:lægen|læge)|på\s+skadestuen)\b|"
+    r"\bhvilken\s+medicin\s+(?:skal|bør|kan|må)\s+jeg\b|\b(?:min|mine)\s+(?:medicin|piller|dosis)\b|"
+    r"\bshould\s+i\s+(?:take|see\s+a\s+doctor|go\s+to)\b|"
+    r"\bwhat\s+(?:medicine|medication|dose)\s+should\s+i\b",
+    re.I,
+)
+# Medicine and care words that, next to a symptom, make it a treatment question.
+_TREATMENT = re.compile(
+    r"\bmedicin\b|\bdosis\b|\bpiller?\b|\bpanodil\b|\bpamol\b|\bparacetamol\b|"
+    r"\bibuprofen\b|\bskadestue\w*|\blægevagt\w*|\bambulance\b|"
+    r"\bmedicine\b|\bmedication\b|\bdose\b|\bpills?\b|\bdoctor\b",
+    re.I,
+)
+# The person asking (or someone close) is the patient: "jeg har …", "min søn er …",
+# "mit knæ gør ondt", "hvad skal jeg gøre", "I have …", "my chest hurts".
+_CLOSE = r"(?:jeg|mit\s+barn|min\s+(?:søn|datter|mand|kone|kæreste|mor|far|ven|veninde))"
+_PERSONAL = re.compile(
+    rf"\b{_CLOSE}\s+(?:har|er|føler|får|fik|havde|var|kaster|bløder|hoster)\b|"
+    r"\b(?:min|mit|mine)\s+\w+\s+(?:gør|gjorde)\s+ondt\b|\bondt\s+\w*\s*(?:på|i)\s+mig\b|"
+    r"\bhvad\s+skal\s+(?:jeg|man|vi)\s+gøre\b|"
+    r"(?-i:\bI\b)\s*(?:have|feel|am|'m|got|keep)\b|\bmy\s+\w+\s+(?:hurts|is|has)\b|"
+    r"\bwhat\s+should\s+(?:I|we)\s+do\b",
+    re.I,
+)
+
+
+def is_health_question(question: str) -> bool:
+    """Symptoms, an emergency or one's own treatment: questions for a doctor, not for us.
+
+    An emergency word is enough ("hjertestop", "ringe 112"); a symptom or a
+    treatment word counts when the asker or someone close is the patient
+    ("Jeg har ondt i brystet", "Skal jeg tage en panodil?"). Questions about
+    health IT ("Hvad er telemedicin?", "Hvilke telemedicinløsninger findes til
+    KOL-patienter?") mention neither and pass.
+    """
+    if _EMERGENCY.search(question) or _SELF_TREATMENT.search(question):
+        return True
+    if not _SYMPTOM.search(question):
+        return False
+    return bool(_PERSONAL.search(question) or _TREATMENT.search(question))
+
+
+# --- before retrieval: requests to set the rules aside -----------------------------------
+
+# An imperative at the start of a clause: "Ignorer …", "… og glem …", "Please ignore …".
+_CLAUSE_START = r"(?:^|[.!?:;,]\s*|\b(?:og|and|then|så|please|venligst|bare|just)\s+)"
+_DISREGARD = r"(?:ignorer|ignore|glem|forget|disregard|se\s+bort\s+fra|tilsidesæt|override|drop)"
+_DIRECTIVES = (
+    r"(?:instruks\w*|instruktion\w*|regl\w*|krav\w*|kilde\w*|kontekst\w*|prompt\w*|"
+    r"retningslinje\w*|begrænsning\w*|opsætning\w*|instructions?|rules?|requirements?|"
+    r"sources?|context|prompt|guidelines?|restrictions?|constraints?|alt\s+ovenfor|"
+    r"everything\s+above)"
+)
+_INSTRUCTION_OVERRIDE = re.compile(
+    # "Ignorer dine instruktioner", "glem alle tidligere regler", "ignore the sources"
+    rf"{_CLAUSE_START}{_DISREGARD}\s+(?:\w+\s+){{0,3}}?{_DIRECTIVES}\b|"
+    # A new role: "Du er nu en …", "du er ikke længere …", "you are now …", "act as …"
+    r"\bdu\s+er\s+(?:nu|fremover)\s+(?:en|et|min|mit)\b|\bdu\s+er\s+ikke\s+længere\b|"
+    r"\bfra\s+nu\s+af\s+(?:skal|er)\s+du\b|\byou\s+are\s+(?:now|no\s+longer)\b|"
+    r"\bfrom\s+now\s+on\b|"
+    rf"{_CLAUSE_START}(?:act|pretend|behave)\s+(?:as|like|to\s+be)\b|"
+    rf"{_CLAUSE_START}(?:lad\s+som\s+om|opfør\s+dig\s+som|spil\s+rollen)\b|"
+    # Fixed answers: "svar kun med ja", "answer only yes"
+    rf"{_CLAUSE_START}(?:svar|answer|respond|reply)\s+(?:kun|altid|only|always)\b|"
+    # Asking for the hidden setup or secrets
+    r"\bsystem\s*-?prompt\w*|\bsystemprompt\w*|\bdeveloper\s+mode\b|\budviklertilstand\b|"
+    r"\bjailbreak\w*|"
+    r"\b(?:print|show|reveal|list|vis|skriv|udskriv|giv)\b[^.?!]{0,40}\b"
+    r"(?:api[-\s]?(?:key|nøgle)\w*|passwords?|adgangskode\w*|secrets?|hemmelighed\w*)|"
+    # Fake conversation markup: "</kontekst>", "<system>", "SYSTEM:" at the start
+    r"</?\s*(?:kontekst|context|system|instructions?|instruktion\w*|assistant|user)\s*>|"
+    r"^\s*(?:system|assistant)\s*:",
+    re.I,
+)
+
+
+def is_instruction_override(question: str) -> bool:
+    """A clear request to set aside the assistant's rules or role, phrased generally.
+
+    Only imperatives count ("Ignorer dine instruktioner", "glem kilderne", "du
+    er nu en pirat", "svar kun ja", fake "<system>" markup, asking for the
+    system prompt or passwords); questions that merely contain such words ("Er
+    der kommet en ny instruktion om journalføring?", "Hvorfor ignorerer de
+    mindre regioner anbefalingerne?", "Does RSI act as the regions' voice?") pass.
+    """
+    return bool(_INSTRUCTION_OVERRIDE.search(question))
+
+
+# --- after retrieval: the evidence ---------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    coverage: float  # idf-weighted share of the question's words in the best sentence window
+    dense: float  # cosine similarity of the best passage
+    dense_norm: float  # the same on the index's calibrated 0..1 scale
+    english: bool
+    score: float  # 0..1, compared with the calibrated refusal threshold
+
+
+def _window_tokens(chunk, k: int) -> set[str]:
+    """Tokens of sentence k with its neighbours and the passage's heading and title."""
+    spans = chunk.sentences or ((0, len(chunk.text)),)
+    lo, hi = max(0, k - 1), min(len(spans), k + 2)
+    text = " ".join(chunk.text[slice(*spans[j])] for j in range(lo, hi))
+    return set(analyze(f"{chunk.title} {chunk.heading} {text}"))
+
+
+def sentence_coverage(retrieval, index, top: int = 3) -> float:
+    """How much of the question one place in the passages covers (0..1, idf-weighted).
+
+    Words must meet in one sentence window (a sentence, its neighbours, its
+    heading and title), not be scattered over the passages: "Hvem er
+    it-direktør i Region Hovedstaden?" is not answered by one sentence about
+    it-direktører and another about Region Hovedstaden.
+    """
+    bm25 = index.bm25
+    weights = [
+        (set(t.matches), max((bm25.idf(m) for m in t.matches), default=bm25.idf(t.stem)))
+        for t in retrieval.terms
+    ]
+    total = sum(w for _, w in weights)
+    if not total:
+        return 0.0
+    best = 0.0
+    for hit in retrieval.hits[:top]:
+        for k in range(max(1, len(hit.chunk.sentences))):
+            toks = _window_tokens(hit.chunk, k)
+            best = max(best, sum(w for matches, w in weights if matches & toks) / total)
+    return best
+
+
+def weigh(retrieval, index, calibration: Calibration) -> Evidence:
+    coverage = sentence_coverage(retrieval, index)
+    dense_norm = calibration.dense_norm(retrieval.top_dense)
+    english = looks_english(retrieval.question)
+    w = calibration.coverage_weight
+    score = w * coverage + (1 - w) * dense_norm
+    if english:  # English words missing from Danish sources say nothing; meaning still counts
+        score = max(score, dense_norm)
+    return Evidence(coverage, retrieval.top_dense, dense_norm, english, score)
+
+
+# --- the decision ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    refuse: bool
+    reason: str  # health | instruction | not-covered | detail-missing | answer | screened
+    message: str = ""  # the reply when refusing
+    detail: str | None = None
+    evidence: Evidence | None = None
+
+
+def _focus(text: str, terms, index) -> float:
+    """Idf-weighted share of the question's words that one statement (with its context) holds."""
+    bm25 = index.bm25
+    toks = set(analyze(text))
+    weights = [(set(t.matches), max((bm25.idf(m) for m in t.matches), default=0.0)) for t in terms]
+    total = sum(w for _, w in weights)
+    return sum(w for m, w in weights if m & toks) / total if total else 1.0
+
+
+# Danish verb forms end like this (present -er, past -ede/-te, passive -es, participles
+# -et/-ende); a question's other unknown words name things.
+_VERB_FORM = re.compile(r"(?:er|ede|te|es|et|ende)$")
+# Below this share of the calibrated similarity band, a question that names something the
+# sources never mention is not answered from them (chosen on the tuning splits).
+UNKNOWN_SUBJECT_DENSE = 0.7
+
+
+def unknown_subjects(retrieval) -> list[str]:
+    """Words of the question that name something the index never mentions.
+
+    A content word of five letters or more that is not a verb form and has no
+    match in the index (no stem, compound part, compound head or near spelling):
+    "æbleskiver", "vinterdæk", "medarbejdere". A question about such a thing is
+    outside the sources unless its meaning is clearly close to a passage.
+    """
+    return [
+        t.word
+        for t in retrieval.own_terms
+        if not t.matches and len(t.word) >= 5 and not _VERB_FORM.search(t.word)
+    ]
+
+
+# A detail answers the question only inside a statement about the question's subject:
+# "siden 2010" does not tell when telemedicine for KOL patients will be rolled out.
+DETAIL_FOCUS = 0.34
+
+
+def decide(
+    question: str,
+    *,
+    calibration: Calibration,
+    deployment: DeploymentSettings,
+    retrieval=None,
+    index=None,
+    statements: list[tuple[str, str]] | None = None,
+    evidence: Evidence | None = None,
+) -> Decision:
+    """Refuse or answer. Without ``retrieval``, only the checks that come before it run.
+
+    ``statements`` are the drafted answer's quoted sentences, each with its context
+    (title and heading): when the question asks for a kind of detail, one of them
+    must hold it and be about the question's subject.
+    """
+    if is_health_question(question):
+        return Decision(True, "health", wording.health_reply(deployment))
+    if is_instruction_override(question):
+        return Decision(True, "instruction", wording.refusal_instruction(deployment))
+    if retrieval is None:
+        return Decision(False, "screened")
+    not_covered = wording.refusal_not_covered(deployment)
+    if not retrieval.hits:
+        return Decision(True, "not-covered", not_covered)
+    ev = evidence or weigh(retrieval, index, calibration)
+    if ev.score < calibration.refusal_threshold:
+        return Decision(True, "not-covered", not_covered, evidence=ev)
+    if statements is not None and not statements:
+        return Decision(True, "not-covered", not_covered, evidence=ev)
+    if not ev.english and ev.dense_norm < UNKNOWN_SUBJECT_DENSE and unknown_subjects(retrieval):
+        return Decision(True, "not-covered", not_covered, evidence=ev)
+    detail = asked_detail(question)
+    if detail and statements is not None:
+        terms = [t for t in (retrieval.own_terms or retrieval.terms) if t.matches]
+        if not any(
+            has_detail(detail, text, question)
+            and _focus(f"{context} {text}", terms, index) >= DETAIL_FOCUS
+            for text, context in statements
+        ):
+            return Decision(
+                True,
+                "detail-missing",
+                wording.refusal_detail_missing(deployment, detail),
+                detail=detail,
+                evidence=ev,
+            )
+    if asks_count(question) and statements is not None and not ev.english:
+        nouns = set(count_nouns(question))
+        stems = set().union(*(set(t.matches) for t in retrieval.own_terms if t.word in nouns))
+        # What is counted must be something the sources name ("medarbejdere" never occurs:
+        # no number in them can be the count of it).
+        if (nouns and not stems) or not any(
+            states_count(text, question, stems) for text, _ in statements
+        ):
+            return Decision(
+                True,
+                "detail-missing",
+                wording.refusal_detail_missing(deployment, "count"),
+                detail="count",
+                evidence=ev,
+            )
+    return Decision(False, "answer", evidence=ev)

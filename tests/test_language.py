@@ -1,0 +1,147 @@
+"""The Danish-language rules behind refusal and composition, each with examples from
+more than one corpus (the bundled RSI page and the OS2forms documentation)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.language import (
+    asked_acronym,
+    asked_detail,
+    count_nouns,
+    has_detail,
+    has_finite_verb,
+    is_yes_no_question,
+    numerals,
+    opens_as_fragment,
+    person_names,
+    spells_out,
+    states_count,
+)
+
+
+def test_articles_are_not_numbers():
+    # "en"/"et" are nearly always the indefinite article.
+    assert numerals("Et forum der har eksisteret siden 2010.") == ["2010"]
+    assert numerals("Der skal vælges en kommune.") == []
+    assert numerals("Koordinationsgruppen opfordrer til, at der vælges 30 dage.") == ["30"]
+    assert numerals("de øvrige fire regioner") == ["fire"]
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        # RSI
+        ("Hvornår blev RSI etableret?", "when"),
+        ("Hvad er RSI's årlige budget?", "cost"),
+        ("Hvad hedder direktøren for Danske Regioner?", "name"),
+        ("Hvad hedder driftsstyregruppen i RSI?", None),  # a thing's name, any sentence
+        ("Hvor ofte holder direktørkredsen møde?", "frequency"),
+        # OS2forms
+        ("Hvornår lukker DAWA?", "when"),
+        ("Hvad er Bellcoms timepris for udviklingsopgaver?", "cost"),  # compound "-pris"
+        ("Hvilken e-mailadresse skal handleren sende til?", "email"),
+        ("Hvad er telefonnummeret til supporten?", "phone"),
+        ("Hvad er den maksimale filstørrelse for vedhæftede filer?", "size"),
+        ("Hvor angiver man standard dato format?", None),  # "dato" as a topic
+        ("Hvordan sender jeg en e-mail fra formularen?", None),
+        ("What happens when a form is submitted?", None),  # "when" as a conjunction
+        ("When does DAWA close?", "when"),
+    ],
+)
+def test_what_a_question_asks_for(question, kind):
+    assert asked_detail(question) == kind
+
+
+@pytest.mark.parametrize(
+    "acronym, text, expected",
+    [
+        ("RSI", "Regionernes Sundheds-it (RSI) er et forum.", True),
+        ("RSI", "RSI står for Regionernes Sundheds-it.", True),
+        (
+            "EHMI",
+            "EHMI-økosystemet (Enhanced Healthcare Messaging Infrastructure) bruges.",
+            True,
+        ),
+        ("DAWA", "DAWA (Danmarks Adressers Web API) lukker ned pr. 1. juli 2026.", True),
+        ("SBSIP", "Data afleveres til SBSYS via SBSIP i Holstebro.", False),
+        ("CIMT", "CIMT har et tæt samarbejde med de øvrige fire regioner.", False),
+    ],
+)
+def test_an_acronym_is_spelt_out_in_any_of_the_usual_forms(acronym, text, expected):
+    assert spells_out(acronym, text) is expected
+
+
+def test_acronym_questions():
+    assert asked_acronym("Hvad står EHMI for?") == "EHMI"
+    assert asked_acronym("What does DAWA stand for?") == "DAWA"
+    assert asked_acronym("hvad står der om rsi for nylig") is None
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Anders Jensen er formand for styregruppen.", ["Anders Jensen"]),
+        ("Projektleder Pernille Thorsen svarer.", ["Pernille Thorsen"]),
+        ("Samarbejdet med Kommunernes Landsforening.", []),  # genitive: an organisation
+        ("mellem Region Sjælland og Region Hovedstaden", []),  # organisation noun
+        ("formanden er direktøren for Danske Regioner", []),
+    ],
+)
+def test_person_names_are_first_name_and_surname_not_organisations(text, names):
+    assert person_names(text) == names
+
+
+def test_name_detail_needs_a_person_not_the_question_words():
+    q = "Hvad hedder direktøren for Danske Regioner?"
+    assert not has_detail("name", "formanden er direktøren for Danske Regioner.", q)
+    assert has_detail("name", "Direktøren hedder Anders Jensen.", q)
+
+
+def test_a_count_is_a_numeral_before_the_counted_noun():
+    q = "Hvor mange andre regioner samarbejder CIMT med?"
+    assert count_nouns(q) == ["regioner"]
+    assert states_count("CIMT samarbejder med de øvrige fire regioner.", q, {"region"})
+    assert not states_count("RSI ledes af tre fora.", q, {"region"})
+    q2 = "Hvor mange dage anbefaler koordinationsgruppen?"
+    assert states_count("Koordinationsgruppen opfordrer til, at der vælges 30 dage.", q2, {"dag"})
+    assert count_nouns("Hvor mange er der af dem?") == []
+
+
+@pytest.mark.parametrize(
+    "text, has_verb",
+    [
+        ("RSI ledes af tre fora:", True),
+        ("Et forum der har eksisteret siden 2010.", True),
+        ("Koordinationsgruppen opfordrer til, at der vælges 30 dage.", True),
+        ("Projektleder, ITK, Aarhus Kommune", False),  # byline
+        ("Faggruppe: IT", False),
+        ("Regionernes Sundheds-it (RSI)", False),  # title
+    ],
+)
+def test_finite_verbs(text, has_verb):
+    assert has_finite_verb(text) is has_verb
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("RSI ledes af tre fora: RSI-direktørkredsen [1].", False),
+        ("Pt. samarbejder regionerne om 15 it-projekter [1].", False),
+        ("Koordinationsgruppen opfordrer til, at der vælges 30 dage [1].", False),
+        ("Fx sundhedsjournal, præhospital patientjournal [1].", True),
+        ("og hvor formanden er direktøren for Danske Regioner [1].", True),
+        ("- Versionsskift af CKEditor [1].", True),
+        ("Som med alle andre afleveringer [1].", True),
+        ("Projektleder, ITK, Aarhus Kommune [1].", True),
+        ("Anonym bruger [1].", False),  # "bruger" reads as a verb: the check is lenient
+    ],
+)
+def test_what_opens_as_a_fragment(text, fragment):
+    assert opens_as_fragment(text) is fragment
+
+
+def test_yes_no_questions_open_with_the_verb():
+    assert is_yes_no_question("Er RITA repræsenteret i det nationale it-arkitekturråd?")
+    assert is_yes_no_question("Får borgerne en konto, når de logger ind?")
+    assert not is_yes_no_question("Hvem er formand for RSI-direktørkredsen?")
