@@ -268,11 +268,11 @@ def _link_urls(doc: Document, texts: list[str]) -> list[str | None]:
     pos = 0
     for text in texts:
         at = flat.find(text, pos)
-        url = None
+        found: str | None = None
         if at >= 0:
             pos = at + len(text)
-            url = next((u for s, e, u in links if at <= s and e <= pos), None)
-        urls.append(url or doc.url)
+            found = next((u for s, e, u in links if at <= s and e <= pos), None)
+        urls.append(found or doc.url)
     return urls
 
 

@@ -110,6 +110,17 @@ class Draft:
     statements: list[tuple[str, str]] = field(default_factory=list)  # (quote, title+heading)
 
 
+@dataclass
+class _Row:
+    """A candidate sentence while ``Composer.score`` weighs it."""
+
+    score: float
+    sentence: Sentence
+    match: float  # the question's words it holds (its own and, in a follow-up, earlier ones)
+    repeated: bool  # the previous answer gave it
+    text: str
+
+
 def _neighbour(index, s: Sentence, step: int) -> Sentence | None:
     """The sentence just before (-1) or after (+1) in the same document."""
     chunk = index.chunks[s.position]
@@ -136,9 +147,10 @@ def _list_head(index, s: Sentence, limit: int = 12) -> Sentence | None:
     (an item may run on over several sentences), else the nearest earlier non-item."""
     cur, fallback = s, None
     for _ in range(limit):
-        cur = _neighbour(index, cur, -1)
-        if cur is None:
+        prev = _neighbour(index, cur, -1)
+        if prev is None:
             break
+        cur = prev
         text = cur.text(index).rstrip()
         if not re.search(r"[^\W\d_]", text):  # a rule or a bare number: not a head
             continue
@@ -155,9 +167,10 @@ def _list_items(index, head: Sentence, limit: int = 15) -> list[Sentence]:
     items: list[Sentence] = []
     cur = head
     for _ in range(limit * 3):
-        cur = _neighbour(index, cur, +1)
-        if cur is None or cur.text(index).rstrip().endswith(":"):
+        nxt = _neighbour(index, cur, +1)
+        if nxt is None or nxt.text(index).rstrip().endswith(":"):
             break
+        cur = nxt
         if _is_item(cur.text(index)):
             items.append(cur)
             if len(items) >= limit:
@@ -173,9 +186,10 @@ def _continues_item(index, s: Sentence) -> bool:
     """Is a non-item sentence inside a list (the next item follows it shortly)?"""
     cur = s
     for _ in range(3):
-        cur = _neighbour(index, cur, +1)
-        if cur is None:
+        nxt = _neighbour(index, cur, +1)
+        if nxt is None:
             return False
+        cur = nxt
         if _is_item(cur.text(index)):
             return True
     return False
@@ -273,7 +287,7 @@ class Composer:
         kind = expected_detail(retrieval.question)
         given = squash(previous_answer or "")
         given = _SOURCE_NOTE.sub("", given)
-        rows = []
+        rows: list[_Row] = []
         seen_headings: set[str] = set()
         for rank, hit in enumerate(retrieval.hits[: self.top_k]):
             chunk = hit.chunk
@@ -319,18 +333,18 @@ class Composer:
                 if markup_share(text) > MARKUP_SHARE:
                     score *= MARKUP_PENALTY
                 repeated = bool(given) and bool(clean(text)) and squash(clean(text)) in given
-                rows.append([score, s, lexical + topic, repeated, text])
+                rows.append(_Row(score, s, lexical + topic, repeated, text))
         # A sentence the previous answer gave is not given again, unless it is the answer:
         # nothing new holds as much of the question, and it is not the same figure asked
         # for again ("Og hvor mange kører nu?" after "40 er gennemført" wants another number).
-        fresh = max((r[2] for r in rows if not r[3]), default=0.0)
+        fresh = max((r.match for r in rows if not r.repeated), default=0.0)
         for r in rows:
-            if not r[3]:
+            if not r.repeated:
                 continue
-            same_figure = kind is not None and has_detail(kind, r[4], retrieval.question)
-            if r[2] <= fresh or same_figure:
-                r[0] *= REPEAT_PENALTY
-        out = [(r[0], r[1]) for r in rows]
+            same_figure = kind is not None and has_detail(kind, r.text, retrieval.question)
+            if r.match <= fresh or same_figure:
+                r.score *= REPEAT_PENALTY
+        out = [(r.score, r.sentence) for r in rows]
         out.sort(key=lambda p: (-p[0], p[1].position, p[1].k))
         return out
 
@@ -463,6 +477,7 @@ class Composer:
                 break
         if lead is None:
             return Draft("", passages)
+        assert lead_group is not None  # set together with lead
         best = next(sc for sc, s in scored if s == lead)
         chosen = list(lead_group)
         length = sum(len(s.text(index)) for s in chosen)

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -93,7 +94,7 @@ class LoadedIndex:
     manifest: dict
     chunks: list[Chunk]
     vectors: np.ndarray
-    faiss: object
+    faiss: Any  # a faiss index; faiss ships no type stubs
     bm25: BM25Index
 
     @property

@@ -255,10 +255,11 @@ def load_pdf(path: Path) -> Loaded:
     try:
         reader = PdfReader(str(path))
         pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
+        info = reader.metadata  # None: the PDF has no document information
     except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:
         raise LoadError(f"{path.name}: not a readable PDF ({exc})") from exc
-    meta = {"title": str(info.title)} if getattr(info, "title", None) else {}
+    title = info.title if info is not None else None
+    meta = {"title": str(title)} if title else {}
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise LoadError(f"{path.name}: the PDF has no extractable text (scanned image?)")

@@ -292,8 +292,8 @@ def has_detail(kind: str, text: str, question: str) -> bool:
         asked = question.lower()
         return any(n.lower() not in asked for n in person_names(text))
     if kind == "count":
-        asked = set(numerals(question))
-        return any(n not in asked for n in numerals(text))
+        asked_numbers = set(numerals(question))
+        return any(n not in asked_numbers for n in numerals(text))
     asked = question.lower()
     return any(m.group(0).lower() not in asked for m in HAS[kind].finditer(text))
 

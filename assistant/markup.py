@@ -44,7 +44,7 @@ def _is_html(markup: str) -> bool:
     if markup.startswith("<!--"):
         return True
     m = _TAG.match(markup)
-    return bool(m) and m.group(1).lower() in HTML_ELEMENTS
+    return m is not None and m.group(1).lower() in HTML_ELEMENTS
 
 
 def _absolute(url: str | None) -> str | None:
@@ -424,10 +424,12 @@ def _soup_text(soup) -> Rendered:
         loose.clear()
 
     for node in root.descendants:
-        if isinstance(node, Tag) and node.name == "a" and _absolute(node.get("href")):
+        href = node.get("href") if isinstance(node, Tag) and node.name == "a" else None
+        url = _absolute(href) if isinstance(href, str) else None  # href is never multi-valued
+        if url:
             text = node.get_text(" ", strip=True)
             if text:
-                links.append((text, _absolute(node.get("href"))))
+                links.append((text, url))
         if isinstance(node, Tag) and node.name in (*_HEADINGS, *_BLOCK_TAGS):
             if node.find_parent((*_HEADINGS, *_BLOCK_TAGS)):
                 continue  # nested block: its parent already has the text

@@ -14,11 +14,18 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.evals import metrics
 from assistant.evals.distractors import write_distractor_corpus
 from assistant.evals.report import chart, failures, markdown_report
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.calibration import Calibration
+    from assistant.compose import Draft
+    from assistant.refusal import Evidence
+    from assistant.retrieval import Retrieval
 
 DEFAULT_SET = Path("eval/sets/rsi.jsonl")
 REQUIRED = {
@@ -69,6 +76,15 @@ class Outcome:
     passages: list[str]  # the ranked retrieved texts (for retrieval metrics)
     passage_ids: list[str]
     latency_ms: float
+
+
+class System(Protocol):
+    """What the eval runs: a named pipeline that answers one set item."""
+
+    name: str
+    label: str
+
+    def run(self, item: dict) -> Outcome: ...
 
 
 class OursSystem:
@@ -296,7 +312,7 @@ def score_system(
 
 
 def run_systems(
-    systems: list,
+    systems: list[System],
     items: list[dict],
     corpus_texts: list[str],
     all_passages: dict[str, list[str]],
@@ -328,7 +344,7 @@ def _corpus_texts(settings: Settings) -> list[str]:
     return [d.text for d in docs] + raw
 
 
-def _llama_passages(system) -> list[str]:
+def _llama_passages(system: LlamaDefaultSystem) -> list[str]:
     return [n.get_content() for n in system.index.docstore.docs.values()]
 
 
@@ -343,15 +359,17 @@ def evaluate(
     ensure_index(settings, progress=progress)
     assistant = Assistant.load(settings)
     chunk_texts = [c.text for c in assistant.index.chunks]
-    runners, passages = [], {}
+    runners: list[System] = []
+    passages: dict[str, list[str]] = {}
     for name in wanted:
         if name == "ours":
             runners.append(OursSystem(assistant))
         elif name in ("bm25-only", "dense-only"):
             runners.append(RankerSystem(assistant, name.split("-")[0]))
         elif name == "llamaindex-default":
-            runners.append(LlamaDefaultSystem([settings.corpus_dir]))
-            passages[name] = _llama_passages(runners[-1])
+            llama = LlamaDefaultSystem([settings.corpus_dir])
+            runners.append(llama)
+            passages[name] = _llama_passages(llama)
             continue
         else:
             raise EvalSetError(f"unknown system {name!r}")
@@ -416,7 +434,10 @@ def calibrate(settings: Settings, items: list[dict], progress: bool = False):
     ensure_index(settings, progress=progress)
     assistant = Assistant.load(settings)
     base = assistant.calibration
-    rows = []
+    # (refuse?, None if refused before retrieval, else what deciding needs per weight)
+    rows: list[
+        tuple[bool, tuple[str, Retrieval, Draft, list[tuple[Calibration, Evidence]]] | None]
+    ] = []
     for item in tune:
         question = " ".join(item["question"].split())
         if assistant.decide(question).refuse:  # health, instruction: no threshold involved
@@ -429,7 +450,7 @@ def calibrate(settings: Settings, items: list[dict], progress: bool = False):
             cal = replace(base, coverage_weight=w)
             cands.append((cal, weigh(retrieval, assistant.index, cal)))
         rows.append((item["refuse"], (question, retrieval, draft, cands)))
-    best = None
+    best: tuple[tuple[bool, float, float], float, float, float, float] | None = None
     for wi, weight in enumerate(WEIGHTS):
         for step in range(41):
             threshold = step / 40
@@ -459,6 +480,7 @@ def calibrate(settings: Settings, items: list[dict], progress: bool = False):
             )
             if best is None or key > best[0]:
                 best = (key, weight, threshold, recall, answer_rate)
+    assert best is not None  # WEIGHTS is not empty: every setting was tried
     _, weight, threshold, recall, answer_rate = best
     fitted = replace(
         base, coverage_weight=weight, refusal_threshold=threshold, source="eval --calibrate"
@@ -547,7 +569,7 @@ def run_target(
     from assistant.answer import Assistant
 
     cal = Assistant.load(scoped).calibration if "ours" in results else None
-    run = {
+    run: dict[str, Any] = {
         "set": _display(target.set_path),
         "corpus": _display(target.corpus_dir),
         "index": _display(scoped.index_dir),
