@@ -535,3 +535,21 @@ def test_widget_shows_the_note_under_its_input(new_page, host_url):
         assert rect["y"] >= 0 and rect["y"] + rect["height"] <= 740, rect
     assert box.get_attribute("aria-describedby") == note.get_attribute("id")
     assert float(note.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")) >= 12
+
+
+def test_gradio_copy_gives_plain_text(new_page, api_url):
+    """The copy button copies what the answer says, not its Markdown source."""
+    page = new_page(
+        viewport={"width": 1100, "height": 1000},
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    chatbot, _ = _ask_gradio(page, api_url, QUESTION)
+    label = wording.UI_GRADIO_LABELS["Copy message"]
+    chatbot.locator(f'.message-buttons button[aria-label="{label}"]').last.click()
+    page.wait_for_timeout(300)
+    text = page.evaluate("navigator.clipboard.readText()")
+    assert "direktøren for Danske Regioner" in text and "[1]" in text, text
+    assert "Regionernes Sundheds-it (RSI) – Fora under RSI" in text, text
+    assert "https://www.regioner.dk/rsi" in text, text
+    for markup in ("\\", "<span", "<time", "#rsi-kilde", "**", "](", "&lt;"):
+        assert markup not in text, (markup, text)

@@ -220,6 +220,29 @@ _SOURCES_JS = r"""
     };
     requestAnimationFrame(wait);
   }, true);
+
+  // Gradio's copy button copies a message's Markdown source: copy its text instead
+  // ([n] as "[n]", a source's address as the address, no escapes, no tags).
+  const copyText = (md) => md
+    .replace(/<span class="rsi-sr">[^<]*<\/span>/g, "")
+    .replace(/<\/?(?:span|time)\b[^>]*>/g, "")
+    .replace(/\[((?:\\.|[^\[\]\\])*)\]\(#rsi-kilde-[^)\s]*(?:\s+"[^"]*")?\)/g, "$1")
+    .replace(/\[(?:\\.|[^\[\]\\])*\]\((https?:\/\/[^)\s]*)\)/g, "$1")
+    .replace(/\*\*/g, "").replace(/^>\s?/gm, "").replace(/^ +| +$/gm, "")
+    .replace(/\\(.)/g, "$1")
+    .replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&amp;/g, "&");
+  let copiedAt = -1e9;
+  document.addEventListener("click", (e) => {
+    if (e.target instanceof Element && e.target.closest("#rsi-chatbot .message-buttons button")) {
+      copiedAt = performance.now();
+    }
+  }, true);
+  const clip = navigator.clipboard;
+  if (clip && typeof clip.writeText === "function") {
+    const write = clip.writeText.bind(clip);
+    clip.writeText = (text) =>
+      write(performance.now() - copiedAt < 1000 ? copyText(String(text)) : text);
+  }
 })();
 """
 
