@@ -137,6 +137,18 @@ UI_GRADIO_LABELS = {
     "Loading...": "Henter …",
     "processing": "arbejder",
 }
+# Under the input on the chat page and in the widget (issue 11, item 6).
+UI_NOTE = (
+    "Svarene bygger kun på kilderne og er ikke sundhedsfaglig rådgivning. "
+    "Skriv ikke personoplysninger som dit CPR-nummer."
+)
+# A source in the "Kilder" block: its [n] in the answer links to it.
+UI_SHOW_SOURCE = "Vis kilde {n}"
+UI_SOURCE_DATE = "Dato"
+UI_NEW_WINDOW = "åbner i et nyt vindue"
+MONTHS = (
+    "januar februar marts april maj juni juli august september oktober november december"
+).split()
 UI_USER_MESSAGE = "Dit spørgsmål"
 UI_BOT_MESSAGE = "Svar"
 UI_SOURCES_TOGGLE = "Vis eller skjul kilderne"
@@ -167,5 +179,6 @@ WIDGET_LABELS = {
     "show_source": "Vis kilde",
     "close_source": "Luk kilden",
     "date": "Dato",
-    "new_window": "åbner i et nyt vindue",
+    "new_window": UI_NEW_WINDOW,
+    "note": UI_NOTE,
 }

@@ -57,6 +57,10 @@ def axe_settings(tmp_path_factory):
     base = tmp_path_factory.mktemp("axe")
     (base / "corpus").mkdir()
     shutil.copy(ROOT / "corpus" / "regionernes-sundheds-it.txt", base / "corpus")
+    # An address and a date, so the sources show their link and date too.
+    (base / "corpus" / "regionernes-sundheds-it.txt.meta.json").write_text(
+        '{"url": "https://www.regioner.dk/rsi", "date": "2024-05-01"}', encoding="utf-8"
+    )
     with pytest.MonkeyPatch.context() as mp:  # module scope: conftest's autouse is not active
         for name in [n for n in os.environ if n.startswith("RSI_")]:
             mp.delenv(name)
@@ -174,6 +178,8 @@ def test_chat_page_has_no_serious_axe_violations(new_page, urls, axe_js, size):
     expect(page.get_by_text("Danske Regioner").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     sources = page.get_by_text(wording.SOURCES_HEADING, exact=True).last
     expect(sources).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    sources.click()  # open the source list
+    cite = page.locator('#rsi-chatbot a[href^="#rsi-kilde-"]').first
+    cite.click()  # "[1]" opens the source list and shows its source
+    expect(page.locator("#" + cite.get_attribute("href")[1:])).to_be_focused()
     page.wait_for_timeout(600)  # Gradio slides it open
     _check(page, axe_js, f"chat-{size}-answer")

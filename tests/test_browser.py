@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant import wording
+
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(
@@ -90,6 +92,10 @@ def browser_settings(tmp_path_factory):
     corpus = base / "corpus"
     corpus.mkdir()
     shutil.copy(REAL_DOC, corpus / REAL_DOC.name)
+    # The address and date a corpus can give a document (shown with each source).
+    (corpus / (REAL_DOC.name + ".meta.json")).write_text(
+        '{"url": "https://www.regioner.dk/rsi", "date": "2024-05-01"}', encoding="utf-8"
+    )
     (corpus / "xss.txt").write_text(XSS_DOC, encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:  # module scope: conftest's autouse is not active
         for name in list(os.environ):
@@ -347,7 +353,7 @@ def test_gradio_chat_page(new_page, api_url):
     quotes = _open_sources(chatbot, kilder)
     expect(quotes.first).to_contain_text("RSI ledes af tre fora")
     expect(quotes.first).to_contain_text("direktøren for Danske Regioner")
-    expect(chatbot.get_by_text("[1] Regionernes Sundheds-it (RSI)")).to_be_visible()
+    expect(chatbot.get_by_text("[1] Regionernes Sundheds-it (RSI) – Fora under RSI")).to_be_visible()
     # The Markdown escaping in ui/chat.py must not show through.
     text = chatbot.inner_text()
     assert "\\" not in text and "&lt;" not in text and "&amp;" not in text, text
@@ -446,6 +452,12 @@ def test_gradio_chat_page_is_danish_and_fits_a_phone(new_page, api_url):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert box.evaluate("el => getComputedStyle(el).fontSize") == "16px"
     assert page.locator("#rsi-send").bounding_box()["height"] >= 44
+    # The note under the input, on the first screen too, and read with the input.
+    note = page.locator("#rsi-note")
+    expect(note).to_have_text(wording.UI_NOTE)
+    rect = note.bounding_box()
+    assert rect["y"] + rect["height"] <= 740, rect
+    expect(box).to_have_attribute("aria-describedby", "rsi-note")
 
     # An example asks its question; the answer comes with Danish labels only.
     page.locator("#rsi-chatbot .example").first.click()
@@ -474,3 +486,70 @@ def test_gradio_chat_page_title_and_link_preview(api_url):
     assert re.search(r'<html\s[^>]*lang="da"', page)
     assert 'property="og:title" content="RSI-assistenten"' in page
     assert "Click to try out the app" not in page and 'content="Gradio"' not in page
+
+
+# --- checkable sources (issue 11) ----------------------------------------------------------
+
+
+def test_gradio_citation_opens_its_source(new_page, api_url):
+    """``[n]`` is a link reached by Tab; Enter opens the collapsed "Kilder" block, scrolls
+    the cited source into view and moves focus to it: title and section, address, date."""
+    page = new_page(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    chatbot, kilder = _ask_gradio(page, api_url, QUESTION)
+    toggle = chatbot.locator(".thought-group .title").last
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    cite = chatbot.locator('a[href^="#rsi-kilde-"]').first
+    expect(cite).to_have_text("[1]")
+    expect(cite).to_have_attribute("title", "Vis kilde 1")
+    page.locator("#rsi-input textarea").focus()
+    for _ in range(40):  # Shift+Tab back from the input until the citation has focus
+        page.keyboard.press("Shift+Tab")
+        if cite.evaluate("el => el === document.activeElement"):
+            break
+    expect(cite).to_be_focused()
+    page.keyboard.press("Enter")
+    source = chatbot.locator("#" + cite.get_attribute("href")[1:])
+    expect(source).to_be_focused()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(source).to_have_text("[1] Regionernes Sundheds-it (RSI) – Fora under RSI")
+    expect(source).to_be_in_viewport()
+    assert page.evaluate("location.hash") == ""  # the page did not navigate
+    block = source.locator("xpath=ancestor::*[contains(@class, 'message-content')][1]")
+    link = block.locator('a[href="https://www.regioner.dk/rsi"]')
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_contain_text("regioner.dk/rsi")
+    expect(block.locator('time[datetime="2024-05-01"]')).to_have_text("1. maj 2024")
+    expect(block.locator("blockquote").first).to_contain_text("direktøren for Danske Regioner")
+    _shot(page, "chat-citation.png")
+
+
+def test_widget_shows_the_note_under_its_input(new_page, host_url):
+    page = new_page(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    _open_widget(page, host_url)
+    note = page.get_by_test_id("rsi-note")
+    expect(note).to_have_text(wording.UI_NOTE)
+    box, send = page.get_by_test_id("rsi-input"), page.get_by_test_id("rsi-send")
+    assert note.bounding_box()["y"] >= box.bounding_box()["y"] + box.bounding_box()["height"]
+    for target in (box, send, note):
+        rect = target.bounding_box()
+        assert rect["y"] >= 0 and rect["y"] + rect["height"] <= 740, rect
+    assert box.get_attribute("aria-describedby") == note.get_attribute("id")
+    assert float(note.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")) >= 12
+
+
+def test_gradio_copy_gives_plain_text(new_page, api_url):
+    """The copy button copies what the answer says, not its Markdown source."""
+    page = new_page(
+        viewport={"width": 1100, "height": 1000},
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    chatbot, _ = _ask_gradio(page, api_url, QUESTION)
+    label = wording.UI_GRADIO_LABELS["Copy message"]
+    chatbot.locator(f'.message-buttons button[aria-label="{label}"]').last.click()
+    page.wait_for_timeout(300)
+    text = page.evaluate("navigator.clipboard.readText()")
+    assert "direktøren for Danske Regioner" in text and "[1]" in text, text
+    assert "Regionernes Sundheds-it (RSI) – Fora under RSI" in text, text
+    assert "https://www.regioner.dk/rsi" in text, text
+    for markup in ("\\", "<span", "<time", "#rsi-kilde", "**", "](", "&lt;"):
+        assert markup not in text, (markup, text)

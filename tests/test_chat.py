@@ -5,10 +5,20 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from assistant import wording
 from assistant.answer import Answer
 from assistant.settings import Settings
-from ui.chat import build_chat, context, page_html
+from ui.chat import (
+    build_chat,
+    context,
+    danish_date,
+    linked_answer,
+    page_html,
+    source_anchor,
+    sources_markdown,
+)
 
 
 def _settings(tmp_path, **server) -> Settings:
@@ -69,3 +79,88 @@ def test_answers_stream_in_whole_sentences(tmp_path):
     words = len(_WordByWord.ANSWER.split())
     assert len(updates) <= 5 < words  # three sentences, the final answer, the last state
     assert all(u.rstrip().endswith("\\.") for u in updates), updates
+
+
+# --- checkable sources (issue 11, item 3) ------------------------------------------------
+
+
+def _cited(**fields) -> Answer:
+    from assistant.citations import Citation
+
+    base = {
+        "n": 1,
+        "doc_id": "rsi",
+        "title": "Regionernes Sundheds-it (RSI)",
+        "url": None,
+        "chunk_id": "rsi#0003",
+        "text": "RSI ledes af tre fora.",
+        "score": 0.9,
+        "section": "Fora under RSI",
+        "date": None,
+    }
+    base.update(fields)
+    return Answer(
+        question="Hvem leder RSI?",
+        answer="RSI ledes af tre fora [1]. Se også [2].",
+        refused=False,
+        citations=[Citation(**base)],
+    )
+
+
+def test_each_cited_number_links_to_its_source_in_the_kilder_block():
+    result = _cited()
+    answer, sources = linked_answer(result, 7), sources_markdown(result, 7)
+    anchor = source_anchor(7, 1)
+    assert anchor == "rsi-kilde-7-1"
+    assert f'[\\[1\\]](#{anchor} "{wording.UI_SHOW_SOURCE.format(n=1)}")' in answer
+    assert "\\[2\\]" in answer and "#rsi-kilde-7-2" not in answer  # no such source: no link
+    assert f'<span id="{anchor}" class="rsi-source">' in sources
+    # The title names the document and the section of the passage.
+    assert "Regionernes Sundheds\\-it \\(RSI\\) – Fora under RSI" in sources
+
+
+def test_a_source_shows_its_address_and_date_when_the_corpus_gives_them():
+    sources = sources_markdown(_cited(url="https://www.regioner.dk/rsi", date="2024-05-01"))
+    assert "(https://www.regioner.dk/rsi)" in sources
+    assert "[regioner\\.dk/rsi" in sources and wording.UI_NEW_WINDOW in sources
+    assert f'{wording.UI_SOURCE_DATE}: <time datetime="2024-05-01">1\\. maj 2024</time>' in sources
+    plain = sources_markdown(_cited())
+    assert "http" not in plain and wording.UI_SOURCE_DATE not in plain
+    assert sources_markdown(_cited(date="forår 2023")).count("forår 2023") == 1
+    # Same title and section: said once.
+    assert "RSI – RSI" not in sources_markdown(_cited(title="RSI", section="RSI"))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        'https://example.org/"onmouseover="alert(1)',
+        "https://example.org/a)[x](javascript:alert(1)",
+        "https://exa mple.org/",
+        "//example.org/",
+    ],
+)
+def test_only_plain_http_addresses_become_links(url):
+    sources = sources_markdown(_cited(url=url))
+    assert "](" not in sources and "javascript" not in sources.lower().replace("\\", "")
+    assert "<script" not in sources and "onmouseover" not in sources
+
+
+def test_document_fields_are_escaped_in_the_kilder_block():
+    hostile = '<img src=x onerror="alert(1)"> **fed** [link](javascript:alert(1)) </span>'
+    sources = sources_markdown(_cited(title=hostile, section=hostile, text=hostile, date=hostile))
+    # The only tags are ours: the source's anchor (the date is not an ISO day: no <time>).
+    assert re.findall(r"</?[a-z]+", sources) == ["<span", "</span"]
+    assert "<img" not in sources and "&lt;img" in sources
+    assert "](javascript" not in sources and "\\*\\*fed\\*\\*" in sources
+    answer = linked_answer(_cited(), 1)
+    assert "<" not in answer
+
+
+def test_danish_dates():
+    assert danish_date("2024-05-01") == ("2024-05-01", "1. maj 2024")
+    assert danish_date("2023-12-24T10:00:00") == ("2023-12-24", "24. december 2023")
+    assert danish_date("2023-02-30") == (None, "2023-02-30")
+    assert danish_date("") is None and danish_date(None) is None

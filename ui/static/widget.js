@@ -503,9 +503,10 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
 .feedback-status { flex-basis: 100%; color: var(--ink); }
 
 .composer {
-  flex: none; display: flex; align-items: flex-end; gap: 8px;
+  flex: none; display: flex; flex-wrap: wrap; align-items: flex-end; gap: 8px;
   padding: 10px; border-top: 1px solid var(--line); background: #fff; margin: 0;
 }
+.note { flex: 0 0 100%; margin: -2px 0 0; font-size: 12px; line-height: 1.35; color: var(--muted); }
 .input {
   flex: 1; min-width: 0; min-height: 44px; max-height: 128px; resize: none; overflow-y: auto;
   margin: 0; padding: 10px 12px; border: 1px solid #7d8891; border-radius: 8px;
@@ -601,6 +602,7 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
         placeholder: t("placeholder"),
         autocomplete: "off",
         enterkeyhint: "send",
+        "aria-describedby": id + "-note",
       });
       this._input.addEventListener("keydown", (e) => {
         if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
@@ -626,7 +628,13 @@ a .icon { display: inline-block; width: 14px; height: 14px; vertical-align: -2px
       const form = h(
         "form",
         { className: "composer", part: "composer", novalidate: true },
-        [h("label", { className: "sr-only", for: id + "-input", text: t("placeholder") }), this._input, this._send]
+        [
+          h("label", { className: "sr-only", for: id + "-input", text: t("placeholder") }),
+          this._input,
+          this._send,
+          // Answers come only from the sources, no health advice, no personal data.
+          h("p", { className: "note", id: id + "-note", "data-testid": "rsi-note", text: t("note") }),
+        ]
       );
       form.addEventListener("submit", (e) => {
         e.preventDefault();
