@@ -3,7 +3,7 @@
 Nested groups are set from the environment with a double underscore, e.g.
 ``RSI_RETRIEVAL__TOP_K=8``; the common ones also have short aliases listed in
 README.md (``RSI_CORPUS_DIR``, ``RSI_INDEX_DIR``, ``RSI_EMBEDDER``, ``RSI_TOP_K``,
-``RSI_REFUSAL_THRESHOLD``).
+``RSI_REFUSAL_THRESHOLD``, ``RSI_LLM`` ...).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -92,6 +92,47 @@ class ServerSettings(_Group):
     max_history_chars: int = Field(20000, ge=0, description="Most characters of history accepted.")
 
 
+class LLMSettings(_Group):
+    backend: Literal["none", "openai", "local"] = Field(
+        "none",
+        description="none: extractive answers only (default); openai: any OpenAI-compatible "
+        "server (vLLM, Ollama, llama.cpp server, Azure OpenAI); local: a GGUF model run "
+        "in-process by llama-cpp-python (the [local-llm] extra).",
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000/v1", description="Base URL of the OpenAI-compatible API."
+    )
+    model: str = Field("", description="Model name the server knows (openai backend).")
+    api_key: SecretStr = Field(
+        SecretStr("unused"), description="API key for the server (many local servers ignore it)."
+    )
+    path: Path | None = Field(
+        None,
+        description="GGUF file for the local backend (None = the model installed with "
+        "`rsi-assistant models install qwen2.5-1.5b` in the data folder).",
+    )
+    timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds to wait for the server (per request and for the whole answer); "
+        "past it the extractive answer is given.",
+    )
+    context_window: int = Field(4096, ge=512, description="The model's context window in tokens.")
+    max_tokens: int = Field(300, ge=16, description="Most tokens generated for one answer.")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature (0 = greedy).")
+    threads: int | None = Field(None, ge=1, description="CPU threads for the local model.")
+    history_messages: int = Field(
+        4, ge=0, description="Most earlier messages of the conversation shown to the model."
+    )
+    support_threshold: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Minimum support (0-1) of a generated sentence by the passage it cites "
+        "(content words found there, and meaning); below it the sentence is dropped.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable. Build it explicitly in tests: ``Settings(index_dir=...)``."""
 
@@ -107,11 +148,21 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    llm: Annotated[LLMSettings, NoDecode] = Field(default_factory=LLMSettings)
 
     @field_validator("embedder", mode="before")
     @classmethod
     def _embedder_shorthand(cls, value):
         # RSI_EMBEDDER=fake (the README's short alias) reaches this field as a bare string.
+        if isinstance(value, str):
+            value = value.strip()
+            return json.loads(value) if value.startswith("{") else {"backend": value}
+        return value
+
+    @field_validator("llm", mode="before")
+    @classmethod
+    def _llm_shorthand(cls, value):
+        # RSI_LLM=openai (the short alias) reaches this field as a bare string.
         if isinstance(value, str):
             value = value.strip()
             return json.loads(value) if value.startswith("{") else {"backend": value}
@@ -139,6 +190,11 @@ SHORT_ALIASES: dict[str, tuple[str, str]] = {
     "RSI_REFUSAL_THRESHOLD": ("answer", "refusal_threshold"),
     "RSI_CHUNK_WORDS": ("chunking", "max_words"),
     "RSI_ALLOWED_ORIGINS": ("server", "allowed_origins"),
+    "RSI_LLM": ("llm", "backend"),
+    "RSI_LLM_BASE_URL": ("llm", "base_url"),
+    "RSI_LLM_MODEL": ("llm", "model"),
+    "RSI_LLM_API_KEY": ("llm", "api_key"),
+    "RSI_LLM_PATH": ("llm", "path"),
 }
 
 
@@ -157,6 +213,16 @@ class _ShortAliases(PydanticBaseSettingsSource):
             if key == "allowed_origins":
                 value = [o.strip() for o in str(value).split(",") if o.strip()]
             data.setdefault(group, {})[key] = value
+        # A group given here hides its RSI_GROUP__KEY variables from the env source when
+        # the group's own variable is set (RSI_LLM=openai): carry them over, aliases first.
+        for group, values in data.items():
+            if group not in ("embedder", "llm"):  # the groups that take a bare string
+                continue
+            prefix = f"RSI_{group.upper()}__"
+            for var, value in os.environ.items():
+                key = var[len(prefix) :].lower() if var.upper().startswith(prefix) else ""
+                if key and "__" not in key:
+                    values.setdefault(key, value)
         return data
 
 
