@@ -396,3 +396,74 @@ def test_the_prompt_fits_the_context_window():
     messages = build_messages("Hvad?", None, sources, cfg)
     assert len(messages[-1].content) < 1024 * 3
     assert "[1] T: " in messages[-1].content and "[5] T: " not in messages[-1].content
+
+
+def _copy_first_passage(messages: list[dict]) -> str:
+    """A 'model' that answers with the first sentence of passage [1], cited."""
+    for line in messages[-1]["content"].splitlines():
+        m = re.match(r"\[1\] [^:]*: (.+?[.!?])(\s|$)", line)
+        if m:
+            return f"{m.group(1)[:-1]} [1]."
+    return "Det fremgår ikke af kilderne."
+
+
+def test_eval_llm_scores_llm_and_extractive_side_by_side(server, service_for):
+    from assistant.evals.llm import evaluate_llm, llm_table
+
+    srv = server(_copy_first_passage)
+    settings = service_for(srv.url).settings
+    items = [
+        {
+            "id": "a",
+            "category": "factual",
+            "split": "tune",
+            "question": QUESTION,
+            "history": [],
+            "facts": [["to medlemmer fra hver region"]],
+            "evidence": [FACT],
+            "refuse": False,
+        },
+        {
+            "id": "b",
+            "category": "refuse",
+            "split": "tune",
+            "question": "Hvad koster en kop kaffe i kantinen på Mars?",
+            "history": [],
+            "facts": [],
+            "evidence": [],
+            "refuse": True,
+        },
+    ]
+    results = evaluate_llm(settings, items, progress=False)
+    assert set(results) == {"ours", "llm"}
+    llm, ours = results["llm"]["overall"], results["ours"]["overall"]
+    assert llm["n"] == ours["n"] == 2
+    assert llm["fact_recall"] == ours["fact_recall"] == 1.0
+    assert llm["citation_failures"] == 0 and llm["refusal_recall"] == 1.0
+    summary = results["llm"]["llm_summary"]
+    assert summary["asked_llm"] == 1 and summary["llm_answers"] == 1
+    assert summary["tokens_per_s_median"] > 0 and summary["first_sentence_p50_ms"] > 0
+    table = llm_table(results)
+    assert "fact recall" in table and "tokens/s" in table
+    assert len(srv.requests) == 2  # warm-up, then the one answerable question
+
+
+def test_llm_short_aliases_and_nested_variables_combine(monkeypatch):
+    from assistant.settings import Settings
+
+    monkeypatch.setenv("RSI_LLM", "openai")
+    monkeypatch.setenv("RSI_LLM_BASE_URL", "http://gpu.example:8000/v1")
+    monkeypatch.setenv("RSI_LLM_MODEL", "qwen")
+    monkeypatch.setenv("RSI_LLM_API_KEY", "hemmelig")
+    monkeypatch.setenv("RSI_LLM__TIMEOUT", "5")
+    llm = Settings().llm
+    assert (llm.backend, llm.base_url, llm.model, llm.timeout) == (
+        "openai",
+        "http://gpu.example:8000/v1",
+        "qwen",
+        5.0,
+    )
+    assert llm.api_key.get_secret_value() == "hemmelig" and "hemmelig" not in repr(llm)
+    monkeypatch.setenv("RSI_LLM", "gpt")
+    with pytest.raises(ValueError):
+        Settings()
