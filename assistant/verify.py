@@ -170,6 +170,8 @@ class Verifier:
 
         if not words(text):
             return dropped("no words")
+        if re.match(r"\s*(?:[-*•]\s*)?\[\d", sentence):  # "[1] Titel": a list of sources
+            return dropped("source list line")
         if not valid:
             return dropped("cites no passage" if not cited else "cites only missing passages")
         numbers = set().union(*(self._numbers[n] for n in valid))

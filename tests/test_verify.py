@@ -98,6 +98,11 @@ def test_content_words_must_be_supported(verifier):
     assert verifier.check("Telemedicinen hjælper KOL-patienter i regionerne [3].").kept  # compounds
 
 
+def test_a_list_of_sources_is_not_an_answer(verifier):
+    result = verifier.check("[1] Digitaliseringskredsen har to medlemmer fra hver region")
+    assert not result.kept and result.reason == "source list line"
+
+
 def test_a_bare_yes_states_what_no_word_can_show(verifier):
     assert not verifier.check("Ja [1].").kept
 
