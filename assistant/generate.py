@@ -348,7 +348,7 @@ class Generator:
 
         def verified(sentence: str) -> str | None:
             nonlocal no_answer
-            result = verifier.check(sentence)
+            result = verifier.check(sentence, attribute=self.cfg.attribute_uncited)
             checked.append(result)
             if not kept and _is_no_answer(result.text):
                 no_answer = True
@@ -401,6 +401,7 @@ class Generator:
             "kept": len(kept),
             "dropped": [{"reason": c.reason, "sentence": c.text} for c in dropped],
             "removed_marks": sorted({n for c in checked for n in c.removed_marks}),
+            "attributed": sum(c.attributed for c in checked if c.kept),
             "tokens": stats["tokens"],
             "tokens_per_s": round(stats["tokens"] / generate_s, 2) if generate_s > 0 else 0.0,
             "first_sentence_ms": stats["first_sentence_ms"],

@@ -124,6 +124,11 @@ class LLMSettings(_Group):
     history_messages: int = Field(
         4, ge=0, description="Most earlier messages of the conversation shown to the model."
     )
+    attribute_uncited: bool = Field(
+        True,
+        description="A sentence the model left without any [n] gets the one passage that "
+        "passes every check for it (numbers, names, support); false: it is dropped.",
+    )
     support_threshold: float = Field(
         0.5,
         ge=0,

@@ -78,6 +78,7 @@ class Checked:
     reason: str = ""  # why it was dropped ("" when kept)
     support: float = 0.0
     removed_marks: list[int] = field(default_factory=list)  # numbers that named no passage
+    attributed: bool = False  # the model cited nothing; verification chose the passage
 
 
 def parse_marks(sentence: str) -> tuple[str, list[int]]:
@@ -159,21 +160,34 @@ class Verifier:
         self._stems = {p.n: set(analyze(p.text)) for p in passages}
         self._tokens = {p.n: set(words(p.text)) for p in passages}
         self._numbers = {p.n: _passage_numbers(p.text) for p in passages}
+        self._vectors: dict[str, np.ndarray] = {}
 
-    def check(self, sentence: str) -> Checked:
+    def check(self, sentence: str, attribute: bool = False) -> Checked:
+        """Verify one sentence. With ``attribute``, a sentence that cites nothing at
+        all is given the passage that passes every check for it with the most
+        support (``Checked.attributed``); it still is dropped when none does."""
         text, cited = parse_marks(sentence)
         valid = [n for n in cited if n in self.passages]
         removed = [n for n in cited if n not in self.passages]
+        if not words(text):
+            return Checked(text, valid, False, "no words", 0.0, removed)
+        if re.match(r"\s*(?:[-*•]\s*)?\[\d", sentence):  # "[1] Titel": a list of sources
+            return Checked(text, valid, False, "source list line", 0.0, removed)
+        if not valid:
+            if attribute and not cited:
+                tries = [self._against(text, [n], []) for n in self.passages]
+                best = max((t for t in tries if t.kept), key=lambda t: t.support, default=None)
+                if best is not None:
+                    best.attributed = True
+                    return best
+            reason = "cites no passage" if not cited else "cites only missing passages"
+            return Checked(text, valid, False, reason, 0.0, removed)
+        return self._against(text, valid, removed)
 
+    def _against(self, text: str, valid: list[int], removed: list[int]) -> Checked:
         def dropped(reason: str, support: float = 0.0) -> Checked:
             return Checked(text, valid, False, reason, support, removed)
 
-        if not words(text):
-            return dropped("no words")
-        if re.match(r"\s*(?:[-*•]\s*)?\[\d", sentence):  # "[1] Titel": a list of sources
-            return dropped("source list line")
-        if not valid:
-            return dropped("cites no passage" if not cited else "cites only missing passages")
         numbers = set().union(*(self._numbers[n] for n in valid))
         folded = " ".join(self._folded[n] for n in valid)
         for number in sorted(_numbers(text)):
@@ -211,7 +225,11 @@ class Verifier:
         vectors = [self.passages[n].vector for n in cited]
         if self.embedder is None or any(v is None for v in vectors):
             return None
-        query = np.asarray(self.embedder.embed_passages([text])[0], dtype=np.float32)
+        if text not in self._vectors:
+            self._vectors[text] = np.asarray(
+                self.embedder.embed_passages([text])[0], dtype=np.float32
+            )
+        query = self._vectors[text]
         best = max(float(np.dot(query, v)) for v in vectors)
         return min(1.0, max(0.0, (best - SIM_FLOOR) / (SIM_CEIL - SIM_FLOOR)))
 

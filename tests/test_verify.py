@@ -98,6 +98,17 @@ def test_content_words_must_be_supported(verifier):
     assert verifier.check("Telemedicinen hjælper KOL-patienter i regionerne [3].").kept  # compounds
 
 
+def test_an_uncited_sentence_can_be_given_the_one_passage_that_backs_it(verifier):
+    sentence = "Forummet har eksisteret siden 2010."
+    assert not verifier.check(sentence).kept  # strict: it must cite
+    result = verifier.check(sentence, attribute=True)
+    assert result.kept and result.cites == [3] and result.attributed
+    invented = verifier.check("Forummet har eksisteret siden 1999.", attribute=True)
+    assert not invented.kept and invented.reason == "cites no passage"
+    wrong = verifier.check("Forummet har eksisteret siden 1999 [3].", attribute=True)
+    assert not wrong.kept and wrong.cites == [3]  # a citation given is never replaced
+
+
 def test_a_list_of_sources_is_not_an_answer(verifier):
     result = verifier.check("[1] Digitaliseringskredsen har to medlemmer fra hver region")
     assert not result.kept and result.reason == "source list line"
