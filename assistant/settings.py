@@ -3,7 +3,7 @@
 Nested groups are set from the environment with a double underscore, e.g.
 ``RSI_RETRIEVAL__TOP_K=8``; the common ones also have short aliases listed in
 README.md (``RSI_CORPUS_DIR``, ``RSI_INDEX_DIR``, ``RSI_EMBEDDER``, ``RSI_TOP_K``,
-``RSI_REFUSAL_THRESHOLD``).
+``RSI_REFUSAL_THRESHOLD``, ``RSI_LLM`` ...).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -212,6 +212,52 @@ class ServerSettings(_Group):
         ]
 
 
+class LLMSettings(_Group):
+    backend: Literal["none", "openai", "local"] = Field(
+        "none",
+        description="none: extractive answers only (default); openai: any OpenAI-compatible "
+        "server (vLLM, Ollama, llama.cpp server, Azure OpenAI); local: a GGUF model run "
+        "in-process by llama-cpp-python (the [local-llm] extra).",
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000/v1", description="Base URL of the OpenAI-compatible API."
+    )
+    model: str = Field("", description="Model name the server knows (openai backend).")
+    api_key: SecretStr = Field(
+        SecretStr("unused"), description="API key for the server (many local servers ignore it)."
+    )
+    path: Path | None = Field(
+        None,
+        description="GGUF file for the local backend (None = the model installed with "
+        "`rsi-assistant models install qwen2.5-1.5b` in the data folder).",
+    )
+    timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds to wait for the server (per request and for the whole answer); "
+        "past it the extractive answer is given.",
+    )
+    context_window: int = Field(4096, ge=512, description="The model's context window in tokens.")
+    max_tokens: int = Field(300, ge=16, description="Most tokens generated for one answer.")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature (0 = greedy).")
+    threads: int | None = Field(None, ge=1, description="CPU threads for the local model.")
+    history_messages: int = Field(
+        4, ge=0, description="Most earlier messages of the conversation shown to the model."
+    )
+    attribute_uncited: bool = Field(
+        True,
+        description="A sentence the model left without any [n] gets the one passage that "
+        "passes every check for it (numbers, names, support); false: it is dropped.",
+    )
+    support_threshold: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Minimum support (0-1) of a generated sentence by the passage it cites "
+        "(content words found there, and meaning); below it the sentence is dropped.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable. Build it explicitly in tests: ``Settings(index_dir=...)``."""
 
@@ -229,6 +275,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     feedback: Annotated[FeedbackSettings, NoDecode] = Field(default_factory=FeedbackSettings)
     deployment: DeploymentSettings = Field(default_factory=DeploymentSettings)
+    llm: Annotated[LLMSettings, NoDecode] = Field(default_factory=LLMSettings)
 
     @field_validator("embedder", mode="before")
     @classmethod
@@ -246,6 +293,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             value = value.strip()
             return json.loads(value) if value.startswith("{") else {"enabled": value}
+        return value
+
+    @field_validator("llm", mode="before")
+    @classmethod
+    def _llm_shorthand(cls, value):
+        # RSI_LLM=openai (the short alias) reaches this field as a bare string.
+        if isinstance(value, str):
+            value = value.strip()
+            return json.loads(value) if value.startswith("{") else {"backend": value}
         return value
 
     @classmethod
@@ -275,6 +331,11 @@ SHORT_ALIASES: dict[str, tuple[str, str]] = {
     "RSI_TRUSTED_PROXIES": ("server", "trusted_proxies"),
     "RSI_FEEDBACK": ("feedback", "enabled"),
     "RSI_FEEDBACK_RETENTION_DAYS": ("feedback", "retention_days"),
+    "RSI_LLM": ("llm", "backend"),
+    "RSI_LLM_BASE_URL": ("llm", "base_url"),
+    "RSI_LLM_MODEL": ("llm", "model"),
+    "RSI_LLM_API_KEY": ("llm", "api_key"),
+    "RSI_LLM_PATH": ("llm", "path"),
 }
 
 
@@ -293,6 +354,16 @@ class _ShortAliases(PydanticBaseSettingsSource):
             if key in ("allowed_origins", "trusted_proxies"):
                 value = [o.strip() for o in str(value).split(",") if o.strip()]
             data.setdefault(group, {})[key] = value
+        # A group given here hides its RSI_GROUP__KEY variables from the env source when
+        # the group's own variable is set (RSI_LLM=openai): carry them over, aliases first.
+        for group, values in data.items():
+            if group not in ("embedder", "llm", "feedback"):  # groups that take a bare string
+                continue
+            prefix = f"RSI_{group.upper()}__"
+            for var, value in os.environ.items():
+                key = var[len(prefix) :].lower() if var.upper().startswith(prefix) else ""
+                if key and "__" not in key:
+                    values.setdefault(key, value)
         return data
 
 
@@ -305,6 +376,9 @@ def child_environment(settings: Settings, **extra: str) -> dict[str, str]:
     for name, value in settings.model_dump(mode="json").items():
         if isinstance(value, dict):
             for key, sub in value.items():
+                raw = getattr(getattr(settings, name), key)
+                if isinstance(raw, SecretStr):  # dumped as "**********": pass the secret on
+                    sub = raw.get_secret_value()
                 if sub is not None:
                     text = sub if isinstance(sub, str) else json.dumps(sub)
                     env[f"RSI_{name.upper()}__{key.upper()}"] = text

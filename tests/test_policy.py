@@ -108,16 +108,21 @@ def test_security_headers_on_every_response(chat_app, method, path):
 def test_serve_hides_the_server_banner_and_leaves_forwarded_headers_to_the_app(
     monkeypatch, make_settings, tmp_path
 ):
+    from types import SimpleNamespace
+
     import uvicorn
 
     import ui.app
 
-    seen = {}
+    seen: dict = {}
+    service = SimpleNamespace(warm_up=lambda: seen.update(warmed=True))
+    app = SimpleNamespace(state=SimpleNamespace(service=service))
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
-    monkeypatch.setattr(ui.app, "create_app", lambda settings: object())
+    monkeypatch.setattr(ui.app, "create_app", lambda settings: app)
     ui.app.serve(make_settings(tmp_path), host="127.0.0.1", port=1)
     assert seen["server_header"] is False
     assert seen["proxy_headers"] is False  # X-Forwarded-For only from RSI_TRUSTED_PROXIES
+    assert seen["warmed"]  # index, model and any LLM loaded before the first question
 
 
 # --- methods and paths -------------------------------------------------------------------

@@ -85,6 +85,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
         app = create_app(settings)
     except RateLimitStorageError as exc:
         raise SystemExit(f"error: {exc}") from None
+    # Load the index and model, and with RSI_LLM set warm the language model up, before
+    # the first question (failures are logged; the first answer then tries again).
+    app.state.service.warm_up()
     print(f"RSI-assistenten: http://{host}:{port}/  (API docs: /docs, widget: /widget.js)")
     # No "server: uvicorn" banner; X-Forwarded-For is handled by the app itself, and only
     # from RSI_TRUSTED_PROXIES (uvicorn would otherwise trust it from 127.0.0.1).
