@@ -498,3 +498,33 @@ def test_the_local_model_answers_one_question(index_root, make_settings, _warm_c
     assert citation_problems(d["answer"], d["refused"], d["citations"], _corpus()) == []
     if result.mode == "llm":  # what survived verification cites the passage with the fact
         assert any("to medlemmer fra hver region" in c.text for c in result.citations)
+
+
+def test_verified_sentences_stream_end_to_end_through_api_chat(server, service_for):
+    """/api/chat (SSE) carries the model's verified sentences; the invented one never."""
+    from fastapi.testclient import TestClient
+
+    from ui.app import create_app
+
+    def reply(m):
+        n = passage_number(m, FACT)
+        return {"chunks": [f"{FACT} ", f"[{n}]. ", "Den har 12 medlemmer ", f"[{n}]."]}
+
+    srv = server(reply)
+    settings = service_for(srv.url).settings
+    settings = settings.model_copy(
+        update={"server": settings.server.model_copy(update={"rate_limit": ""})}
+    )
+    client = TestClient(create_app(settings, with_chat=False))
+    r = client.post("/api/chat", json={"question": QUESTION})
+    assert r.status_code == 200
+    events = [
+        (block.split("\n")[0].removeprefix("event: "), json.loads(block.split("\n")[1][6:]))
+        for block in r.text.strip().split("\n\n")
+    ]
+    deltas = "".join(d.get("text", "") for e, d in events if e == "delta")
+    assert deltas.strip() == f"{FACT} [1]."
+    assert "12" not in deltas  # the unsupported sentence was dropped before streaming
+    done = [d for e, d in events if e == "done"]
+    assert done and done[-1]["mode"] == "llm" and done[-1]["citations"][0]["n"] == 1
+    assert srv.requests and srv.requests[0]["stream"] is True
