@@ -19,10 +19,12 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from assistant.ingest import Document
 from assistant.normalize import squash
-from assistant.screening import screen
+
+if TYPE_CHECKING:  # answering needs Chunk only; ingestion and screening load for builds
+    from assistant.ingest import Document
 
 # Abbreviations that must never end a Danish sentence (lower case, no final dot).
 DANISH_ABBREVIATIONS = {
@@ -174,6 +176,8 @@ POISON_BLOCK_SENTENCES = 6
 
 
 def document_units(doc: Document) -> list[Unit]:
+    from assistant.screening import screen
+
     units: list[Unit] = []
     heading = ""
     section = 0

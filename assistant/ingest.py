@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.markup import html_to_text, markdown_to_text
 from assistant.normalize import normalize_text
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
@@ -239,11 +238,15 @@ def load_text(path: Path) -> Loaded:
 
 def load_markdown(path: Path) -> Loaded:
     meta, body = split_front_matter(read_text_file(path), path.name)
+    from assistant.markup import markdown_to_text  # loaded for builds only
+
     rendered = markdown_to_text(body)
     return Loaded(meta, drop_page_furniture(rendered.text), rendered.links)
 
 
 def load_html(path: Path) -> Loaded:
+    from assistant.markup import html_to_text
+
     rendered = html_to_text(read_text_file(path))
     return Loaded(rendered.meta, drop_page_furniture(rendered.text), rendered.links)
 
