@@ -4,7 +4,7 @@ setup:
 test:
 	.venv/bin/pytest
 lint:
-	.venv/bin/ruff check assistant ui tests && .venv/bin/ruff format --check assistant ui
+	.venv/bin/ruff check assistant ui tests && .venv/bin/mypy
 serve:
 	.venv/bin/rsi-assistant serve
 eval:
