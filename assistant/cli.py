@@ -155,7 +155,9 @@ def cmd_eval(args: argparse.Namespace) -> None:
             raise CLIError(f"corpus folder not found: {corpus}")
         own = corpus.resolve() == settings.corpus_dir.resolve()
         set_path = Path(args.set) if args.set else runner.DEFAULT_SET
-        targets = [runner.Target(corpus.resolve().name, corpus, set_path, own=own)]
+        where = corpus.resolve()
+        name = where.parent.name if where.name == "corpus" else where.name  # ".../os2forms/corpus"
+        targets = [runner.Target(name, corpus, set_path, own=own)]
     else:
         targets = runner.default_targets(settings)
     if args.llm:
