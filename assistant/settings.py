@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -258,6 +258,10 @@ class LLMSettings(_Group):
     )
 
 
+# The key a bare string sets in each group that takes one (RSI_EMBEDDER=fake).
+_SHORTHAND_KEY = {"embedder": "backend", "feedback": "enabled", "llm": "backend"}
+
+
 class Settings(BaseSettings):
     """Everything configurable. Build it explicitly in tests: ``Settings(index_dir=...)``."""
 
@@ -277,31 +281,16 @@ class Settings(BaseSettings):
     deployment: DeploymentSettings = Field(default_factory=DeploymentSettings)
     llm: Annotated[LLMSettings, NoDecode] = Field(default_factory=LLMSettings)
 
-    @field_validator("embedder", mode="before")
+    @field_validator("embedder", "feedback", "llm", mode="before")
     @classmethod
-    def _embedder_shorthand(cls, value):
-        # RSI_EMBEDDER=fake (the README's short alias) reaches this field as a bare string.
+    def _group_shorthand(cls, value, info: ValidationInfo):
+        # RSI_EMBEDDER=fake, RSI_FEEDBACK=off, RSI_LLM=openai (the README's short aliases)
+        # reach these groups as a bare string: it sets the group's main key.
         if isinstance(value, str):
             value = value.strip()
-            return json.loads(value) if value.startswith("{") else {"backend": value}
-        return value
-
-    @field_validator("feedback", mode="before")
-    @classmethod
-    def _feedback_shorthand(cls, value):
-        # RSI_FEEDBACK=off (the README's short alias) reaches this field as a bare string.
-        if isinstance(value, str):
-            value = value.strip()
-            return json.loads(value) if value.startswith("{") else {"enabled": value}
-        return value
-
-    @field_validator("llm", mode="before")
-    @classmethod
-    def _llm_shorthand(cls, value):
-        # RSI_LLM=openai (the short alias) reaches this field as a bare string.
-        if isinstance(value, str):
-            value = value.strip()
-            return json.loads(value) if value.startswith("{") else {"backend": value}
+            if value.startswith("{"):
+                return json.loads(value)
+            return {_SHORTHAND_KEY[str(info.field_name)]: value}
         return value
 
     @classmethod

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.lexical import DANISH_STOPWORDS, ENGLISH_STOPWORDS, analyze, words
+from assistant.language import looks_english
+from assistant.lexical import analyze, words
 from assistant.normalize import squash
 
 # Cosine similarities between a sentence and a passage it restates sit in a narrow
@@ -130,15 +131,6 @@ def _name_found(name: str, folded_text: str) -> bool:
     if name.endswith("s") and len(name) > 3:
         candidates.add(name[:-1])
     return any(re.search(rf"(?<!\w){re.escape(c)}", folded_text) for c in candidates)
-
-
-def looks_english(text: str) -> bool:
-    if re.search(r"[æøåÆØÅ]", text):
-        return False
-    ws = words(text)
-    en = sum(w in ENGLISH_STOPWORDS and w not in DANISH_STOPWORDS for w in ws)
-    da = sum(w in DANISH_STOPWORDS and w not in ENGLISH_STOPWORDS for w in ws)
-    return en > da and en >= 1
 
 
 def _stem_found(stem: str, stems: set[str], tokens: set[str]) -> bool:
