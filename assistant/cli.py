@@ -243,18 +243,89 @@ def _print_load(r: dict) -> None:
     )
 
 
+def _ms_pair(m: dict) -> str:
+    return f"{m['p50_ms']:.2f} / {m['p95_ms']:.2f}"
+
+
+def _print_pgbench(r: dict) -> None:
+    print(
+        f"PostgreSQL {r['postgres']} + pgvector {r['pgvector']} ({r['database']}), HNSW "
+        f"{r['hnsw']}; {r['machine']}; {r['embedder']}: {r['data']}"
+    )
+    print(
+        "| vectors | COPY s | HNSW build s | HNSW ef100 p50/p95 ms | HNSW ef40 p50/p95 ms "
+        "| exact p50/p95 ms | FAISS flat p50/p95 ms | FAISS 1 thread p50 ms | round trip p50 ms "
+        "| server p50 ms | recall@10 ef40 / ef100 | random centres ef40 / ef100 "
+        "| exact = FAISS |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in r["sizes"]:
+        lat, rec = row["latency"], row["recall_at_10"]
+        apart = row.get("random_centres", {}).get("recall_at_10", {})
+        print(
+            f"| {row['vectors']:,} | {row['copy_s']} | {row['hnsw_build_s']} | "
+            f"{_ms_pair(lat['hnsw_ef100'])} | {_ms_pair(lat['hnsw_ef40'])} | "
+            f"{_ms_pair(lat['exact'])} | {_ms_pair(lat['faiss_flat'])} | "
+            f"{lat['faiss_flat_1thread']['p50_ms']:.2f} | {lat['roundtrip']['p50_ms']:.2f} | "
+            f"{lat['hnsw_server']['p50_ms']:.2f} | {rec['ef40']} / {rec['ef100']} | "
+            f"{apart.get('ef40', '-')} / {apart.get('ef100', '-')} | "
+            f"{row['exact_same_ids_as_faiss']} |"
+        )
+    e2e = r["end_to_end"]
+    print("End to end (answer through `serve`):")
+    if "skipped" in e2e:
+        print(f"skipped: {e2e['skipped']}")
+    else:
+        print("| store | workers | req/s | p50 ms | p95 ms | errors | RSS MB (all workers) |")
+        print("|---|---|---|---|---|---|---|")
+        for run in e2e["runs"]:
+            errors = sum(run["errors"].values())
+            print(
+                f"| {run['store']} | {run['workers']} | {run['throughput_rps']} | "
+                f"{run['p50_ms']} | {run['p95_ms']} | {errors} | {run['rss_tree_after_mb']} |"
+            )
+    print("Where each store is the better choice:")
+    for line in r["conclusion"]:
+        print(f"- {line}")
+
+
+def _bench_postgres(args: argparse.Namespace, settings: Settings) -> dict:
+    from assistant.evals import pgbench
+
+    if args.load:
+        raise CLIError("--load goes with --store files; --store postgres runs its own load runs")
+    with pgbench.database(settings) as (url, where):
+        result = pgbench.run(
+            settings,
+            url,
+            sizes=pgbench.QUICK_SIZES if args.quick else pgbench.SIZES,
+            queries=50 if args.quick else 200,
+            clients=4 if args.quick else args.clients,
+            questions=20 if args.quick else args.questions,
+        )
+    return {"database": where} | result
+
+
 def cmd_bench(args: argparse.Namespace) -> None:
     from assistant.evals import bench
 
     settings = _settings(args)
-    if args.load:
-        if args.clients < 1 or args.questions < 1:
-            raise CLIError("--clients and --questions must be at least 1")
-        result = bench.load(settings, clients=args.clients, questions=args.questions)
-        printer: Callable[[dict], None] = _print_load
-    else:
-        result = bench.run(settings, quick=args.quick)
-        printer = _print_bench
+    if args.clients < 1 or args.questions < 1 or args.workers < 1:
+        raise CLIError("--clients, --questions and --workers must be at least 1")
+    try:
+        if args.store == "postgres":
+            result = _bench_postgres(args, settings)
+            printer: Callable[[dict], None] = _print_pgbench
+        elif args.load:
+            result = bench.load(
+                settings, clients=args.clients, questions=args.questions, workers=args.workers
+            )
+            printer = _print_load
+        else:
+            result = bench.run(settings, quick=args.quick)
+            printer = _print_bench
+    except bench.BenchError as exc:
+        raise CLIError(str(exc)) from exc
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -391,6 +462,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--clients", type=int, default=32, help="--load: concurrent clients")
     p.add_argument("--questions", type=int, default=2000, help="--load: requests in all")
+    p.add_argument(
+        "--workers", type=int, default=1, help="--load: server workers (`serve --workers N`)"
+    )
+    p.add_argument(
+        "--store",
+        choices=["files", "postgres"],
+        default="files",
+        help="postgres: pgvector (HNSW, exact) against FAISS at 10k and 100k vectors, and "
+        "1 vs 2 workers end to end; uses RSI_DATABASE_URL or starts a throwaway local server",
+    )
     p = add("feedback", cmd_feedback, "export or delete stored feedback")
     p.add_argument("action", choices=["export", "delete"])
     p.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="export format")

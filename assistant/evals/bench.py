@@ -17,8 +17,11 @@ Entry points (the CLI parses arguments and prints): ``run(settings, quick)`` and
   (IVF-PQ, with and without exact re-ranking) against exact search: recall@10,
   latency, memory;
 - load (``--load``): ``serve`` started as a subprocess on a free loopback port
-  (rate limit off), N concurrent clients posting questions to ``/api/ask``:
-  throughput, latency percentiles, errors by status, server memory.
+  (rate limit off; ``--workers N`` when asked), N concurrent clients posting
+  questions to ``/api/ask``: throughput, latency percentiles, errors by status,
+  server memory (the server process, and with its workers).
+
+``bench --store postgres`` (pgvector against FAISS) lives in ``pgbench.py``.
 """
 
 from __future__ import annotations
@@ -382,6 +385,24 @@ def _proc_status(pid: int) -> dict[str, int]:
     return out
 
 
+def _tree_rss_kb(pid: int) -> int | None:
+    """VmRSS in kB of a process and all its descendants (uvicorn's workers), from /proc."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        total += _proc_status(p).get("VmRSS", 0)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                children = (task / "children").read_text(encoding="ascii").split()
+                todo.extend(int(c) for c in children)
+        except OSError:
+            pass
+    return total or None
+
+
 def _mb(kb: int | None) -> float | None:
     return None if kb is None else round(kb / 1024, 1)
 
@@ -392,11 +413,15 @@ def load(
     questions: int = 2000,
     progress: bool = True,
     startup_timeout_s: float = 300.0,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
 ) -> dict:
     """Start ``python -m assistant serve`` on a free loopback port with these settings
-    and ``RSI_RATE_LIMIT=off``, post ``questions`` questions to ``/api/ask`` from
-    ``clients`` concurrent clients (keep-alive connections), stop it, and report
-    throughput, latency percentiles, statuses and errors, and the server's memory."""
+    and ``RSI_RATE_LIMIT=off`` (plus ``env``, e.g. ``RSI_DATABASE_URL``, and
+    ``--workers N`` when ``workers`` is not 1), post ``questions`` questions to
+    ``/api/ask`` from ``clients`` concurrent clients (keep-alive connections), stop
+    it, and report throughput, latency percentiles, statuses and errors, and the
+    server's memory."""
     import subprocess
 
     import httpx
@@ -414,18 +439,11 @@ def load(
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as server_log:
         say(f"bench --load: starting the server on {base} …")
         t0 = time.perf_counter()
+        command = [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1"]
+        command += ["--port", str(port)] + (["--workers", str(workers)] if workers != 1 else [])
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "assistant",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=child_environment(settings, RSI_RATE_LIMIT="off"),
+            command,
+            env=child_environment(settings, RSI_RATE_LIMIT="off", **(env or {})),
             stdout=server_log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -440,6 +458,7 @@ def load(
             say(f"bench --load: {questions} questions from {clients} clients …")
             latencies, outcomes, seconds = _hammer(base, pool, clients, questions)
             after = _proc_status(proc.pid)
+            tree_after = _tree_rss_kb(proc.pid)
         finally:
             proc.terminate()
             try:
@@ -452,6 +471,7 @@ def load(
         statuses[outcome] = statuses.get(outcome, 0) + 1
     return {
         "embedder": settings.embedder.backend,
+        "workers": workers,
         "clients": clients,
         "requests": len(outcomes),
         "server_startup_s": round(startup_s, 1),
@@ -466,6 +486,7 @@ def load(
         "rss_before_mb": _mb(before.get("VmRSS")),
         "rss_after_mb": _mb(after.get("VmRSS")),
         "rss_peak_mb": _mb(after.get("VmHWM")),
+        "rss_tree_after_mb": _mb(tree_after),
         "threads_before": before.get("Threads"),
         "threads_after": after.get("Threads"),
     }
