@@ -232,14 +232,16 @@ def _print_bench(result: dict) -> None:
 def _print_load(r: dict) -> None:
     errors = ", ".join(f"{k}: {v}" for k, v in r["errors"].items()) or "none"
     print(
-        f"{r['requests']} POST /api/ask from {r['clients']} clients ({r['embedder']}): "
+        f"{r['requests']} POST /api/ask from {r['clients']} clients to {r['workers']} "
+        f"worker(s) ({r['embedder']}): "
         f"{r['seconds']} s, {r['throughput_rps']} req/s; latency p50 {r['p50_ms']} ms, "
         f"p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms"
     )
     print(f"statuses {r['statuses']}; errors {errors}")
     print(
         f"server RSS {r['rss_before_mb']} MB before, {r['rss_after_mb']} MB after "
-        f"(peak {r['rss_peak_mb']} MB); threads {r['threads_before']} -> {r['threads_after']}"
+        f"(peak {r['rss_peak_mb']} MB; {r['rss_tree_after_mb']} MB with its workers); "
+        f"threads {r['threads_before']} -> {r['threads_after']}"
     )
 
 
