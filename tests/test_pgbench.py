@@ -118,3 +118,85 @@ def test_load_passes_workers_and_environment(monkeypatch, tmp_path):
         bench.load(settings, clients=1, questions=1, workers=2, env={"RSI_X": "1"}, progress=False)
     assert seen["command"][-2:] == ["--workers", "2"]
     assert seen["env"]["RSI_X"] == "1" and seen["env"]["RSI_RATE_LIMIT"] == "off"
+
+
+def test_serve_has_no_workers_option_yet_is_detected():
+    # Flips to True when `serve --workers` lands (issue 12 point 3): then the end-to-end
+    # section runs instead of printing "skipped".
+    assert pgbench._serve_has_workers() == ("--workers" in _serve_help())
+
+
+def _serve_help() -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    return out.getvalue()
+
+
+def test_workers_section_runs_files_then_postgres_1_and_2(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from assistant.settings import Settings
+
+    calls = []
+
+    def fake_load(settings, clients, questions, workers, progress):
+        calls.append((settings.database_url is not None, workers))
+        rps = 10.0 * workers if settings.database_url else 12.0
+        return {
+            "throughput_rps": rps,
+            "p50_ms": 100.0,
+            "p95_ms": 200.0,
+            "errors": {},
+            "rss_after_mb": 150.0,
+            "rss_tree_after_mb": 300.0,
+        }
+
+    monkeypatch.setattr(pgbench.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(pgbench, "_serve_has_workers", lambda: True)
+    monkeypatch.setattr(pgbench, "load", fake_load)
+    built = []
+    monkeypatch.setattr(
+        pgbench.subprocess,
+        "run",
+        lambda cmd, env, **kw: (
+            built.append(env["RSI_DATABASE_URL"]) or SimpleNamespace(returncode=0, stderr="")
+        ),
+    )
+    settings = Settings(index_dir=tmp_path / "ix", embedder={"backend": "fake"})
+    e2e = pgbench.bench_workers(settings, "postgresql://x@/rsi", 4, 20, progress=False)
+    assert built == ["postgresql://x@/rsi"]
+    assert calls == [(False, 1), (True, 1), (True, 2)]
+    assert [(r["store"], r["workers"]) for r in e2e["runs"]] == [
+        ("files", 1),
+        ("postgres", 1),
+        ("postgres", 2),
+    ]
+    row = {
+        "vectors": 1000,
+        "latency": {
+            m: {"p50_ms": 1.0, "p95_ms": 2.0}
+            for m in ("hnsw_ef40", "hnsw_ef100", "exact", "faiss_flat", "faiss_flat_1thread")
+        }
+        | {"roundtrip": {"p50_ms": 0.2}, "hnsw_server": {"p50_ms": 0.5}},
+        "recall_at_10": {"ef40": 0.97, "ef100": 0.99},
+        "files_mb_per_worker": 1.5,
+        "table_mb": 2.0,
+        "indexes_mb": 2.0,
+        "hnsw_build_s": 1.0,
+        "copy_s": 0.1,
+    }
+    text = " ".join(pgbench.conclusion([row], e2e))
+    assert "20.0 answers/s with 2 workers against 10.0 with 1 (x2.00)" in text
+    assert "files, 1 worker: 12.0 answers/s" in text
+
+    monkeypatch.setattr(
+        pgbench.subprocess,
+        "run",
+        lambda cmd, env, **kw: SimpleNamespace(returncode=2, stderr="error: no pgvector\n"),
+    )
+    skipped = pgbench.bench_workers(settings, "postgresql://x@/rsi", 4, 20, progress=False)
+    assert skipped == {"skipped": "build into PostgreSQL failed: error: no pgvector"}
