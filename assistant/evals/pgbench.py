@@ -331,11 +331,13 @@ def measure(conn, table: str, vectors: np.ndarray, queries: np.ndarray) -> dict:
     steps = [(name, pg_step(name, setting)) for name, setting in methods.items()]
     steps += [("faiss_flat", faiss_step(None)), ("faiss_flat_1thread", faiss_step(1))]
     steps += [("roundtrip", roundtrip)]
-    for i, q in enumerate(queries):
-        # Each query runs every step, in an order rotated by one per query: a step never
-        # always follows the same one (FAISS's idle OpenMP threads spin for a while and
-        # slow down whatever runs next on two cores).
-        for name, step in steps[i % len(steps) :] + steps[: i % len(steps)]:
+    order = np.random.default_rng(3)
+    for q in queries:
+        # Each query runs every step in a shuffled order, so no step always follows the
+        # same one: FAISS's idle OpenMP threads spin for a while after a search and slow
+        # down whatever runs next on two cores (a fixed order put it all on one step).
+        for k in order.permutation(len(steps)):
+            name, step = steps[k]
             t0 = time.perf_counter()
             step(q)
             times[name].append((time.perf_counter() - t0) * 1e3)
