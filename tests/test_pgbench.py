@@ -91,6 +91,7 @@ def test_report_has_its_sections_and_ratios(pg_url, fake_sample, monkeypatch, ca
 
 
 def test_unreachable_database_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("psycopg")
     monkeypatch.setenv("RSI_DATABASE_URL", f"postgresql://nobody@/rsi?host={tmp_path}&port=1")
     monkeypatch.setenv("RSI_EMBEDDER", "fake")
     assert main(["bench", "--store", "postgres", "--quick"]) == 2

@@ -106,6 +106,8 @@ def database(settings: Settings, progress: bool = True) -> Iterator[tuple[str, s
         try:
             url = pgserver.start(data)
         except pgserver.PgServerError as exc:
+            with contextlib.suppress(Exception):  # started, then failed: leave none running
+                pgserver.stop(data)
             raise BenchError(f"no RSI_DATABASE_URL and no local PostgreSQL: {exc}") from exc
         try:
             yield url, "throwaway local server (pg start)"
