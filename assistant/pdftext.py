@@ -98,8 +98,15 @@ def _is_heading(line: str, before: str | None, after: str | None, width: int) ->
     return after is None or after[:1].isupper() or after[:1].isdigit() or _is_list_item(after)
 
 
+# Typographic ligatures that PDF text extraction returns as one character.
+_LIGATURES = str.maketrans(
+    {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+)
+
+
 def pages_to_text(pages: list[str]) -> str:
     """The blocks of a PDF whose pages extracted as ``pages`` (one string per page)."""
+    pages = [page.translate(_LIGATURES) for page in pages]
     split = [[ln.strip() for ln in page.split("\n") if ln.strip()] for page in pages]
     split = _without_furniture(split)
     lines = [line for page in split for line in page]  # a sentence may run over a page break

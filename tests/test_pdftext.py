@@ -93,3 +93,9 @@ def test_bullets_become_list_items_and_wrapped_items_stay_whole():
 
 def test_empty_pages_give_no_text():
     assert pages_to_text(["", "  \n "]) == ""
+
+
+def test_ligatures_are_spelled_out():
+    assert pages_to_text(["Den ofﬁcielle ﬂowchart er afﬁrmeret."]) == (
+        "Den officielle flowchart er affirmeret."
+    )
