@@ -362,11 +362,22 @@ def source_files(corpus_dir: Path) -> list[Path]:
 
 
 def _first_line_title(text: str) -> str | None:
-    for line in text.splitlines():
-        line = line.strip().lstrip("# ").strip()
-        if line:
-            return line[:120] if len(line) <= 120 else None
+    """The first line when it is short enough to be a title, else the first heading
+    near the start (a PDF or Word file that opens with a paragraph)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and len(lines[0].lstrip("# ")) <= 120:
+        return lines[0].lstrip("# ").strip()
+    for line in lines[:20]:
+        if line.startswith("# ") and len(line) <= 122:
+            return line[2:].strip()
     return None
+
+
+def _name_title(path: Path) -> str:
+    """A title from the file name: "aarsrapport_2025-final" -> "Aarsrapport 2025 final"."""
+    words = re.sub(r"[-_.]+", " ", path.stem).split()
+    title = " ".join(words) or path.stem
+    return title[:1].upper() + title[1:]
 
 
 def load_document(path: Path, corpus_dir: Path) -> Document:
@@ -395,7 +406,7 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
     doc_id = slugify(meta.get("id") or str(rel.with_suffix("")))
     return Document(
         doc_id=doc_id,
-        title=meta.get("title") or _first_line_title(text) or path.stem,
+        title=meta.get("title") or _first_line_title(text) or _name_title(path),
         text=text,
         path=rel.as_posix(),
         sha256=hashlib.sha256(raw).hexdigest(),

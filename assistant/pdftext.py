@@ -26,6 +26,7 @@ _HYPHEN_END = re.compile(r"(\w+)-$")
 # Running headers and footers are looked for among this many lines at each end of a page.
 EDGE_LINES = 3
 HEADING_MAX_WORDS = 12
+HEADING_MAX_SHARE = 0.8  # of the text width: longer lines are running text
 MIN_WIDTH = 50  # characters: the narrowest text column taken for full width
 
 
@@ -81,21 +82,38 @@ def _is_list_item(line: str) -> bool:
     return bool(_BULLET.match(line) or _NUMBERED.match(line))
 
 
-def _is_heading(line: str, before: str | None, after: str | None, width: int) -> bool:
-    """A short line without a sentence's end, after a finished sentence, a heading or
-    the start (``before`` None), followed by a line that starts a sentence."""
+def _first_word(line: str) -> str:
+    return line.split(" ", 1)[0]
+
+
+def _broken_early(line: str, after: str, width: int) -> bool:
+    """Was the line broken before the text column was full? Then the break is the
+    author's: ``after``'s first word would still have fit on ``line``."""
+    return len(line) + 1 + len(_first_word(after)) <= width
+
+
+def _is_heading(line: str, after: str | None, then: str | None, width: int) -> bool:
+    """A short line without a sentence's end that starts with a capital letter or a
+    section number, followed by running text (a full line, a finished one-line
+    sentence, a sentence that goes on on the line ``then``, or a list): table rows,
+    which are followed by more short rows, are not."""
     words = line.split()
     if not words or len(words) > HEADING_MAX_WORDS or _ENDS_SENTENCE.search(line):
         return False
-    if line.rstrip().endswith((",", "-")) or _is_list_item(line):
+    if line.rstrip().endswith((",", "-")) or _is_list_item(line) or ";" in line:
         return False
     if not (words[0][:1].isupper() or _SECTION_NUMBER.match(line)):
         return False
-    if before is not None and not _ENDS_SENTENCE.search(before):
+    if len(line) > HEADING_MAX_SHARE * width:  # a full line is running text
         return False
-    if len(line) > 0.7 * width:  # a full-width line is running text
+    if after is None:  # nothing under it: the end of a table or a closing line
         return False
-    return after is None or after[:1].isupper() or after[:1].isdigit() or _is_list_item(after)
+    if _is_list_item(after) or _SECTION_NUMBER.match(after):
+        return True
+    starts = after[:1].isupper() or after[:1].isdigit()
+    full = len(after) > HEADING_MAX_SHARE * width
+    goes_on = then is not None and then[:1].islower()
+    return starts and (full or goes_on or bool(_ENDS_SENTENCE.search(after)))
 
 
 # Typographic ligatures that PDF text extraction returns as one character.
@@ -113,10 +131,9 @@ def pages_to_text(pages: list[str]) -> str:
     if not lines:
         return ""
     vocabulary = {w.lower() for line in lines for w in re.findall(r"\w+(?:-\w+)*", line)}
-    # The text width: most lines of running text are full; a page of short lines
-    # (a form, a table) must not make every line look full.
-    lengths = sorted(len(line) for line in lines)
-    width = max(lengths[int(0.9 * (len(lengths) - 1))], MIN_WIDTH)
+    # The text column's width: no line is wider; a document of short lines (a form,
+    # a table) must not make every line look full.
+    width = max(max(len(line) for line in lines), MIN_WIDTH)
     blocks: list[list[str]] = []  # each: lines of one paragraph, heading or list
     current: list[str] = []
     kind = ""
@@ -127,33 +144,38 @@ def pages_to_text(pages: list[str]) -> str:
             blocks.append(current)
         current, kind = [], ""
 
-    previous: str | None = None
+    previous: str | None = None  # the line before, as printed
     for i, line in enumerate(lines):
         after = lines[i + 1] if i + 1 < len(lines) else None
-        if current and current[-1].endswith("-") and _HYPHEN_END.search(current[-1]):
-            if line[:1].isalnum():
-                current[-1] = _join_hyphenated(current[-1], line, vocabulary)
-                previous = current[-1]
-                continue
-        if _is_heading(line, previous, after, width):
+        then = lines[i + 2] if i + 2 < len(lines) else None
+        if current and _HYPHEN_END.search(current[-1]) and line[:1].isalnum():
+            current[-1] = _join_hyphenated(current[-1], line, vocabulary)
+            previous = line
+            continue
+        # The line before ended its paragraph (or row) when it was a heading, or was
+        # broken before the column was full and this line does not go on with its
+        # sentence (a lower-case start does: a narrow column, a page break).
+        ended = previous is None or (
+            _broken_early(previous, line, width)
+            and (bool(_ENDS_SENTENCE.search(previous)) or not line[:1].islower())
+        )
+        if ended and _is_heading(line, after, then, width):
             close()
             blocks.append(["# " + line])
             previous = None  # a heading may follow a heading ("2 Baggrund", "2.1 Formål")
             continue
-        elif _is_list_item(line):
+        if _is_list_item(line):
             if kind != "list":
                 close()
                 kind = "list"
             current.append("- " + _BULLET.sub("", line, count=1) if _BULLET.match(line) else line)
-        elif kind == "list" and not _ENDS_SENTENCE.search(current[-1]) and line[:1].islower():
+        elif kind == "list" and not ended:
             current[-1] += " " + line  # a list item's wrapped line
         else:
-            if kind == "list" or (
-                current and _ENDS_SENTENCE.search(current[-1]) and len(current[-1]) < 0.7 * width
-            ):
-                close()  # a short last line ends the paragraph
-            kind = kind or "text"
-            if current and kind == "text":
+            if kind == "list" or ended:
+                close()
+            kind = "text"
+            if current:
                 current[-1] += " " + line
             else:
                 current.append(line)

@@ -707,3 +707,13 @@ def test_hostile_html_in_markdown_never_reaches_the_text(corpus):
     )
     doc = _load(corpus, "xss.md")
     assert squash(doc.text) == "Et afsnit med og midt i teksten. Sidste afsnit."
+
+
+def test_a_document_without_a_title_takes_its_first_heading_or_its_file_name(corpus):
+    long_first = "Denne vejledning beskriver " + "trin for trin " * 12 + "hvordan man gør."
+    (corpus / "vejledning.md").write_text(
+        f"{long_first}\n\n# Opsætning af formularen\n\nGå til Indstillinger.", encoding="utf-8"
+    )
+    (corpus / "aarsrapport_2025-final.txt").write_text(long_first, encoding="utf-8")
+    assert _load(corpus, "vejledning.md").title == "Opsætning af formularen"
+    assert _load(corpus, "aarsrapport_2025-final.txt").title == "Aarsrapport 2025 final"
