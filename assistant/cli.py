@@ -262,6 +262,15 @@ def cmd_bench(args: argparse.Namespace) -> None:
 
 
 def cmd_feedback(args: argparse.Namespace) -> None:
+    from assistant.pgconnect import DatabaseUnavailable
+
+    try:
+        _feedback(args)
+    except DatabaseUnavailable as exc:
+        raise CLIError(str(exc)) from exc
+
+
+def _feedback(args: argparse.Namespace) -> None:
     from assistant import feedback
 
     settings = _settings(args)

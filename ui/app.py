@@ -3,7 +3,7 @@
 - ``/``                         the Gradio chat page (``ui.chat``)
 - ``POST /api/ask``             one answer as the JSON contract (``ui.api``)
 - ``POST /api/chat``            the same, streamed as server-sent events
-- ``POST /api/feedback``        thumbs up/down, stored in SQLite
+- ``POST /api/feedback``        thumbs up/down, stored in SQLite or PostgreSQL
 - ``GET /healthz``              index and embedder status
 - ``POST /v1/chat/completions`` OpenAI-compatible chat (``ui.openai_compat``)
 - ``GET /widget.js``            the embeddable widget (``ui.widget``)
@@ -31,6 +31,7 @@ from starlette.types import Receive, Scope, Send
 
 from assistant import wording
 from assistant.index import IndexProblem
+from assistant.pgconnect import DatabaseUnavailable
 from assistant.service import AssistantService
 from assistant.settings import Settings, library_environment
 from ui import api, openai_compat, widget
@@ -114,6 +115,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _index_problem(request: Request, exc: IndexProblem) -> JSONResponse:
         log.error("index unavailable: %s", exc)
         return error_response(503, "index_unavailable", wording.ERROR_INDEX_MISSING)
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def _database_down(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+        return error_response(503, "database_unavailable", wording.ERROR_DATABASE_UNAVAILABLE)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
