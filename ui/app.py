@@ -64,7 +64,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
     server = settings.server
     app.add_middleware(BodyLimit, max_bytes=server.max_body_bytes)
     if server.rate_limit:
-        app.add_middleware(RateLimit, rate=server.rate_limit, limiter=make_limiter(server))
+        app.add_middleware(RateLimit, rate=server.rate_limit, limiter=make_limiter(settings))
     app.add_middleware(WebPolicy, server=server)
     if server.trusted_proxies:  # outermost: the client and scheme as the proxy saw them
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
