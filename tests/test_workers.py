@@ -1,5 +1,6 @@
 """``rsi-assistant serve --workers 2``: two uvicorn worker processes answer 200
-concurrent questions without an error, and stop cleanly."""
+concurrent questions without an error (with the rate limit off, and with it on and its
+counters in PostgreSQL, where both workers count into one row), and stop cleanly."""
 
 from __future__ import annotations
 
@@ -67,12 +68,22 @@ async def _ask_all(base: str, n: int) -> list[int | str]:
         return await asyncio.gather(*(ask(i) for i in range(n)))
 
 
+@pytest.fixture(params=["off", "postgres"])
+def counters(request) -> dict[str, str]:
+    """The rate-limit settings: off, or on with the counters in PostgreSQL (named as the
+    storage, so that the index stays in files whatever RSI_DATABASE_URL would switch)."""
+    if request.param == "off":
+        return {"RSI_RATE_LIMIT": "off"}
+    url = request.getfixturevalue("pg_url")
+    return {"RSI_RATE_LIMIT": "1000/minute", "RSI_RATE_LIMIT_STORAGE": url}
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="reads worker processes from /proc")
-def test_two_workers_answer_200_concurrent_questions(tmp_path, build_fake_rsi_index):
+def test_two_workers_answer_200_concurrent_questions(tmp_path, build_fake_rsi_index, counters):
     settings = build_fake_rsi_index(tmp_path)  # the parent builds; the workers only load
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = child_environment(settings, RSI_RATE_LIMIT="off")
+    env = child_environment(settings, **counters)
     with tempfile.TemporaryFile("w+") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--workers", "2"],
@@ -106,6 +117,14 @@ def test_two_workers_answer_200_concurrent_questions(tmp_path, build_fake_rsi_in
             worked = [_cpu_seconds(w) - b for w, b in zip(workers, cpu_before, strict=True)]
             print(f"200 questions over 2 workers: {seconds:.2f} s, CPU s per worker {worked}")
             assert all(w > 0.05 for w in worked), worked  # both workers answered
+            if "RSI_RATE_LIMIT_STORAGE" in counters:  # one budget: every request in one row
+                import psycopg
+
+                with psycopg.connect(counters["RSI_RATE_LIMIT_STORAGE"]) as conn:
+                    rows = conn.execute(
+                        "SELECT key, cardinality(stamps) FROM rsi_rate_limit"
+                    ).fetchall()
+                assert [n for _, n in rows] == [200], rows
         finally:
             proc.send_signal(signal.SIGINT)  # Ctrl-C, as a person stops it
             try:
@@ -120,3 +139,61 @@ def test_two_workers_answer_200_concurrent_questions(tmp_path, build_fake_rsi_in
     time.sleep(0.5)
     assert not [w for w in workers if Path(f"/proc/{w}").exists()]  # no orphaned worker
     assert "2 workers" in output
+
+
+def test_serve_with_workers_hands_the_settings_to_uvicorn(
+    make_settings, tmp_path, monkeypatch, caplog
+):
+    import os
+
+    import uvicorn
+
+    import ui.app
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw, dict(os.environ))))
+    saved = dict(os.environ)
+    try:
+        ui.app.serve(make_settings(tmp_path), workers=3)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    ((app, kw, env),) = calls
+    assert app == "ui.app:create_app_from_env" and kw["factory"] is True and kw["workers"] == 3
+    assert env["RSI_INDEX_DIR"] == str((tmp_path / "index").resolve())
+    assert env["RSI_EMBEDDER__BACKEND"] == "fake"
+    assert "counts per worker" in caplog.text and "sticky sessions" in caplog.text
+
+
+def test_no_per_worker_warning_when_the_counters_are_shared(
+    make_settings, tmp_path, monkeypatch, caplog
+):
+    import os
+
+    import uvicorn
+
+    import ui.app
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    saved = dict(os.environ)
+    try:
+        ui.app.serve(make_settings(tmp_path, database_url="postgresql://h/db"), workers=2)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert "counts per worker" not in caplog.text
+
+
+def test_a_worker_builds_its_app_from_the_environment(tmp_path, build_fake_rsi_index, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    import ui.app
+
+    settings = build_fake_rsi_index(tmp_path)
+    for name, value in child_environment(settings, RSI_RATE_LIMIT="off").items():
+        monkeypatch.setenv(name, value)
+    app = ui.app.create_app_from_env()
+    assert app.state.service.settings == settings.model_copy(
+        update={"server": settings.server.model_copy(update={"rate_limit": ""})}
+    )
+    assert TestClient(app).get("/healthz").json()["chunks"] > 0
