@@ -22,6 +22,7 @@ import contextlib
 import csv
 import datetime as dt
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -74,6 +75,7 @@ CREATE TABLE IF NOT EXISTS {PG_TABLE} (
 CREATE INDEX IF NOT EXISTS {PG_TABLE}_created_unix ON {PG_TABLE} (created_unix)
 """
 _PG_LOCK = 0x5253_4946  # "RSIF": one worker creates the table at a time
+log = logging.getLogger(__name__)
 FIELDS = ["id", "created", "rating", "question", "answer", "citation_ids", "comment", "source"]
 _TEXT_FIELDS = ("question", "answer", "comment")
 
@@ -183,10 +185,37 @@ def _postgres(settings: Settings) -> Iterator[_Db]:
 @contextlib.contextmanager
 def _connect(settings: Settings) -> Iterator[_Db]:
     """Open the backend, purge rows past retention; commit on success."""
+    if uses_database(settings) and db_path(settings).exists():
+        _move_sqlite_rows(settings)
     opener = _postgres if uses_database(settings) else _sqlite
     with opener(settings) as db:
         _purge(db, settings.feedback.retention_days)
         yield db
+
+
+_COLUMNS = "created, rating, question, answer, citation_ids, comment, source, created_unix"
+
+
+def _move_sqlite_rows(settings: Settings) -> None:
+    """Rows stored in SQLite before ``RSI_DATABASE_URL`` was set move into the database:
+    copied in one transaction, then deleted from the file, which is removed once empty
+    (a failure leaves them where they are; nothing is lost)."""
+    path = db_path(settings)
+    with _sqlite(settings) as old:  # migrates (and masks) a file of an older version
+        found = old.execute(f"SELECT id, {_COLUMNS} FROM {{table}} ORDER BY id").fetchall()
+        if found:
+            with _postgres(settings) as db:
+                for row in found:
+                    db.execute(
+                        f"INSERT INTO {{table}} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        tuple(row[1:]),
+                    )
+            old.execute("DELETE FROM {table} WHERE id <= ?", (found[-1][0],))
+        left = old.execute("SELECT count(*) FROM {table}").fetchone()[0]
+    if found:
+        log.warning("moved %d feedback rows from %s into RSI_DATABASE_URL", len(found), path)
+    if left == 0:
+        path.unlink(missing_ok=True)
 
 
 def _exists(settings: Settings) -> bool:

@@ -13,6 +13,7 @@ import stat
 import time
 
 import pytest
+from pydantic import SecretStr
 
 from assistant import feedback
 from assistant.cli import main
@@ -317,3 +318,27 @@ def test_without_the_extra_the_error_names_it(monkeypatch, tmp_path):
     settings = Settings(data_dir=tmp_path / "data", database_url=DOWN_URL)
     with pytest.raises(DatabaseUnavailable, match=r'pip install -e "\.\[postgres\]"'):
         _store(settings)
+
+
+def test_rows_in_sqlite_move_into_the_database_once(sqlite_settings, pg_url):
+    old_id = _store(sqlite_settings, "gammel")
+    _age(sqlite_settings, old_id, 91)  # past retention: purged on arrival
+    _store(sqlite_settings, CPR_QUESTION, comment="mail: x@y.dk")
+    _store(sqlite_settings, "anden")
+    shared = sqlite_settings.model_copy(update={"database_url": SecretStr(pg_url)})
+    moved = feedback.rows(shared)
+    assert [r["question"] for r in moved] == [
+        "Mit CPR er [CPR] og min mail er [e-mail], tlf [telefon]",
+        "anden",
+    ]
+    assert moved[0]["comment"] == "mail: [e-mail]"
+    assert not feedback.db_path(sqlite_settings).exists()
+    assert feedback.rows(shared) == moved  # not twice
+
+
+def test_rows_stay_in_sqlite_while_the_database_is_down(sqlite_settings):
+    _store(sqlite_settings, "bliver")
+    down = sqlite_settings.model_copy(update={"database_url": SecretStr(DOWN_URL)})
+    with pytest.raises(feedback.pgconnect.DatabaseUnavailable):
+        feedback.rows(down)
+    assert [r["question"] for r in feedback.rows(sqlite_settings)] == ["bliver"]
