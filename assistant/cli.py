@@ -137,9 +137,11 @@ def cmd_chat(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     from ui.app import serve
 
+    if args.workers < 1:
+        raise CLIError("--workers must be at least 1")
     settings = _settings(args)
     ensure_index(settings)
-    serve(settings, host=args.host, port=args.port)
+    serve(settings, host=args.host, port=args.port, workers=args.workers)
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
@@ -262,6 +264,15 @@ def cmd_bench(args: argparse.Namespace) -> None:
 
 
 def cmd_feedback(args: argparse.Namespace) -> None:
+    from assistant.pgconnect import DatabaseUnavailable
+
+    try:
+        _feedback(args)
+    except DatabaseUnavailable as exc:
+        raise CLIError(str(exc)) from exc
+
+
+def _feedback(args: argparse.Namespace) -> None:
     from assistant import feedback
 
     settings = _settings(args)
@@ -347,6 +358,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("serve", cmd_serve, "web chat, HTTP API and widget")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (default 1); more share feedback and rate-limit counters "
+        "only through RSI_DATABASE_URL (README: Configuration)",
+    )
     p = add("eval", cmd_eval, "run the evaluation suite next to the baselines")
     p.add_argument(
         "--set",
