@@ -341,8 +341,7 @@ def read_corpus(settings: Settings) -> tuple[list, list[Chunk], list[str]]:
     docs, warnings = load_corpus(settings.corpus_dir)
     if not docs:
         raise BuildError(
-            f"no readable documents in {settings.corpus_dir} "
-            "(supported: .txt .md .html .pdf .docx)"
+            f"no readable documents in {settings.corpus_dir} (supported: .txt .md .html .pdf .docx)"
         )
     chunks, left_out = chunk_corpus(docs, settings.chunking.max_words)
     warnings += left_out  # poisoned passages, named with their file
