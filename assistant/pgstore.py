@@ -136,6 +136,7 @@ class PgStore:
 
     def __init__(self, settings: Settings):
         assert settings.database_url is not None
+        _psycopg()  # the [postgres] extra is installed, or a message that says how
         self.settings = settings
         self._url = settings.database_url.get_secret_value()
         self.namespace = namespace_of(settings.index_dir)
