@@ -138,7 +138,8 @@ class PgStore:
         assert settings.database_url is not None
         _psycopg()  # the [postgres] extra is installed, or a message that says how
         self.settings = settings
-        self._url = settings.database_url.get_secret_value()
+        url = settings.database_url  # a str when set through model_copy (not validated)
+        self._url = url.get_secret_value() if hasattr(url, "get_secret_value") else str(url)
         self.namespace = namespace_of(settings.index_dir)
         self._idle: list[Any] = []
         self._lock = threading.Lock()
