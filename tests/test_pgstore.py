@@ -408,3 +408,23 @@ def test_eval_calibration_is_stored_in_the_served_builds_manifest(tmp_path, make
     fresh = AssistantService(pg).assistant().calibration
     assert (fresh.refusal_threshold, fresh.source) == (0.375, "eval --calibrate")
     assert fresh.dense_floor == base.dense_floor
+
+
+def test_one_builder_per_namespace(tmp_path, make_settings, pg_url):
+    from assistant.index import BuildError
+
+    pg = _pg(make_settings, tmp_path, pg_url)
+    first = _build(pg)
+    (pg.corpus_dir / "telemedicin.txt").write_text(NEW_DOC, encoding="utf-8")
+    with psycopg.connect(pg_url, autocommit=True) as other:  # another builder holds the lock
+        schema = other.execute("SELECT current_schema()").fetchone()[0]
+        key = f"rsi-build:{schema}:index"
+        assert other.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,))
+        with pytest.raises(BuildError, match="another build is running"):
+            _build(pg)
+        assert open_store(pg).served_build() == first.build_id
+        # another namespace builds meanwhile
+        assert _build(
+            make_settings(tmp_path, database_url=pg_url, index_dir=tmp_path / "b")
+        ).changed
+    assert _build(pg).changed  # the lock went with the other session
