@@ -34,31 +34,33 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-def _report(report, settings: Settings) -> None:
+def _report(report, where: str) -> None:
     print(
         f"Index {report.build_id}: {report.documents} documents, {report.chunks} chunks, "
-        f"{report.embedded} embedded, {report.seconds:.1f} s -> {settings.index_dir}",
+        f"{report.embedded} embedded, {report.seconds:.1f} s -> {where}",
         file=sys.stderr,
     )
 
 
 def ensure_index(settings: Settings, progress: bool = True) -> None:
     """Build the index when missing or stale (progress and warnings on stderr)."""
-    from assistant.index import ensure_index as ensure
+    from assistant.store import open_store
 
-    report = ensure(settings, progress=progress)
+    store = open_store(settings)
+    report = store.ensure(progress=progress)
     if report is not None:
-        _report(report, settings)
+        _report(report, store.describe())
 
 
 def _build(settings: Settings, progress: bool) -> None:
     from assistant.embedders import make_embedder
-    from assistant.index import build_index
+    from assistant.store import open_store
 
-    report = build_index(settings, make_embedder(settings.embedder), progress=progress)
+    store = open_store(settings)
+    report = store.build(make_embedder(settings.embedder), progress=progress)
     for warning in report.warnings:
         log.warning("%s", warning)
-    _report(report, settings)
+    _report(report, store.describe())
 
 
 def read_history(path: str) -> list[dict]:
