@@ -20,17 +20,17 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from assistant import calibration as calib
 from assistant import wording
 from assistant.citations import Citation, cite
 from assistant.compose import Composer
 from assistant.embedders import Embedder, make_embedder
-from assistant.index import LoadedIndex, check_embedder, load_index
+from assistant.index import LoadedIndex, check_embedder
 from assistant.refusal import Decision, decide
 from assistant.retrieval import Retrieval, Retriever
 from assistant.settings import Settings
+from assistant.store import IndexStore, open_store
 
 __all__ = ["Answer", "Assistant", "Citation"]
 
@@ -94,9 +94,15 @@ class Assistant:
 
     @classmethod
     def load(
-        cls, settings: Settings, embedder: Embedder | None = None, build: Path | None = None
+        cls,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        build: str | None = None,
+        store: IndexStore | None = None,
     ) -> Assistant:
-        index = load_index(settings.index_dir, build)
+        """The assistant over the served build (or build ``build``) of the settings'
+        index store (files, or PostgreSQL with ``RSI_DATABASE_URL``)."""
+        index = (store or open_store(settings)).load(build)
         return cls(settings, index, embedder or make_embedder(settings.embedder))
 
     def decide(self, question: str, **kwargs) -> Decision:

@@ -34,31 +34,33 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-def _report(report, settings: Settings) -> None:
+def _report(report, where: str) -> None:
     print(
         f"Index {report.build_id}: {report.documents} documents, {report.chunks} chunks, "
-        f"{report.embedded} embedded, {report.seconds:.1f} s -> {settings.index_dir}",
+        f"{report.embedded} embedded, {report.seconds:.1f} s -> {where}",
         file=sys.stderr,
     )
 
 
 def ensure_index(settings: Settings, progress: bool = True) -> None:
     """Build the index when missing or stale (progress and warnings on stderr)."""
-    from assistant.index import ensure_index as ensure
+    from assistant.store import open_store
 
-    report = ensure(settings, progress=progress)
+    store = open_store(settings)
+    report = store.ensure(progress=progress)
     if report is not None:
-        _report(report, settings)
+        _report(report, store.describe())
 
 
 def _build(settings: Settings, progress: bool) -> None:
     from assistant.embedders import make_embedder
-    from assistant.index import build_index
+    from assistant.store import open_store
 
-    report = build_index(settings, make_embedder(settings.embedder), progress=progress)
+    store = open_store(settings)
+    report = store.build(make_embedder(settings.embedder), progress=progress)
     for warning in report.warnings:
         log.warning("%s", warning)
-    _report(report, settings)
+    _report(report, store.describe())
 
 
 def read_history(path: str) -> list[dict]:
@@ -137,9 +139,11 @@ def cmd_chat(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     from ui.app import serve
 
+    if args.workers < 1:
+        raise CLIError("--workers must be at least 1")
     settings = _settings(args)
     ensure_index(settings)
-    serve(settings, host=args.host, port=args.port)
+    serve(settings, host=args.host, port=args.port, workers=args.workers)
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
@@ -335,6 +339,15 @@ def cmd_bench(args: argparse.Namespace) -> None:
 
 
 def cmd_feedback(args: argparse.Namespace) -> None:
+    from assistant.pgconnect import DatabaseUnavailable
+
+    try:
+        _feedback(args)
+    except DatabaseUnavailable as exc:
+        raise CLIError(str(exc)) from exc
+
+
+def _feedback(args: argparse.Namespace) -> None:
     from assistant import feedback
 
     settings = _settings(args)
@@ -420,6 +433,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("serve", cmd_serve, "web chat, HTTP API and widget")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (default 1); more share feedback and rate-limit counters "
+        "only through RSI_DATABASE_URL (README: Configuration)",
+    )
     p = add("eval", cmd_eval, "run the evaluation suite next to the baselines")
     p.add_argument(
         "--set",

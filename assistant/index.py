@@ -153,7 +153,7 @@ def _read_manifest_of(build: Path, index_dir: Path) -> dict:
     return manifest
 
 
-def _same_version(manifest: dict) -> bool:
+def same_version(manifest: dict) -> bool:
     return manifest.get("format") == FORMAT_VERSION and manifest.get("analyzer") == ANALYZER_VERSION
 
 
@@ -199,12 +199,34 @@ def _check_served(settings: Settings) -> tuple[str, str, IndexProblem | None]:
         if served is None:
             return "missing", f"no index in {index_dir}", None
         build, manifest = served
-        if not _same_version(manifest):
+        if not same_version(manifest):
             return "stale", "the index was built by another version of rsi-assistant", None
         verify_build(build, manifest, index_dir, checksums=False)
     except IndexCorrupt as exc:
         return "corrupt", str(exc), exc
     return "ok", "", None
+
+
+def corpus_changes(settings: Settings, manifest: dict) -> str | None:
+    """Why a build described by ``manifest`` no longer matches the corpus and the
+    chunk setting (None: it matches). Sizes and mtimes first; a file whose size or
+    mtime changed counts as changed only when its sha256 differs. Shared by the
+    file store and the PostgreSQL store (``assistant.pgstore``)."""
+    if manifest.get("chunk_max_words") != settings.chunking.max_words:
+        return "the chunk size setting changed"
+    files = {f["path"]: f for f in manifest["files"]}
+    current = source_files(settings.corpus_dir)
+    if len(current) != len(files):
+        return "files were added to or removed from the corpus"
+    for path in current:
+        now = _file_state(path, settings.corpus_dir)
+        old = files.get(now["path"])
+        if old is None:
+            return f"new file {now['path']}"
+        if (old["size"], old["mtime_ns"]) != (now["size"], now["mtime_ns"]):
+            if _sha256(path) != old["sha256"]:
+                return f"{now['path']} changed"
+    return None
 
 
 def index_state(settings: Settings) -> tuple[str, str]:
@@ -215,21 +237,8 @@ def index_state(settings: Settings) -> tuple[str, str]:
         return state, reason
     manifest = read_manifest(settings.index_dir)
     assert manifest is not None
-    if manifest.get("chunk_max_words") != settings.chunking.max_words:
-        return "stale", "the chunk size setting changed"
-    files = {f["path"]: f for f in manifest["files"]}
-    current = source_files(settings.corpus_dir)
-    if len(current) != len(files):
-        return "stale", "files were added to or removed from the corpus"
-    for path in current:
-        now = _file_state(path, settings.corpus_dir)
-        old = files.get(now["path"])
-        if old is None:
-            return "stale", f"new file {now['path']}"
-        if (old["size"], old["mtime_ns"]) != (now["size"], now["mtime_ns"]):
-            if _sha256(path) != old["sha256"]:
-                return "stale", f"{now['path']} changed"
-    return "ok", "up to date"
+    changed = corpus_changes(settings, manifest)
+    return ("stale", changed) if changed else ("ok", "up to date")
 
 
 def index_health(settings: Settings) -> tuple[bool, str]:
@@ -308,10 +317,8 @@ def _write_faiss(vectors: np.ndarray, path: Path) -> None:
     faiss.write_index(index, str(path))
 
 
-def _files_state(settings: Settings, docs: list) -> list[dict]:
+def files_state(settings: Settings, docs: list) -> list[dict]:
     """Size, mtime and hash of every corpus file (skipped files and sidecars included)."""
-    import hashlib
-
     by_path = {d.path: d for d in docs}
     files = []
     for path in source_files(settings.corpus_dir):
@@ -321,6 +328,114 @@ def _files_state(settings: Settings, docs: list) -> list[dict]:
         state["doc_id"] = doc.doc_id if doc else None
         files.append(state)
     return files
+
+
+def read_corpus(settings: Settings) -> tuple[list, list[Chunk], list[str]]:
+    """(documents, chunks, warnings) of the corpus folder; ``BuildError`` when there is
+    nothing to index. The first step of every build, whatever the store."""
+    from assistant.chunking import chunk_corpus
+    from assistant.ingest import load_corpus
+
+    if not settings.corpus_dir.is_dir():
+        raise BuildError(f"corpus folder {settings.corpus_dir} does not exist")
+    docs, warnings = load_corpus(settings.corpus_dir)
+    if not docs:
+        raise BuildError(
+            f"no readable documents in {settings.corpus_dir} (supported: .txt .md .html .pdf .docx)"
+        )
+    chunks, left_out = chunk_corpus(docs, settings.chunking.max_words)
+    warnings += left_out  # poisoned passages, named with their file
+    if not chunks:
+        raise BuildError(
+            f"the documents in {settings.corpus_dir} hold no text passages to index "
+            "(only headings?)"
+        )
+    return docs, chunks, warnings
+
+
+def embed_missing(
+    settings: Settings,
+    embedder: Embedder,
+    chunks: list[Chunk],
+    cached: dict[str, np.ndarray],
+    save: Callable[[list[str], np.ndarray], None],
+    progress: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, int]:
+    """The vectors of ``chunks`` (rows in order) and how many had to be embedded:
+    those whose text key is in ``cached`` are copied, the rest embedded in batches,
+    each batch handed to ``save`` as soon as it is computed (so a build resumes)."""
+    keys = [text_key(c.embed_text()) for c in chunks]
+    todo = [i for i, k in enumerate(keys) if k not in cached]
+    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    for i, k in enumerate(keys):
+        if k in cached:
+            vectors[i] = cached[k]
+    bar = None
+    if progress and todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc="embedding chunks", unit="chunk")
+    batch = settings.embedder.batch_size
+    for start in range(0, len(todo), batch):
+        ids = todo[start : start + batch]
+        batch_vectors = embedder.embed_passages([chunks[i].embed_text() for i in ids])
+        vectors[ids] = batch_vectors
+        save([keys[i] for i in ids], batch_vectors)  # an interrupted build resumes
+        if bar is not None:
+            bar.update(len(ids))
+        if on_progress is not None:
+            on_progress(start + len(ids), len(todo))
+    if bar is not None:
+        bar.close()
+    return vectors, len(todo)
+
+
+def new_build_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%S") + f"-{time.time_ns() % 10**9:09d}"
+
+
+def new_manifest(
+    settings: Settings,
+    embedder: Embedder,
+    build_id: str,
+    docs: list,
+    chunks: list[Chunk],
+    warnings: list[str],
+) -> dict:
+    """The manifest of a new build, without its store's own entries (``artifacts``
+    for the file store, ``table`` for PostgreSQL) and ``calibration``."""
+    return {
+        "format": FORMAT_VERSION,
+        "build_id": build_id,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "embedder": embedder.name,
+        "dim": embedder.dim,
+        "analyzer": ANALYZER_VERSION,
+        "chunk_max_words": settings.chunking.max_words,
+        "documents": [
+            {
+                "doc_id": d.doc_id,
+                "title": d.title,
+                "path": d.path,
+                "url": d.url,
+                "sha256": d.sha256,
+            }
+            for d in docs
+        ],
+        "files": files_state(settings, docs),
+        "chunks": len(chunks),
+        "warnings": warnings,
+    }
+
+
+def unchanged(old_manifest: dict, old_chunks: list[Chunk], chunks: list[Chunk], settings) -> bool:
+    """Would a new build hold exactly what the served one (``old_*``) holds?"""
+    return (
+        old_chunks == chunks
+        and same_version(old_manifest)
+        and old_manifest.get("chunk_max_words") == settings.chunking.max_words
+    )
 
 
 def _reusable_build(
@@ -365,9 +480,6 @@ def build_index(
     """Read the corpus, chunk, embed what changed, write a new build and switch to it."""
     import fcntl
 
-    from assistant.chunking import chunk_corpus
-    from assistant.ingest import load_corpus
-
     started = time.perf_counter()
     index_dir = settings.index_dir
     (index_dir / "builds").mkdir(parents=True, exist_ok=True)
@@ -379,23 +491,7 @@ def build_index(
         raise BuildError(f"another build is running on {index_dir}; wait for it") from exc
     tmp = index_dir / "builds" / f".tmp-{os.getpid()}-{time.time_ns()}"
     try:
-        if not settings.corpus_dir.is_dir():
-            raise BuildError(f"corpus folder {settings.corpus_dir} does not exist")
-        docs, warnings = load_corpus(settings.corpus_dir)
-        if not docs:
-            raise BuildError(
-                f"no readable documents in {settings.corpus_dir} "
-                "(supported: .txt .md .html .pdf .docx)"
-            )
-        chunks, left_out = chunk_corpus(docs, settings.chunking.max_words)
-        warnings += left_out  # poisoned passages, named with their file
-        if not chunks:
-            raise BuildError(
-                f"the documents in {settings.corpus_dir} hold no text passages to index "
-                "(only headings?)"
-            )
-
-        keys = [text_key(c.embed_text()) for c in chunks]
+        docs, chunks, warnings = read_corpus(settings)
         cache = EmbeddingCache(index_dir, embedder)
         # Vectors embedded by an interrupted build, then those of the served build.
         cached = cache.load()
@@ -404,14 +500,10 @@ def build_index(
             old_path, old_manifest, old_chunks, old_vectors = old
             for c, vec in zip(old_chunks, old_vectors, strict=True):
                 cached.setdefault(text_key(c.embed_text()), vec)
-            if (
-                old_chunks == chunks
-                and _same_version(old_manifest)
-                and old_manifest.get("chunk_max_words") == settings.chunking.max_words
-            ):
+            if unchanged(old_manifest, old_chunks, chunks, settings):
                 # Nothing to re-index: keep serving this build (no reload anywhere),
                 # only record the files' new state so the index counts as fresh.
-                old_manifest["files"] = _files_state(settings, docs)
+                old_manifest["files"] = files_state(settings, docs)
                 old_manifest["warnings"] = warnings
                 tmp_manifest = old_path / f"{MANIFEST}.tmp"
                 tmp_manifest.write_text(json.dumps(old_manifest, ensure_ascii=False, indent=1))
@@ -427,29 +519,9 @@ def build_index(
                     changed=False,
                 )
 
-        todo = [i for i, k in enumerate(keys) if k not in cached]
-        vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-        for i, k in enumerate(keys):
-            if k in cached:
-                vectors[i] = cached[k]
-        bar = None
-        if progress and todo:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(todo), desc="embedding chunks", unit="chunk")
-        batch = settings.embedder.batch_size
-        for start in range(0, len(todo), batch):
-            ids = todo[start : start + batch]
-            batch_vectors = embedder.embed_passages([chunks[i].embed_text() for i in ids])
-            vectors[ids] = batch_vectors
-            cache.add([keys[i] for i in ids], batch_vectors)  # an interrupted build resumes
-            if bar is not None:
-                bar.update(len(ids))
-            if on_progress is not None:
-                on_progress(start + len(ids), len(todo))
-        if bar is not None:
-            bar.close()
-
+        vectors, embedded = embed_missing(
+            settings, embedder, chunks, cached, cache.add, progress, on_progress
+        )
         tmp.mkdir()
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
             for c in chunks:
@@ -457,31 +529,9 @@ def build_index(
         np.save(tmp / "vectors.npy", vectors)
         _write_faiss(vectors, tmp / "faiss.index")
         BM25Index.build([c.embed_text() for c in chunks]).save(tmp / "bm25")
-        files = _files_state(settings, docs)
-        build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{time.time_ns() % 10**9:09d}"
-        manifest = {
-            "format": FORMAT_VERSION,
-            "build_id": build_id,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "embedder": embedder.name,
-            "dim": embedder.dim,
-            "analyzer": ANALYZER_VERSION,
-            "chunk_max_words": settings.chunking.max_words,
-            "documents": [
-                {
-                    "doc_id": d.doc_id,
-                    "title": d.title,
-                    "path": d.path,
-                    "url": d.url,
-                    "sha256": d.sha256,
-                }
-                for d in docs
-            ],
-            "files": files,
-            "chunks": len(chunks),
-            "warnings": warnings,
-            "artifacts": _artifacts(tmp),
-        }
+        build_id = new_build_id()
+        manifest = new_manifest(settings, embedder, build_id, docs, chunks, warnings)
+        manifest["artifacts"] = _artifacts(tmp)
         manifest["calibration"] = build_calibration(chunks, vectors, embedder)
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
         final = index_dir / "builds" / build_id
@@ -494,7 +544,7 @@ def build_index(
                 shutil.rmtree(other, ignore_errors=True)
         cache.clear()
         return BuildReport(
-            build_id, len(docs), len(chunks), len(todo), time.perf_counter() - started, warnings
+            build_id, len(docs), len(chunks), embedded, time.perf_counter() - started, warnings
         )
     finally:
         if tmp.exists():
@@ -515,7 +565,7 @@ def load_index(index_dir: Path, build: Path | None = None) -> LoadedIndex:
     if build is None:
         raise IndexMissing(f"no index in {index_dir}: run `rsi-assistant build`")
     manifest = _read_manifest_of(build, index_dir)
-    if not _same_version(manifest):
+    if not same_version(manifest):
         raise IndexMismatch(
             f"the index in {index_dir} was built by another version: run `rsi-assistant build`"
         )

@@ -263,10 +263,12 @@ def load_pdf(path: Path) -> Loaded:
         raise LoadError(f"{path.name}: not a readable PDF ({exc})") from exc
     title = info.title if info is not None else None
     meta = {"title": str(title)} if title else {}
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    from assistant.pdftext import pages_to_text
+
+    text = pages_to_text(pages)
     if not text:
         raise LoadError(f"{path.name}: the PDF has no extractable text (scanned image?)")
-    return Loaded(meta, text)
+    return Loaded(meta, drop_page_furniture(text))
 
 
 def load_docx(path: Path) -> Loaded:
@@ -278,19 +280,46 @@ def load_docx(path: Path) -> Loaded:
         doc = DocxDocument(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise LoadError(f"{path.name}: not a readable Word file ({exc})") from exc
+    from docx.table import Table
+
     blocks = []
-    for para in doc.paragraphs:
-        text = para.text.strip()
+    for item in doc.iter_inner_content():  # paragraphs and tables in reading order
+        if isinstance(item, Table):
+            blocks.extend(_docx_table_rows(item))
+            continue
+        text = item.text.strip()
         if not text:
             continue
-        style = (para.style.name or "").lower() if para.style is not None else ""
-        if style.startswith(("heading", "overskrift", "title")):
+        style = (item.style.name or "").lower() if item.style is not None else ""
+        if style.startswith(("heading", "overskrift", "title", "titel")):
             text = "# " + text
         elif style.startswith(("list", "liste")):
             text = "- " + text
         blocks.append(text)
     meta = {"title": doc.core_properties.title} if doc.core_properties.title else {}
     return Loaded(meta, "\n\n".join(blocks))
+
+
+def _docx_table_rows(table) -> list[str]:
+    """A Word table as "header: value; ..." rows, the first row giving the headers
+    (a cell merged across columns is read once)."""
+    from assistant.markup import join_row
+
+    rows: list[str] = []
+    headers: list[str] = []
+    for r, row in enumerate(table.rows):
+        cells: list[str] = []
+        seen: set[int] = set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:
+                continue
+            seen.add(id(cell._tc))
+            cells.append(" ".join(cell.text.split()))
+        if r == 0 and len(table.rows) > 1:
+            headers = cells
+        elif line := join_row(headers, cells):
+            rows.append(line)
+    return rows  # one block each, as Markdown and HTML tables give them
 
 
 LOADERS: dict[str, Callable[[Path], Loaded]] = {
@@ -333,11 +362,22 @@ def source_files(corpus_dir: Path) -> list[Path]:
 
 
 def _first_line_title(text: str) -> str | None:
-    for line in text.splitlines():
-        line = line.strip().lstrip("# ").strip()
-        if line:
-            return line[:120] if len(line) <= 120 else None
+    """The first line when it is short enough to be a title, else the first heading
+    near the start (a PDF or Word file that opens with a paragraph)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and len(lines[0].lstrip("# ")) <= 120:
+        return lines[0].lstrip("# ").strip()
+    for line in lines[:20]:
+        if line.startswith("# ") and len(line) <= 122:
+            return line[2:].strip()
     return None
+
+
+def _name_title(path: Path) -> str:
+    """A title from the file name: "aarsrapport_2025-final" -> "Aarsrapport 2025 final"."""
+    words = re.sub(r"[-_.]+", " ", path.stem).split()
+    title = " ".join(words) or path.stem
+    return title[:1].upper() + title[1:]
 
 
 def load_document(path: Path, corpus_dir: Path) -> Document:
@@ -366,7 +406,7 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
     doc_id = slugify(meta.get("id") or str(rel.with_suffix("")))
     return Document(
         doc_id=doc_id,
-        title=meta.get("title") or _first_line_title(text) or path.stem,
+        title=meta.get("title") or _first_line_title(text) or _name_title(path),
         text=text,
         path=rel.as_posix(),
         sha256=hashlib.sha256(raw).hexdigest(),

@@ -38,7 +38,6 @@ from pydantic import Field, PrivateAttr, field_validator
 from assistant.answer import Citation
 from assistant.chunking import Chunk
 from assistant.embedders import Embedder, make_embedder
-from assistant.index import ensure_index
 from assistant.service import AssistantService
 from assistant.settings import Settings
 
@@ -56,8 +55,8 @@ def load_service(
     """
     settings = settings if settings is not None else Settings()
     embedder = embedder or make_embedder(settings.embedder)
-    ensure_index(settings, embedder)
     service = AssistantService(settings, embedder)
+    service.store.ensure(embedder)
     service.assistant()
     return service
 

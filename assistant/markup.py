@@ -52,7 +52,7 @@ def _absolute(url: str | None) -> str | None:
     return url if re.match(r"https?://", url, re.I) else None
 
 
-def _join_row(headers: list[str], cells: list[str]) -> str:
+def join_row(headers: list[str], cells: list[str]) -> str:
     """One table row as "header: value; header: value" (empty cells left out)."""
     pairs = []
     for i, value in enumerate(cells):
@@ -221,7 +221,7 @@ class _MarkdownRenderer:
                     lines.append(cells[0])  # the end of the cell before the break
                 cells = cells[1:]
             if cells and re.fullmatch(r"\d{1,3}\.?", cells[0]):
-                if row := _join_row(self.headers, cells):
+                if row := join_row(self.headers, cells):
                     lines.append(row)
             else:
                 lines.extend(c for c in cells if c)
@@ -238,7 +238,7 @@ class _MarkdownRenderer:
                 ]
                 if section.type == "thead":
                     headers = cells
-                elif row := _join_row(headers, cells):
+                elif row := join_row(headers, cells):
                     rows.append(row)
         self.headers = headers
         return rows
@@ -357,7 +357,7 @@ def _xml_blocks(root, links: list[tuple[str, str]], out: list[str]) -> None:
                 cells = [" ".join(_xml_inline(c, links).split()) for c in row if c.tag == "cell"]
                 if not headers and all(c.get("role") == "head" for c in row if c.tag == "cell"):
                     headers = cells
-                elif line := _join_row(headers, cells):
+                elif line := join_row(headers, cells):
                     out.append(line)
         elif el.tag in ("div", "quote", "main", "body"):
             _xml_blocks(el, links, out)

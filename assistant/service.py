@@ -3,8 +3,9 @@ chat page, widget): ``AssistantService.answer`` / ``.stream``.
 
 One service is built per process or app (FastAPI keeps it in ``app.state`` and hands
 it to routes as a dependency). It answers from the index build that is current
-when a question arrives: when ``build`` switches in a new build, the next question
-loads it, reusing the loaded embedding model.
+when a question arrives (it asks its index store, ``assistant.store``, for the served
+build id: a file read, or one query on PostgreSQL): when ``build`` switches in a new
+build, the next question loads it, reusing the loaded embedding model.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 from assistant.answer import Answer, Assistant
 from assistant.embedders import Embedder
-from assistant.index import current_build
 from assistant.settings import Settings
+from assistant.store import IndexStore, open_store
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,9 @@ class AssistantService:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
+        self.store: IndexStore = open_store(settings)
         self._embedder = embedder
-        self._loaded: tuple[Path | None, Assistant] | None = None
+        self._loaded: tuple[str | None, Assistant] | None = None
         self._lock = threading.Lock()
         self._generator = None
 
@@ -39,10 +40,10 @@ class AssistantService:
         Raises ``IndexMissing``/``IndexMismatch`` (subclasses of ``IndexProblem``) with
         a message that says what to run.
         """
-        build = current_build(self.settings.index_dir)
+        build = self.store.served_build()
         with self._lock:
             if self._loaded is None or self._loaded[0] != build:
-                loaded = Assistant.load(self.settings, self._embedder, build)
+                loaded = Assistant.load(self.settings, self._embedder, build, self.store)
                 self._embedder = loaded.embedder  # loading a model costs time: keep it
                 self._loaded = (build, loaded)
             return self._loaded[1]

@@ -182,8 +182,10 @@ class ServerSettings(_Group):
     rate_limit_storage: str = Field(
         "memory://",
         description="Where the counters live: memory:// (one process) or a shared store in "
-        "the `limits` notation, e.g. redis://host:6379 (needs limits[async-redis]), so several "
-        "server processes count together.",
+        "the `limits` notation, e.g. postgresql://... (the [postgres] extra) or "
+        "redis://host:6379 (needs limits[async-redis]), so several server processes count "
+        "together. Left at memory:// with RSI_DATABASE_URL set, the counters go to that "
+        "database automatically.",
     )
     trusted_proxies: list[str] = Field(
         default_factory=list,

@@ -91,6 +91,7 @@ ERROR_BODY_TOO_LARGE = "Forespørgslen er for stor. Skriv et kortere spørgsmål
 ERROR_NO_UPLOADS = "Chatsiden tager kun imod tekst, ikke filer."
 ERROR_RATE_LIMITED = "Du har stillet mange spørgsmål på kort tid. Vent lidt, og prøv igen."
 ERROR_METHOD_NOT_ALLOWED = "Adressen tager ikke imod den slags forespørgsler."
+ERROR_DATABASE_UNAVAILABLE = "Vi kan ikke gemme eller hente data lige nu. Prøv igen om lidt."
 
 # --- chat page ------------------------------------------------------------
 

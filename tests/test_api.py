@@ -210,6 +210,7 @@ def test_ask_missing_index_is_503_json(tmp_path):
         "error": "index_unavailable",
         "message": wording.ERROR_INDEX_MISSING,
         "reason": "there is no index: run `rsi-assistant build`",
+        "store": "files",
     }
 
 
@@ -257,6 +258,7 @@ def test_healthz(client):
     assert data["documents"] == 1
     assert data["chunks"] > 0
     assert data["embedder"].startswith("fake:")
+    assert data["store"] == "files"
     assert data["build_id"]
 
 

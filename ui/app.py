@@ -3,7 +3,7 @@
 - ``/``                         the Gradio chat page (``ui.chat``)
 - ``POST /api/ask``             one answer as the JSON contract (``ui.api``)
 - ``POST /api/chat``            the same, streamed as server-sent events
-- ``POST /api/feedback``        thumbs up/down, stored in SQLite
+- ``POST /api/feedback``        thumbs up/down, stored in SQLite or PostgreSQL
 - ``GET /healthz``              index and embedder status
 - ``POST /v1/chat/completions`` OpenAI-compatible chat (``ui.openai_compat``)
 - ``GET /widget.js``            the embeddable widget (``ui.widget``)
@@ -17,7 +17,9 @@ input gets a 4xx with ``{"error": code, "message": "dansk besked"}``, never a 50
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,12 +33,13 @@ from starlette.types import Receive, Scope, Send
 
 from assistant import wording
 from assistant.index import IndexProblem
+from assistant.pgconnect import DatabaseUnavailable
 from assistant.service import AssistantService
-from assistant.settings import Settings, library_environment
+from assistant.settings import Settings, child_environment, library_environment
 from ui import api, openai_compat, widget
 from ui.errors import RequestError, error_response
 from ui.policy import API_PREFIXES, BodyLimit, WebPolicy
-from ui.ratelimit import RateLimit, RateLimitStorageError, make_limiter
+from ui.ratelimit import RateLimit, RateLimitStorageError, make_limiter, storage_uri
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +66,7 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
     server = settings.server
     app.add_middleware(BodyLimit, max_bytes=server.max_body_bytes)
     if server.rate_limit:
-        app.add_middleware(RateLimit, rate=server.rate_limit, limiter=make_limiter(server))
+        app.add_middleware(RateLimit, rate=server.rate_limit, limiter=make_limiter(settings))
     app.add_middleware(WebPolicy, server=server)
     if server.trusted_proxies:  # outermost: the client and scheme as the proxy saw them
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -77,10 +80,43 @@ def create_app(settings: Settings, with_chat: bool = True) -> FastAPI:
     return app
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+def create_app_from_env() -> FastAPI:
+    """The app of one ``serve --workers N`` worker process (``uvicorn`` calls it by name,
+    ``factory=True``): the settings come from the environment that ``serve`` exported
+    with ``child_environment``, and the index and model are warmed up as in ``serve``."""
+    library_environment()
+    if not logging.getLogger().handlers:  # a fresh process: log as the CLI does
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app = create_app(Settings())
+    app.state.service.warm_up()
+    return app
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, workers: int = 1) -> None:
+    """Serve in this process (``workers=1``), or in ``workers`` uvicorn worker processes
+    that each build the app from these settings (``create_app_from_env``)."""
     import uvicorn
 
     library_environment()  # no Gradio analytics, no model hub
+    # No "server: uvicorn" banner; X-Forwarded-For is handled by the app itself, and only
+    # from RSI_TRUSTED_PROXIES (uvicorn would otherwise trust it from 127.0.0.1).
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "server_header": False,
+        "proxy_headers": False,
+    }
+    banner = f"RSI-assistenten: http://{host}:{port}/  (API docs: /docs, widget: /widget.js)"
+    if workers > 1:
+        _check_shared_state(settings, workers)
+        # The workers are new processes: they build their settings from the environment.
+        environment = child_environment(settings)
+        os.environ.clear()
+        os.environ.update(environment)
+        print(f"{banner}; {workers} workers")
+        uvicorn.run("ui.app:create_app_from_env", factory=True, workers=workers, **options)
+        return
     try:
         app = create_app(settings)
     except RateLimitStorageError as exc:
@@ -88,12 +124,36 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     # Load the index and model, and with RSI_LLM set warm the language model up, before
     # the first question (failures are logged; the first answer then tries again).
     app.state.service.warm_up()
-    print(f"RSI-assistenten: http://{host}:{port}/  (API docs: /docs, widget: /widget.js)")
-    # No "server: uvicorn" banner; X-Forwarded-For is handled by the app itself, and only
-    # from RSI_TRUSTED_PROXIES (uvicorn would otherwise trust it from 127.0.0.1).
-    uvicorn.run(
-        app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False
+    print(banner)
+    uvicorn.run(app, **options)
+
+
+def _check_shared_state(settings: Settings, workers: int) -> None:
+    """Before starting workers: a storage that cannot be used stops here, once; what each
+    worker keeps for itself gets a warning."""
+    # Gradio keeps a chat turn's queue in the process that took its queue/join; the
+    # stream that reads it may reach another worker, which does not know the session.
+    log.warning(
+        "with %d workers the chat page at / can lose turns (its queue lives in one worker); "
+        "the API and the widget are not affected. Serve the chat page from one worker, or "
+        "put a proxy with sticky sessions in front",
+        workers,
     )
+    server = settings.server
+    if not server.rate_limit:
+        return
+    try:
+        make_limiter(settings)
+    except RateLimitStorageError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    if storage_uri(settings) == "memory://":
+        log.warning(
+            "with %d workers the rate limit (%s) counts per worker, so a client gets up to %d "
+            "times as much; set RSI_DATABASE_URL or RSI_RATE_LIMIT_STORAGE to count together",
+            workers,
+            server.rate_limit,
+            workers,
+        )
 
 
 # --- errors ------------------------------------------------------------------------
@@ -114,6 +174,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _index_problem(request: Request, exc: IndexProblem) -> JSONResponse:
         log.error("index unavailable: %s", exc)
         return error_response(503, "index_unavailable", wording.ERROR_INDEX_MISSING)
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def _database_down(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+        return error_response(503, "database_unavailable", wording.ERROR_DATABASE_UNAVAILABLE)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

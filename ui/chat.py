@@ -478,6 +478,7 @@ def build_chat(service: AssistantService) -> gr.Blocks:
 
     def feedback(data: gr.LikeData, session: dict | None):
         from assistant.feedback import FeedbackRejected, store
+        from assistant.pgconnect import DatabaseUnavailable
 
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         record = (session or new_session())["records"].get(str(index))
@@ -494,6 +495,10 @@ def build_chat(service: AssistantService) -> gr.Blocks:
             )
         except FeedbackRejected:  # limits far above what the page sends; never a traceback
             log.warning("chat feedback refused by the storage limits")
+            return
+        except DatabaseUnavailable as exc:
+            log.error("chat feedback not stored: %s", exc)
+            gr.Warning(wording.ERROR_DATABASE_UNAVAILABLE)
             return
         gr.Info(wording.UI_FEEDBACK_THANKS)
 

@@ -4,7 +4,10 @@ One budget per client address across ``/api/ask``, ``/api/chat``, ``/api/feedbac
 ``/v1/chat/completions`` and the chat page's Gradio calls; over it a request gets 429
 with ``Retry-After`` and the project's Danish error body. Counters live in the
 ``limits`` storage named by ``RSI_RATE_LIMIT_STORAGE`` (memory, or e.g. Redis so that
-several processes count together). The client is the peer address; behind a proxy
+several processes count together); with ``RSI_DATABASE_URL`` set and the storage left at
+``memory://`` they live in that PostgreSQL (``ui.pgcounters``). When the shared store
+fails, the request is let through and the failure logged in one line: the limit
+protects the service, it must not take it down. The client is the peer address; behind a proxy
 listed in ``RSI_TRUSTED_PROXIES`` it comes from ``X-Forwarded-For`` (rewritten before
 this layer by uvicorn's ``ProxyHeadersMiddleware``, see ``ui.app``).
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 from limits import parse_many
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -22,7 +26,8 @@ from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant import wording
-from assistant.settings import ServerSettings
+from assistant.pgconnect import DatabaseUnavailable, is_database_url, reason, require_driver
+from assistant.settings import Settings
 from ui.errors import error_response
 
 log = logging.getLogger(__name__)
@@ -43,20 +48,48 @@ def is_limited(method: str, path: str) -> bool:
     )
 
 
+LOG_EVERY_S = 30.0  # while the shared store is down, one log line per this many seconds
+
+
 class RateLimitStorageError(RuntimeError):
     """``RSI_RATE_LIMIT_STORAGE`` names a store that cannot be used here."""
 
 
-def make_limiter(server: ServerSettings) -> MovingWindowRateLimiter:
-    """The limiter over ``RSI_RATE_LIMIT_STORAGE``, built when the app is (a bad URL stops
-    the start, not the first question)."""
-    uri = server.rate_limit_storage
+def storage_uri(settings: Settings) -> str:
+    """Where the counters live: ``RSI_RATE_LIMIT_STORAGE``, or ``RSI_DATABASE_URL`` when
+    that is set and the storage is left at ``memory://``."""
+    uri = settings.server.rate_limit_storage
+    if settings.database_url is not None and uri == "memory://":
+        return settings.database_url.get_secret_value()
+    return uri
+
+
+def shown(uri: str) -> str:
+    """``uri`` without its password, for messages and logs."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def make_limiter(settings: Settings) -> MovingWindowRateLimiter:
+    """The limiter over ``storage_uri``, built when the app is (a bad URL stops the start,
+    not the first question; the storage connects on first use)."""
+    uri = storage_uri(settings)
+    if is_database_url(uri):
+        try:
+            require_driver()
+        except DatabaseUnavailable as exc:
+            raise RateLimitStorageError(f"rate-limit counters: {exc}") from exc
+        import ui.pgcounters  # noqa: F401 - registers the postgresql:// schemes with limits
     try:
         storage = storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")
     except ConfigurationError as exc:
         raise RateLimitStorageError(
-            f"RSI_RATE_LIMIT_STORAGE={uri!r} cannot be used: {exc} "
-            "(memory:// needs nothing; redis:// needs: pip install 'limits[async-redis]')"
+            f"RSI_RATE_LIMIT_STORAGE={shown(uri)!r} cannot be used: {exc} "
+            "(memory:// needs nothing; postgresql:// needs the [postgres] extra; "
+            "redis:// needs: pip install 'limits[async-redis]')"
         ) from exc
     return MovingWindowRateLimiter(storage)
 
@@ -68,6 +101,8 @@ class RateLimit:
         self.app = app
         self.limits = parse_many(rate)
         self.limiter = limiter
+        self.unlimited = 0  # requests let through since the last log line
+        self.next_log = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and is_limited(scope["method"], scope["path"]):
@@ -91,6 +126,20 @@ class RateLimit:
                 if not await self.limiter.hit(limit, "rsi", key):
                     stats = await self.limiter.get_window_stats(limit, "rsi", key)
                     return max(1, math.ceil(stats.reset_time - time.time()))
-        except Exception:  # a shared store that is down must not take the service with it
-            log.exception("rate-limit storage failed; request let through")
+        except Exception as exc:  # a shared store that is down must not take the service down
+            self._storage_failed(exc)
         return None
+
+    def _storage_failed(self, exc: Exception) -> None:
+        """One English line per ``LOG_EVERY_S`` seconds, saying how many went unlimited."""
+        self.unlimited += 1
+        now = time.monotonic()
+        if now >= self.next_log:
+            self.next_log = now + LOG_EVERY_S
+            log.error(
+                "rate-limit storage failed (%s: %s); %d request(s) let through unlimited",
+                type(exc).__name__,
+                reason(exc),
+                self.unlimited,
+            )
+            self.unlimited = 0

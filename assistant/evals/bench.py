@@ -108,10 +108,11 @@ def bench_worst_case(assistant, normal: list[str], samples: int) -> dict:
 
 def bench_query(settings: Settings, rounds: int = 2) -> dict:
     from assistant.answer import Assistant
-    from assistant.index import ensure_index
+    from assistant.store import open_store
 
-    ensure_index(settings)
-    assistant = Assistant.load(settings)
+    store = open_store(settings)
+    store.ensure()
+    assistant = Assistant.load(settings, store=store)
     questions = _questions()
     for q in questions[:5]:  # warm caches (stemmer, vocabulary maps, BLAS)
         assistant.answer(q)
@@ -213,12 +214,13 @@ def bench_scale(settings: Settings, sizes: list[int]) -> list[dict]:
     from assistant.answer import Assistant
     from assistant.chunking import Chunk
     from assistant.evals.distractors import generate_distractors
-    from assistant.index import ensure_index, load_index
     from assistant.lexical import BM25Index
+    from assistant.store import open_store
 
-    ensure_index(settings)
-    base = load_index(settings.index_dir)
-    real = Assistant.load(settings)
+    store = open_store(settings)
+    store.ensure()
+    base = store.load()
+    real = Assistant.load(settings, store=store)
     questions = _questions()[:40]
     rng = np.random.default_rng(0)
     dim = base.vectors.shape[1]
@@ -426,13 +428,13 @@ def load(
 
     import httpx
 
-    from assistant.index import ensure_index
+    from assistant.store import open_store
 
     def say(msg: str) -> None:
         if progress:
             print(msg, file=sys.stderr, flush=True)
 
-    ensure_index(settings)  # build now, so the server starts on a ready index
+    open_store(settings).ensure()  # build now, so the server starts on a ready index
     pool = _questions()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"

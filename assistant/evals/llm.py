@@ -110,13 +110,12 @@ def evaluate_llm(settings: Settings, items: list[dict], progress: bool = True) -
     """Extractive ("ours") and LLM ("llm") side by side on ``items``; needs
     ``settings.llm.backend`` other than "none". Returns the runner's results dict
     with an ``llm_summary`` entry for the LLM side."""
-    from assistant.index import ensure_index
     from assistant.service import AssistantService
 
     if settings.llm.backend == "none":
         raise ValueError("eval --llm needs an LLM: set RSI_LLM=openai or RSI_LLM=local")
-    ensure_index(settings, progress=progress)
     service = AssistantService(settings)
+    service.store.ensure(progress=progress)
     service.warm_up()  # as a server does at startup: not counted in the first answer
     assistant = service.assistant()
     llm = LLMSystem(service)

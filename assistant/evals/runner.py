@@ -353,11 +353,12 @@ def evaluate(
 ) -> dict:
     """Run the named systems (default: all) on the corpus; returns the results dict."""
     from assistant.answer import Assistant
-    from assistant.index import ensure_index
+    from assistant.store import open_store
 
     wanted = systems or ["ours", "bm25-only", "dense-only", "llamaindex-default"]
-    ensure_index(settings, progress=progress)
-    assistant = Assistant.load(settings)
+    store = open_store(settings)
+    store.ensure(progress=progress)
+    assistant = Assistant.load(settings, store=store)
     chunk_texts = [c.text for c in assistant.index.chunks]
     runners: list[System] = []
     passages: dict[str, list[str]] = {}
@@ -424,15 +425,15 @@ def calibrate(settings: Settings, items: list[dict], progress: bool = False):
     from dataclasses import replace
 
     from assistant.answer import Assistant, previous_answer
-    from assistant.calibration import store
-    from assistant.index import current_build, ensure_index
     from assistant.refusal import weigh
+    from assistant.store import open_store
 
     tune = [i for i in items if i["split"] == "tune"]
     if not tune:
         raise EvalSetError("the set has no 'tune' items to calibrate on")
-    ensure_index(settings, progress=progress)
-    assistant = Assistant.load(settings)
+    index_store = open_store(settings)
+    index_store.ensure(progress=progress)
+    assistant = Assistant.load(settings, store=index_store)
     base = assistant.calibration
     # (refuse?, None if refused before retrieval, else what deciding needs per weight)
     rows: list[
@@ -485,9 +486,7 @@ def calibrate(settings: Settings, items: list[dict], progress: bool = False):
     fitted = replace(
         base, coverage_weight=weight, refusal_threshold=threshold, source="eval --calibrate"
     )
-    build = current_build(settings.index_dir)
-    if build is not None:
-        store(build, fitted)
+    index_store.save_calibration(fitted)
     return {
         "calibration": fitted.to_dict(),
         "refusal_recall": recall,
@@ -558,21 +557,22 @@ def run_target(
     progress: bool = True,
 ) -> dict:
     """Evaluate one corpus: the run summary plus every item's row (``items_detail``)."""
-    from assistant.index import read_manifest
+    from assistant.store import open_store
 
     items = load_set(target.set_path)
     if split:
         items = [i for i in items if i["split"] == split]
     scoped = target_settings(settings, target)
     results = evaluate(scoped, items, systems, progress)
-    manifest = read_manifest(scoped.index_dir) or {}
+    store = open_store(scoped)
+    manifest = store.manifest() or {}
     from assistant.answer import Assistant
 
-    cal = Assistant.load(scoped).calibration if "ours" in results else None
+    cal = Assistant.load(scoped, store=store).calibration if "ours" in results else None
     run: dict[str, Any] = {
         "set": _display(target.set_path),
         "corpus": _display(target.corpus_dir),
-        "index": _display(scoped.index_dir),
+        "index": _display(scoped.index_dir) if store.name == "files" else store.describe(),
         "items": len(items),
         "split_counts": {s: sum(i["split"] == s for i in items) for s in ("tune", "heldout")},
         "embedder": manifest.get("embedder"),
