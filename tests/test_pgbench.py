@@ -156,7 +156,7 @@ def test_workers_section_runs_files_then_postgres_1_and_2(monkeypatch, tmp_path)
             "rss_tree_after_mb": 300.0,
         }
 
-    monkeypatch.setattr(pgbench.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(pgbench, "_store_tables", lambda url: 1)
     monkeypatch.setattr(pgbench, "_serve_has_workers", lambda: True)
     monkeypatch.setattr(pgbench, "load", fake_load)
     built = []

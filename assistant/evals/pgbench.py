@@ -30,7 +30,6 @@ PostgreSQL store uses:
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import subprocess
 import sys
 import tempfile
@@ -442,6 +441,16 @@ def _serve_has_workers() -> bool:
     return "--workers" in done.stdout
 
 
+def _store_tables(url: str) -> int:
+    """How many per-build tables (``data_*``, not the bench's own) the database holds."""
+    with connect(url) as conn:
+        found = conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'data\\_%' "
+            "AND tablename NOT LIKE 'data\\_rsibench\\_%'"
+        ).fetchone()
+    return int(found[0])
+
+
 def bench_workers(
     settings: Settings,
     url: str,
@@ -454,8 +463,6 @@ def bench_workers(
     the files store with one worker, as the baseline), or why it was skipped."""
     from pydantic import SecretStr
 
-    if importlib.util.find_spec("assistant.pgstore") is None:
-        return {"skipped": "no PostgreSQL store in this checkout (assistant/pgstore.py, issue 12)"}
     if not _serve_has_workers():
         return {"skipped": "`serve` has no --workers option yet (issue 12 point 3)"}
     pg = settings.model_copy(update={"database_url": SecretStr(url)})
@@ -472,6 +479,8 @@ def bench_workers(
     if built.returncode != 0:
         tail = (built.stderr.strip().splitlines() or ["(no output)"])[-1]
         return {"skipped": f"build into PostgreSQL failed: {tail}"}
+    if not _store_tables(url):
+        return {"skipped": "`build` wrote no data_* table into PostgreSQL: no PostgreSQL store"}
     result: dict[str, Any] = {
         "clients": clients,
         "questions": questions,
