@@ -113,7 +113,7 @@ def test_load_passes_workers_and_environment(monkeypatch, tmp_path):
         raise Stop
 
     monkeypatch.setattr("subprocess.Popen", fake_popen)
-    monkeypatch.setattr("assistant.index.ensure_index", lambda s: None)
+    monkeypatch.setattr("assistant.store.FileStore.ensure", lambda self, **kw: None)
     settings = Settings(index_dir=tmp_path / "ix", embedder={"backend": "fake"})
     with pytest.raises(Stop):
         bench.load(settings, clients=1, questions=1, workers=2, env={"RSI_X": "1"}, progress=False)
