@@ -47,6 +47,7 @@ def test_tiny_load_run(tmp_path, build_fake_rsi_index, monkeypatch, capsys):
     assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["p99_ms"] <= result["max_ms"]
     assert result["rss_before_mb"] > 0 and result["rss_after_mb"] > 0
     assert result["embedder"] == "fake"
+    assert result["store"] == "files" and result["workers"] == 1
 
 
 def test_load_needs_positive_sizes(capsys):

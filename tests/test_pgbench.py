@@ -148,6 +148,7 @@ def test_workers_section_runs_files_then_postgres_1_and_2(monkeypatch, tmp_path)
         calls.append((settings.database_url is not None, workers))
         rps = 10.0 * workers if settings.database_url else 12.0
         return {
+            "store": "postgres" if settings.database_url else "files",
             "throughput_rps": rps,
             "p50_ms": 100.0,
             "p95_ms": 200.0,

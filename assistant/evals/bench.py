@@ -454,6 +454,7 @@ def load(
             _wait_until_up(proc, base, startup_timeout_s, server_log)
             startup_s = time.perf_counter() - t0
             with httpx.Client(base_url=base, timeout=60) as warm:
+                store = warm.get("/healthz").json().get("store")  # "files" | "postgres"
                 for q in pool[:5]:
                     warm.post("/api/ask", json={"question": q})
             before = _proc_status(proc.pid)
@@ -474,6 +475,7 @@ def load(
     return {
         "embedder": settings.embedder.backend,
         "workers": workers,
+        "store": store,
         "clients": clients,
         "requests": len(outcomes),
         "server_startup_s": round(startup_s, 1),
