@@ -138,6 +138,11 @@ def _ends_with_abbreviation(sentence: str) -> bool:
     return last.endswith(".") and last[:-1].lstrip("(\"'") in DANISH_ABBREVIATIONS
 
 
+# Bump when reading documents (assistant/ingest.py, markup.py, pdftext.py) or chunking
+# them changes what the chunks hold: indexes built before are then rebuilt (only
+# chunks whose text changed are embedded again). 2: PDF layout, Word tables, titles.
+TEXT_VERSION = 2
+
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")
 

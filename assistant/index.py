@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from assistant.calibration import at_build as build_calibration
-from assistant.chunking import Chunk
+from assistant.chunking import TEXT_VERSION, Chunk
 from assistant.embedders import Embedder
 from assistant.ingest import source_files
 from assistant.lexical import ANALYZER_VERSION, BM25Index
@@ -154,7 +154,12 @@ def _read_manifest_of(build: Path, index_dir: Path) -> dict:
 
 
 def same_version(manifest: dict) -> bool:
-    return manifest.get("format") == FORMAT_VERSION and manifest.get("analyzer") == ANALYZER_VERSION
+    """Was this build made by this version's reader, chunker, analyzer and format?"""
+    return (
+        manifest.get("format") == FORMAT_VERSION
+        and manifest.get("analyzer") == ANALYZER_VERSION
+        and manifest.get("text_version", 1) == TEXT_VERSION
+    )
 
 
 def verify_build(build: Path, manifest: dict, index_dir: Path, checksums: bool = True) -> None:
@@ -412,6 +417,7 @@ def new_manifest(
         "embedder": embedder.name,
         "dim": embedder.dim,
         "analyzer": ANALYZER_VERSION,
+        "text_version": TEXT_VERSION,
         "chunk_max_words": settings.chunking.max_words,
         "documents": [
             {

@@ -478,3 +478,24 @@ def test_editing_a_sidecar_makes_the_index_stale(settings):
     assert {c.url for c in load_index(settings.index_dir).chunks if c.doc_id == "a"} == {
         "https://x.example/ny"
     }
+
+
+def test_an_index_built_by_an_older_reader_is_rebuilt_reusing_unchanged_vectors(
+    tmp_path, build_fake_rsi_index, monkeypatch
+):
+    """A change to how documents are read or chunked (TEXT_VERSION) makes the served
+    index stale, and the rebuild embeds only chunks whose text changed."""
+    from assistant import chunking, index
+    from assistant.embedders import make_embedder
+
+    settings = build_fake_rsi_index(tmp_path)
+    embedder = make_embedder(settings.embedder)
+    first = index.read_manifest(settings.index_dir)["build_id"]
+    assert index.index_state(settings)[0] == "ok"
+    monkeypatch.setattr(chunking, "TEXT_VERSION", chunking.TEXT_VERSION + 1)
+    monkeypatch.setattr(index, "TEXT_VERSION", chunking.TEXT_VERSION)
+    assert index.index_state(settings)[0] == "stale"
+    report = index.ensure_index(settings, embedder)
+    assert report is not None and report.build_id != first
+    assert report.embedded == 0  # same texts: every vector came from the old build
+    assert index.index_state(settings)[0] == "ok"

@@ -125,7 +125,7 @@ def test_app_workers_on_one_database_share_the_limit(app_settings, pg_url):
     assert 1 <= int(r.headers["retry-after"]) <= 60
 
 
-def test_database_down_answers_and_logs_one_line(app_settings, caplog):
+def test_database_down_gives_danish_503s_and_one_limiter_line(app_settings, caplog):
     settings = app_settings(database_url=DOWN_URL, server={"rate_limit": "1/minute"})
     client = TestClient(create_app(settings, with_chat=False), raise_server_exceptions=False)
     with caplog.at_level(logging.ERROR):
@@ -133,9 +133,11 @@ def test_database_down_answers_and_logs_one_line(app_settings, caplog):
         feedback = client.post(
             "/api/feedback", json={"rating": "up", "question": "q", "answer": "a"}
         )
-    # like a Redis outage: the questions are answered, unlimited ...
-    assert [r.status_code for r in answers] == [200, 200, 200]
-    # ... and what needs the database is a 503 with the Danish message
+    # Like a Redis outage the limiter lets the questions through, unlimited; the index
+    # lives in the same database, so they get the Danish "not ready" 503, not a traceback.
+    assert [r.status_code for r in answers] == [503, 503, 503]
+    assert answers[0].json()["message"] == wording.ERROR_INDEX_MISSING
+    # Feedback needs the database too: a 503 with its own Danish message.
     assert feedback.status_code == 503
     assert feedback.json()["message"] == wording.ERROR_DATABASE_UNAVAILABLE
     limiter_lines = [r for r in caplog.records if r.name == "ui.ratelimit"]
