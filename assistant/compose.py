@@ -61,6 +61,10 @@ MARKUP_PENALTY = 0.3  # factor for a line that is mostly markup (tables, code, J
 MIN_WORDS = 4  # a statement has a subject, a verb and more; shorter lines are labels
 SHORT_PENALTY = 0.4  # factor for a line under MIN_WORDS words ("Anonym bruger", "Hej Ole")
 MARKUP_SHARE = 0.08  # above this share of markup characters a line is not prose
+FIELD_PENALTY = 0.85  # factor for a "Label: value" line: it states a fact without a verb
+PARTIAL = 0.7  # a question word found only inside a longer word (compound, derivation)
+MIN_STEM = 5  # shorter stems are not looked for inside other words
+PLACE_WORDS = 10  # a heading or title longer than this is not named in "Under «…» står der:"
 
 _ASKS_LIST = re.compile(
     r"^\s*(?:hvilke|nævn|list|which|what\s+are)\b|\bhvilke\s+\w+\s+(?:er|findes|har|kan)\b|"
@@ -72,6 +76,11 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
 _ITEM_LABEL = re.compile(r"^\s*#\d+\s*:\s*")  # "#246: …", an issue number before a title
+# "Projektafslutning: 15. november 2026", "Dato: 10.11.2025; Milepæl: …", "29.10.2025: Kickoff
+# …": a label (a few words or a date) and its value, the way documents and tables state facts.
+_FIELD = re.compile(
+    r"^\s*(?:[-*•–]\s+)?(?:[^\W\d_][^:;.!?]{0,40}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})\s*:\s+\S"
+)
 
 
 def _bigrams(text: str) -> set[tuple[str, str]]:
@@ -140,6 +149,11 @@ def _neighbour(index, s: Sentence, step: int) -> Sentence | None:
 
 def _is_item(text: str) -> bool:
     return bool(LIST_MARKER.match(text))
+
+
+def is_field(text: str) -> bool:
+    """A "Label: value" line or table row: a statement of fact that has no verb."""
+    return bool(_FIELD.match(text)) and not text.rstrip().endswith(":")
 
 
 def _list_head(index, s: Sentence, limit: int = 12) -> Sentence | None:
@@ -245,13 +259,22 @@ def _share(weights, toks: set[str], exclude: set[str] | None = None) -> float:
     present ("driftsstyregruppen" is fully there only where "drift" and "styregruppe" are)."""
     got = 0.0
     for matches, w, parts in weights:
-        if exclude is not None and matches & exclude:
+        if exclude is not None and (matches & exclude or _inside(matches, exclude)):
             continue
         if parts:
             got += w * sum(p in toks for p in parts) / len(parts)
         elif matches & toks:
             got += w
+        elif _inside(matches, toks):
+            got += w * PARTIAL
     return got
+
+
+def _inside(matches: set[str], toks: set[str]) -> bool:
+    """Is a question word's stem part of a longer word here? Danish builds words by
+    compounding and derivation: "afsluttes" lives in "projektafslutning", "vedhæftede"
+    in "vedhæftninger", "rolle" in "nøgleroller"."""
+    return any(len(m) >= MIN_STEM and m in t for m in matches for t in toks if len(t) > len(m))
 
 
 class Composer:
@@ -324,7 +347,9 @@ class Composer:
                     score += W_DETAIL
                 elif kind:  # it cannot answer what was asked
                     score *= MISSING_DETAIL_PENALTY
-                if not _is_item(text) and not has_finite_verb(text):
+                if is_field(text) and not has_finite_verb(text):
+                    score *= FIELD_PENALTY
+                elif not _is_item(text) and not has_finite_verb(text):
                     score *= VERBLESS_PENALTY
                 if is_question(text):
                     score *= QUESTION_PENALTY
@@ -461,19 +486,23 @@ class Composer:
         want_list = asks_for_list(retrieval.question)
         budget = self.cfg.max_chars if want_list else self.cfg.target_chars
 
-        # The lead: the best sentence whose group can open an answer; none: nothing to say.
+        # The lead: the best sentence whose group can open an answer, or a "Label: value"
+        # line introduced by where it stands; none: nothing to say.
         lead = lead_group = None
+        framed = ""
         for _, cand in scored:
             group = self.group(cand, want_list)
             opening = clean(group[0].text(index))
             if opening.endswith(":") and len(group) > 1:  # "Label: item …" reads as one
                 opening = f"{opening} {clean(group[1].text(index))}"
-            if (
-                not opens_as_fragment(opening)
-                and markup_share(cand.text(index)) <= MARKUP_SHARE
-                and len(opening.split()) >= MIN_WORDS
-            ):
+            if markup_share(cand.text(index)) > MARKUP_SHARE:
+                continue
+            if not opens_as_fragment(opening) and len(opening.split()) >= MIN_WORDS:
                 lead, lead_group = cand, group
+                break
+            if is_field(cand.text(index)) and len(clean(cand.text(index)).split()) >= 2:
+                lead, lead_group = cand, [cand]
+                framed = wording.quoted_from(self._place(cand))
                 break
         if lead is None:
             return Draft("", passages)
@@ -525,7 +554,9 @@ class Composer:
             more = self._render(rest, max(0, budget - len(text)), want_list)
             if len(text) + len(more) <= self.cfg.max_chars:
                 text = f"{text} {more}"
-        text = self._lead_in(retrieval.question, text, lead)
+        if framed:
+            text = f"{framed} {text}"
+        text = self._lead_in(retrieval.question, text, lead, framed=bool(framed))
         statements = [(clean(s.text(index)), self._context(s)) for s in ordered]
         return Draft(text, passages, lead, ordered, statements)
 
@@ -536,10 +567,20 @@ class Composer:
         prev = before.text(self.index) if before is not None else ""
         return f"{chunk.title} {chunk.heading} {prev}"
 
-    def _lead_in(self, question: str, text: str, lead: Sentence) -> str:
+    def _place(self, s: Sentence) -> str:
+        """Where a sentence stands, for "Under «…» står der:": its section heading, else
+        the document title, when short enough to name ('' otherwise)."""
+        chunk = self.index.chunks[s.position]
+        for name in (chunk.heading, chunk.title):
+            name = clean(name).rstrip(":").strip()
+            if name and len(name.split()) <= PLACE_WORDS and "«" not in name:
+                return name
+        return ""
+
+    def _lead_in(self, question: str, text: str, lead: Sentence, framed: bool = False) -> str:
         if looks_english(question):
             return f"{wording.ENGLISH_LEAD_IN} {text}"
-        if is_yes_no_question(question):
+        if is_yes_no_question(question) and not framed:
             said = clean(lead.text(self.index))
             words_asked = {t for t in analyze(question)}
             words_said = set(analyze(said))
