@@ -34,6 +34,7 @@ from assistant.language import (
     LEANS_BACK,
     LIST_MARKER,
     NEGATION,
+    PERSON_ROLES,
     count_nouns,
     expected_detail,
     has_detail,
@@ -41,6 +42,7 @@ from assistant.language import (
     is_yes_no_question,
     looks_english,
     opens_as_fragment,
+    person_names,
     states_count,
 )
 from assistant.lexical import DANISH_STOPWORDS, analyze
@@ -51,6 +53,7 @@ W_CONTEXT = 0.3  # a question word found only in the heading/title/neighbours
 W_PREVIOUS = 0.25  # a word of the earlier question (follow-ups)
 W_DETAIL = 0.35  # the sentence holds the kind of detail asked for
 W_RANK = 0.3  # prior of the passage's rank: W_RANK / (1 + rank)
+W_KIND = 0.2  # it gives a cause ("hvorfor") or names a role or person ("hvem")
 W_PHRASE = 0.3  # share of the question's word pairs found side by side in the sentence
 KEEP_RATIO = 0.75  # further sentences must score this share of the best
 REPEAT_PENALTY = 0.35  # factor for a sentence the previous answer already gave
@@ -64,6 +67,7 @@ MARKUP_SHARE = 0.08  # above this share of markup characters a line is not prose
 FIELD_PENALTY = 0.85  # factor for a "Label: value" line: it states a fact without a verb
 PARTIAL = 0.7  # a question word found only inside a longer word (compound, derivation)
 MIN_STEM = 5  # shorter stems are not looked for inside other words
+MAX_STEPS = 8  # most steps quoted after the step that leads
 PLACE_WORDS = 10  # a heading or title longer than this is not named in "Under «…» står der:"
 
 _ASKS_LIST = re.compile(
@@ -71,6 +75,22 @@ _ASKS_LIST = re.compile(
     r"\beksempler\b|\bexamples\b|\bhvem\s+sidder\b",
     re.I,
 )
+# A procedure: "Hvordan …", "How do I …", "Hvad skal administratoren slå til …": the steps.
+_ASKS_STEPS = re.compile(
+    r"^\s*(?:hvordan|how)\b|\bhvad\s+skal\s+(?:\w+\s+){1,2}(?:gøre|slå|vælge|aktivere|sætte|"
+    r"udfylde|klikke|angive|indstille|huske)\b",
+    re.I,
+)
+# "Hvorfor …?" asks for a cause; a sentence that gives one says so.
+_ASKS_REASON = re.compile(r"^\s*(?:hvorfor|why)\b|\b(?:årsagen|grunden)\s+til\b", re.I)
+_GIVES_REASON = re.compile(
+    r"\b(?:fordi|derfor|idet|skyldes|skyldtes|årsag\w*|grunden|på\s+grund\s+af|because|"
+    r"therefore|due\s+to)\b",
+    re.I,
+)
+# "Hvem …?" asks for a person or a body: a sentence naming a role or a person answers it.
+_ASKS_WHO = re.compile(r"^\s*(?:hvem|who)\b", re.I)
+_ROLE = re.compile(rf"\b(?:{PERSON_ROLES})", re.I)
 _SOURCE_NOTE = re.compile(r"\s*\[\d+\]")  # the source's own footnote marks
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
@@ -96,6 +116,21 @@ def _bigrams(text: str) -> set[tuple[str, str]]:
 def asks_for_list(question: str) -> bool:
     """ "Hvilke …", "Nævn …", "eksempler": the answer may list several things."""
     return bool(_ASKS_LIST.search(question))
+
+
+def asks_for_steps(question: str) -> bool:
+    """ "Hvordan …", "Hvad skal man gøre …": the answer is a procedure, its steps in order."""
+    return bool(_ASKS_STEPS.search(question))
+
+
+def _gives_kind(question: str, text: str) -> bool:
+    """Does a sentence give what a "hvorfor" or "hvem" question asks for (a cause, a person
+    or role)? Without an explicit detail to hold, these only favour a sentence."""
+    if _ASKS_REASON.search(question):
+        return bool(_GIVES_REASON.search(text))
+    if _ASKS_WHO.search(question):
+        return bool(_ROLE.search(text)) or bool(person_names(text))
+    return False
 
 
 @dataclass(frozen=True)
@@ -149,6 +184,20 @@ def _neighbour(index, s: Sentence, step: int) -> Sentence | None:
 
 def _is_item(text: str) -> bool:
     return bool(LIST_MARKER.match(text))
+
+
+def _is_step(text: str) -> bool:
+    """A numbered item or a table row ("2. Klik …", "Trin: 2; Handling: …")."""
+    return bool(re.match(r"^\s*\d{1,3}[.)]\s", text)) or (is_field(text) and ";" in text)
+
+
+def _bare_field(text: str) -> bool:
+    """A table row, or a label whose value is no sentence: it cannot open an answer alone
+    ("Trin: 1; Handling: Gå til …"); "Bemærk: Nogle konfigurationer gemmer …" can."""
+    if not is_field(text):
+        return False
+    value = text.split(":", 1)[1]
+    return ";" in text or opens_as_fragment(value)
 
 
 def is_field(text: str) -> bool:
@@ -347,6 +396,8 @@ class Composer:
                     score += W_DETAIL
                 elif kind:  # it cannot answer what was asked
                     score *= MISSING_DETAIL_PENALTY
+                elif _gives_kind(retrieval.question, text):
+                    score += W_KIND
                 if is_field(text) and not has_finite_verb(text):
                     score *= FIELD_PENALTY
                 elif not _is_item(text) and not has_finite_verb(text):
@@ -392,9 +443,12 @@ class Composer:
         after: list[Sentence] = []
         if _is_item(text):
             head = _list_head(index, s)
-            if head is not None:
-                if want_list and head.text(index).rstrip().endswith(":"):
-                    return [head] + _list_items(index, head)
+            announces = head is not None and head.text(index).rstrip().endswith(":")
+            if head is not None and announces and want_list:
+                return [head] + _list_items(index, head)
+            # A head that does not announce the list ("… :") is only a guess; an item that
+            # is a whole sentence ("Test CPR nr. 1012628000 … har børn.") does without it.
+            if head is not None and (announces or opens_as_fragment(clean(text))):
                 before.append(head)
         elif (
             DEPENDENT_OPENERS.match(clean(text))
@@ -497,7 +551,11 @@ class Composer:
                 opening = f"{opening} {clean(group[1].text(index))}"
             if markup_share(cand.text(index)) > MARKUP_SHARE:
                 continue
-            if not opens_as_fragment(opening) and len(opening.split()) >= MIN_WORDS:
+            if (
+                not opens_as_fragment(opening)
+                and len(opening.split()) >= MIN_WORDS
+                and not _bare_field(opening)
+            ):
                 lead, lead_group = cand, group
                 break
             if is_field(cand.text(index)) and len(clean(cand.text(index)).split()) >= 2:
@@ -507,6 +565,9 @@ class Composer:
         if lead is None:
             return Draft("", passages)
         assert lead_group is not None  # set together with lead
+        if asks_for_steps(retrieval.question) and _is_step(lead.text(index)):
+            budget = self.cfg.max_chars
+            lead_group = lead_group + self._steps_after(lead_group[-1], lead_group, budget)
         best = next(sc for sc, s in scored if s == lead)
         chosen = list(lead_group)
         length = sum(len(s.text(index)) for s in chosen)
@@ -559,6 +620,25 @@ class Composer:
         text = self._lead_in(retrieval.question, text, lead, framed=bool(framed))
         statements = [(clean(s.text(index)), self._context(s)) for s in ordered]
         return Draft(text, passages, lead, ordered, statements)
+
+    def _steps_after(self, s: Sentence, have: list[Sentence], budget: int) -> list[Sentence]:
+        """The steps that follow a step of a procedure (numbered items or table rows),
+        as many as fit in ``budget`` characters with the sentences already chosen."""
+        index = self.index
+        length = sum(len(clean(x.text(index))) for x in have)
+        steps: list[Sentence] = []
+        cur = s
+        for _ in range(MAX_STEPS):
+            nxt = _neighbour(index, cur, +1)
+            if nxt is None or not _is_step(nxt.text(index)):
+                break
+            text = clean(nxt.text(index))
+            if length + len(text) > budget or markup_share(nxt.text(index)) > MARKUP_SHARE:
+                break
+            steps.append(nxt)
+            length += len(text)
+            cur = nxt
+        return steps
 
     def _context(self, s: Sentence) -> str:
         """What a quoted sentence is about: its title, heading and the sentence before it."""
