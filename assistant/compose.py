@@ -45,7 +45,7 @@ from assistant.language import (
     person_names,
     states_count,
 )
-from assistant.lexical import DANISH_STOPWORDS, analyze
+from assistant.lexical import DANISH_STOPWORDS, STOPWORDS, analyze, words
 from assistant.normalize import squash
 
 # Weights of the sentence score (documented in the module docstring).
@@ -56,6 +56,8 @@ W_RANK = 0.3  # prior of the passage's rank: W_RANK / (1 + rank)
 W_KIND = 0.2  # it gives a cause ("hvorfor") or names a role or person ("hvem")
 W_PHRASE = 0.3  # share of the question's word pairs found side by side in the sentence
 KEEP_RATIO = 0.75  # further sentences must score this share of the best
+COVER_RATIO = 0.4  # … or this share, when they hold question words the others lack:
+MIN_GAIN = 0.2  # at least this share of the question's (idf-weighted) words
 REPEAT_PENALTY = 0.35  # factor for a sentence the previous answer already gave
 VERBLESS_PENALTY = 0.4  # factor for a line without a finite verb (headings, bylines)
 MISSING_DETAIL_PENALTY = 0.5  # factor for a sentence without the detail asked for
@@ -105,8 +107,6 @@ _FIELD = re.compile(
 
 def _bigrams(text: str) -> set[tuple[str, str]]:
     """Adjacent word pairs that are not both function words ("to regioner", "main branch")."""
-    from assistant.lexical import STOPWORDS, words
-
     ws = words(text)
     return {
         (a, b) for a, b in zip(ws, ws[1:], strict=False) if not (a in STOPWORDS and b in STOPWORDS)
@@ -163,6 +163,7 @@ class _Row:
     match: float  # the question's words it holds (its own and, in a follow-up, earlier ones)
     repeated: bool  # the previous answer gave it
     text: str
+    covers: frozenset[int] = frozenset()  # which of the question's own words it holds
 
 
 def _neighbour(index, s: Sentence, step: int) -> Sentence | None:
@@ -331,6 +332,7 @@ class Composer:
 
     def __init__(self, index, settings):
         self.index = index
+        self._coverage: tuple[dict, list[float]] = ({}, [])  # of the last ``score`` call
         self.cfg = settings.answer
         self.top_k = settings.retrieval.top_k
 
@@ -344,9 +346,26 @@ class Composer:
             if t.matches
         ]
 
+    def _written_apart(self, question: str, known: set[str]) -> list:
+        """Compounds the question writes as two words ("kick off", "måneds navnene"), a
+        common Danish misspelling: their joined stem, when the index knows it."""
+        vocab = self.index.bm25.vocab
+        ws = words(question)
+        out = []
+        for a, b in zip(ws, ws[1:], strict=False):
+            if a in STOPWORDS or not a.isalpha() or not b.isalpha():
+                continue
+            stems = analyze(a + b)
+            if stems and stems[0] in vocab.tokens and stems[0] not in known:
+                known.add(stems[0])
+                out.append(({stems[0]}, self.index.bm25.idf(stems[0]), ()))
+        return out
+
     def score(self, retrieval, previous_answer: str | None) -> list[tuple[float, Sentence]]:
         index = self.index
         own = self._weights(retrieval.own_terms or retrieval.terms)
+        known = set().union(*(m for m, _, _ in own)) if own else set()
+        own += self._written_apart(retrieval.question, known)
         previous_words = [
             t for t in retrieval.terms if t.stem not in {o.stem for o in retrieval.own_terms}
         ]
@@ -409,7 +428,8 @@ class Composer:
                 if markup_share(text) > MARKUP_SHARE:
                     score *= MARKUP_PENALTY
                 repeated = bool(given) and bool(clean(text)) and squash(clean(text)) in given
-                rows.append(_Row(score, s, lexical + topic, repeated, text))
+                covers = frozenset(i for i, w in enumerate(own) if _share([w], toks) > 0)
+                rows.append(_Row(score, s, lexical + topic, repeated, text, covers))
         # A sentence the previous answer gave is not given again, unless it is the answer:
         # nothing new holds as much of the question, and it is not the same figure asked
         # for again ("Og hvor mange kører nu?" after "40 er gennemført" wants another number).
@@ -420,9 +440,18 @@ class Composer:
             same_figure = kind is not None and has_detail(kind, r.text, retrieval.question)
             if r.match <= fresh or same_figure:
                 r.score *= REPEAT_PENALTY
+        self._coverage = ({r.sentence: r.covers for r in rows}, [w for _, w, _ in own])
         out = [(r.score, r.sentence) for r in rows]
         out.sort(key=lambda p: (-p[0], p[1].position, p[1].k))
         return out
+
+    def _gain(self, chosen: list[Sentence], group: list[Sentence]) -> float:
+        """Share of the question's own words (idf-weighted) that ``group`` adds to the
+        sentences already chosen: an answer that spans two passages needs both."""
+        covers, weights = self._coverage
+        have = set().union(*(covers.get(s, frozenset()) for s in chosen))
+        new = set().union(*(covers.get(s, frozenset()) for s in group)) - have
+        return sum(weights[i] for i in new) / (sum(weights) or 1.0)
 
     def _holds(self, kind: str, text: str, retrieval) -> bool:
         """Does a sentence hold the detail asked for? A count must count the asked noun."""
@@ -574,12 +603,15 @@ class Composer:
         for sc, cand in scored:
             if len({*chosen}) >= self.cfg.max_sentences + len(lead_group) - 1:
                 break
-            if sc < KEEP_RATIO * best or cand in chosen:
+            if cand in chosen or sc < COVER_RATIO * best:
+                continue
+            if sc < KEEP_RATIO * best and self._gain(chosen, [cand]) < MIN_GAIN:
                 continue
             ctext = cand.text(index)
             if (
                 not has_finite_verb(ctext)
                 and not _is_item(ctext)
+                and not is_field(ctext)
                 or markup_share(ctext) > MARKUP_SHARE
             ):
                 continue
