@@ -197,8 +197,8 @@ def _bare_field(text: str) -> bool:
     ("Trin: 1; Handling: Gå til …"); "Bemærk: Nogle konfigurationer gemmer …" can."""
     if not is_field(text):
         return False
-    value = text.split(":", 1)[1]
-    return ";" in text or opens_as_fragment(value)
+    value = text.split(":", 1)[1].strip()
+    return ";" in text or opens_as_fragment(value) or value[-1:] not in ".!"
 
 
 def is_field(text: str) -> bool:
@@ -340,11 +340,19 @@ class Composer:
 
     def _weights(self, terms) -> list[tuple[set[str], float, tuple[str, ...]]]:
         bm25 = self.index.bm25
-        return [
-            (set(t.matches), max((bm25.idf(m) for m in t.matches), default=0.0), t.parts)
-            for t in terms
-            if t.matches
-        ]
+        out = []
+        for t in terms:
+            matches = set(t.matches)
+            if not matches and len(t.stem) >= MIN_STEM:
+                # No indexed word is this word, but it may live inside some ("afsluttes"
+                # in "projektafslutning"): it counts where it does.
+                matches = {t.stem} if self._inside_vocabulary(t.stem) else set()
+            if matches:
+                out.append((matches, max(bm25.idf(m) for m in matches), t.parts))
+        return out
+
+    def _inside_vocabulary(self, stem: str) -> bool:
+        return any(stem in tok for tok in self.index.bm25.vocab.tokens if len(tok) > len(stem))
 
     def _written_apart(self, question: str, known: set[str]) -> list:
         """Compounds the question writes as two words ("kick off", "måneds navnene"), a

@@ -63,6 +63,7 @@ def quoted_from(place: str) -> str:
     """Opens an answer whose first quote is a "Label: value" line, not a sentence."""
     return f"Under «{place}» står der:" if place else "I kilden står der:"
 
+
 # What a near-miss question asked for, in the phrase "de oplyser ikke ...".
 DETAIL_NAMES = {
     "name": "navnet",
