@@ -53,7 +53,7 @@ W_CONTEXT = 0.3  # a question word found only in the heading/title/neighbours
 W_PREVIOUS = 0.25  # a word of the earlier question (follow-ups)
 W_DETAIL = 0.35  # the sentence holds the kind of detail asked for
 W_RANK = 0.3  # prior of the passage's rank: W_RANK / (1 + rank)
-W_KIND = 0.2  # it gives a cause ("hvorfor") or names a role or person ("hvem")
+W_KIND = W_DETAIL  # it gives a cause ("hvorfor") or names a role or person ("hvem")
 W_PHRASE = 0.3  # share of the question's word pairs found side by side in the sentence
 KEEP_RATIO = 0.5  # further sentences must score this share of the best
 COVER_RATIO = 0.4  # … or this share, when they hold question words the others lack:
@@ -62,6 +62,7 @@ REPEAT_PENALTY = 0.35  # factor for a sentence the previous answer already gave
 VERBLESS_PENALTY = 0.4  # factor for a line without a finite verb (headings, bylines)
 MISSING_DETAIL_PENALTY = 0.5  # factor for a sentence without the detail asked for
 QUESTION_PENALTY = 0.3  # factor for a question in the source: it asks, it does not answer
+ASKED_SECTION_PENALTY = 0.7  # factor for a sentence in a Q&A page's question section
 MARKUP_PENALTY = 0.3  # factor for a line that is mostly markup (tables, code, JSON)
 MIN_WORDS = 4  # a statement has a subject, a verb and more; shorter lines are labels
 SHORT_PENALTY = 0.4  # factor for a line under MIN_WORDS words ("Anonym bruger", "Hej Ole")
@@ -93,6 +94,9 @@ _GIVES_REASON = re.compile(
 # "Hvem …?" asks for a person or a body: a sentence naming a role or a person answers it.
 _ASKS_WHO = re.compile(r"^\s*(?:hvem|who)\b", re.I)
 _ROLE = re.compile(rf"\b(?:{PERSON_ROLES})", re.I)
+# The heading of a Q&A page's question ("Spørgsmål", "Question"): its sentences describe
+# the asker's problem; the answer is under "Svar"/"Answer".
+_ASKED_SECTION = re.compile(r"^(?:spørgsmål(?:et)?|question)\s*:?\s*$", re.I)
 _SOURCE_NOTE = re.compile(r"\s*\[\d+\]")  # the source's own footnote marks
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
@@ -391,6 +395,7 @@ class Composer:
         for rank, hit in enumerate(retrieval.hits[: self.top_k]):
             chunk = hit.chunk
             context = set(analyze(f"{chunk.title} {chunk.heading}"))
+            asked_section = bool(_ASKED_SECTION.match(clean(chunk.heading)))
             ks = list(range(len(chunk.sentences)))
             heading = clean(chunk.heading)
             if (
@@ -429,6 +434,8 @@ class Composer:
                     score *= FIELD_PENALTY
                 elif not _is_item(text) and not has_finite_verb(text):
                     score *= VERBLESS_PENALTY
+                if asked_section:  # a Q&A page's question: it states the problem
+                    score *= ASKED_SECTION_PENALTY
                 if is_question(text):
                     score *= QUESTION_PENALTY
                 if len(clean(text).split()) < MIN_WORDS and not _is_item(text):
@@ -533,6 +540,7 @@ class Composer:
                     text.rstrip().endswith(":")
                     or want_list
                     and _list_head(index, sentences[i + 1]) == s
+                    and opens_as_fragment(clean(sentences[i + 1].text(index)))
                 )
             ):
                 items = []

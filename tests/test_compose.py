@@ -76,6 +76,19 @@ Regionerne har et it-arkitekturråd, der koordinerer it-arkitekturdelen af de f�
 """
 
 
+FAQ_LIKE = """# Ordet forsvinder fra adressen på eksterne sider
+
+## Spørgsmål
+
+Af en eller anden grund tilføjes ordet "ekstern" ikke længere til adressen på siden.
+
+## Svar
+
+Anvendelsen vælges via et felt på siden. Dette felt har skiftet navn i forløbet.
+Derfor kom ordet ikke med i dannelsen af adresserne.
+"""
+
+
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory) -> Assistant:
     from assistant.embedders import make_embedder
@@ -86,6 +99,7 @@ def assistant(tmp_path_factory) -> Assistant:
     (base / "corpus").mkdir()
     (base / "corpus" / "projekt.md").write_text(OS2FORMS_LIKE, encoding="utf-8")
     (base / "corpus" / "samarbejde.md").write_text(RSI_LIKE, encoding="utf-8")
+    (base / "corpus" / "faq.md").write_text(FAQ_LIKE, encoding="utf-8")
     settings = Settings(
         corpus_dir=base / "corpus",
         index_dir=base / "index",
@@ -183,7 +197,9 @@ def test_a_procedure_keeps_its_following_steps_in_order(assistant):
 def test_a_list_item_that_is_a_sentence_stands_without_a_far_head(assistant):
     text = compose(assistant, "Hvilke test CPR nr. har børn?")
     assert "1012628000" in text and "0902608000" in text
-    assert "testsiden" not in text  # the sentence before the list is no head of it
+    # The sentence before the list does not announce it (no ":"): it is no head to lead.
+    assert text.startswith("Test CPR nr. 1012628000")
+    assert "testsiden:" not in text
     assert not starts_with_fragment(text)
 
 
@@ -200,4 +216,13 @@ def test_a_compound_written_apart_finds_the_line_that_joins_it(assistant):
         assistant, "Hvordan får jeg custom composite datolister til at vise måneds navnene?"
     )
     assert "date_abbreviate: false" in text
+    assert not starts_with_fragment(text)
+
+
+def test_hvorfor_is_answered_by_the_reply_that_gives_the_cause(assistant):
+    # The asker's own sentence restates the question; the reply gives the cause.
+    text = compose(assistant, 'Hvorfor kom ordet "ekstern" ikke længere med i adressen?')
+    assert "Derfor kom ordet ikke med" in text
+    assert "skiftet navn" in text  # "Derfor" leans on the sentence before it
+    assert text.index("skiftet navn") < text.index("Derfor")
     assert not starts_with_fragment(text)
