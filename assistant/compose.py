@@ -97,6 +97,8 @@ _ROLE = re.compile(rf"\b(?:{PERSON_ROLES})", re.I)
 # The heading of a Q&A page's question ("Spørgsmål", "Question"): its sentences describe
 # the asker's problem; the answer is under "Svar"/"Answer".
 _ASKED_SECTION = re.compile(r"^(?:spørgsmål(?:et)?|question)\s*:?\s*$", re.I)
+# A line of tags or keywords ("Nøgleord: lister dropdown genbrug"): metadata, not a statement.
+_METADATA = re.compile(r"^\s*(?:nøgleord|emneord|søgeord|tags?|keywords?|labels?)\s*:", re.I)
 _SOURCE_NOTE = re.compile(r"\s*\[\d+\]")  # the source's own footnote marks
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
@@ -281,6 +283,8 @@ def markup_share(text: str) -> float:
     if not text:
         return 1.0
     if text.count("|") >= 2:  # a table row
+        return 1.0
+    if _METADATA.match(text):  # "Nøgleord: …": the page's tags, not its text
         return 1.0
     plain = sum(c.isalnum() or c.isspace() or c in ".,;:!?()-–'\"«»/%" for c in text)
     return 1 - plain / len(text)

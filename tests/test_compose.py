@@ -17,6 +17,7 @@ from assistant.compose import (
     _inside,
     asks_for_steps,
     is_field,
+    markup_share,
 )
 from assistant.evals.metrics import starts_with_fragment
 
@@ -136,6 +137,12 @@ def compose(assistant: Assistant, question: str, history: list[dict] | None = No
 def test_field_lines(line, field, bare):
     assert is_field(line) is field
     assert _bare_field(line.lstrip("- ")) is bare
+
+
+def test_a_keyword_line_is_metadata_not_prose():
+    assert markup_share("Nøgleord: lister dropdown genbrug valg options") == 1.0
+    assert markup_share("Tags: sundhedsteknologi, telemedicin") == 1.0
+    assert markup_share("Bemærk: Nogle konfigurationer gemmer vedhæftninger.") < 0.08
 
 
 def test_a_question_word_inside_a_compound_or_derivation_counts():
