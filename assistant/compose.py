@@ -198,6 +198,16 @@ def _is_step(text: str) -> bool:
     return bool(re.match(r"^\s*\d{1,3}[.)]\s", text)) or (is_field(text) and ";" in text)
 
 
+def announces(text: str) -> bool:
+    """Does the sentence announce what follows? It ends in ":", or it breaks off after a
+    function word where a list's colon was lost ("For at kunne gøre dette skal du")."""
+    text = text.rstrip()
+    if text.endswith(":"):
+        return True
+    last = words(text)[-1:] if text[-1:].isalpha() else []
+    return bool(last) and last[0] in DANISH_STOPWORDS
+
+
 def _bare_field(text: str) -> bool:
     """A table row, or a label whose value is no sentence: it cannot open an answer alone
     ("Trin: 1; Handling: Gå til …"); "Bemærk: Nogle konfigurationer gemmer …" can."""
@@ -224,7 +234,7 @@ def _list_head(index, s: Sentence, limit: int = 12) -> Sentence | None:
         text = cur.text(index).rstrip()
         if not re.search(r"[^\W\d_]", text):  # a rule or a bare number: not a head
             continue
-        if text.endswith(":"):
+        if announces(text):
             return cur
         if fallback is None and not _is_item(text):
             fallback = cur
@@ -238,7 +248,7 @@ def _list_items(index, head: Sentence, limit: int = 15) -> list[Sentence]:
     cur = head
     for _ in range(limit * 3):
         nxt = _neighbour(index, cur, +1)
-        if nxt is None or nxt.text(index).rstrip().endswith(":"):
+        if nxt is None or announces(nxt.text(index)):
             break
         cur = nxt
         if _is_item(cur.text(index)):
@@ -491,12 +501,12 @@ class Composer:
         after: list[Sentence] = []
         if _is_item(text):
             head = _list_head(index, s)
-            announces = head is not None and head.text(index).rstrip().endswith(":")
-            if head is not None and announces and want_list:
+            heads = head is not None and announces(head.text(index))
+            if head is not None and heads and want_list:
                 return [head] + _list_items(index, head)
             # A head that does not announce the list ("… :") is only a guess; an item that
             # is a whole sentence ("Test CPR nr. 1012628000 … har børn.") does without it.
-            if head is not None and (announces or opens_as_fragment(clean(text))):
+            if head is not None and (heads or opens_as_fragment(clean(text))):
                 before.append(head)
         elif (
             DEPENDENT_OPENERS.match(clean(text))
@@ -511,9 +521,9 @@ class Composer:
                     if grand is not None:
                         before.insert(0, grand)
         items = _list_items(index, s) if not _is_item(text) else []
-        if items and (want_list or text.rstrip().endswith(":")):
+        if items and (want_list or announces(text)):
             after.extend(items)  # a head brings its items
-        elif text.rstrip().endswith(":"):  # a colon announces what follows: quote it too
+        elif announces(text):  # a colon announces what follows: quote it too
             nxt = _neighbour(index, s, +1)
             if nxt is not None and markup_share(nxt.text(index)) <= MARKUP_SHARE:
                 after.append(nxt)
@@ -541,7 +551,7 @@ class Composer:
                 and i + 1 < len(sentences)
                 and _is_item(sentences[i + 1].text(index))
                 and (
-                    text.rstrip().endswith(":")
+                    announces(text)
                     or want_list
                     and _list_head(index, sentences[i + 1]) == s
                     and opens_as_fragment(clean(sentences[i + 1].text(index)))

@@ -15,6 +15,7 @@ from assistant.compose import (
     _bare_field,
     _gives_kind,
     _inside,
+    announces,
     asks_for_steps,
     is_field,
     markup_share,
@@ -137,6 +138,19 @@ def compose(assistant: Assistant, question: str, history: list[dict] | None = No
 def test_field_lines(line, field, bare):
     assert is_field(line) is field
     assert _bare_field(line.lstrip("- ")) is bare
+
+
+@pytest.mark.parametrize(
+    "text, heads",
+    [
+        ("RSI ledes af tre fora:", True),
+        ("For at kunne gøre dette skal du", True),  # the list's colon was lost
+        ("Pt. samarbejder regionerne om 15 it-projekter.", False),
+        ("Opret ny variabel ved at give den et navn", False),  # ends in a content word
+    ],
+)
+def test_a_sentence_that_announces_what_follows(text, heads):
+    assert announces(text) is heads
 
 
 def test_a_keyword_line_is_metadata_not_prose():
