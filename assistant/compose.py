@@ -4,20 +4,36 @@ The answer is made of sentences copied from the retrieved passages, each
 followed by a ``[[chunk_id]]`` mark that ``citations.cite`` numbers. Choosing:
 
 - a sentence scores by the question's *own* words it holds (idf-weighted, with
-  compounds and typos matched through the index vocabulary), less by words only
-  its heading or neighbours hold, by whether it holds the kind of detail asked
-  for (a number for "hvor mange", a time for "hvornår" …), and by the rank of
-  its passage; in a follow-up the earlier question's words count a little, and
-  a sentence already given in the previous answer is held back;
+  compounds and typos matched through the index vocabulary; a word found only
+  inside a longer one, "afsluttes" in "Projektafslutning", counts for less; a
+  compound the question writes apart, "måneds navnene", counts joined), less by
+  words only its heading or neighbours hold, by whether it holds the kind of
+  detail asked for (a number for "hvor mange", a time for "hvornår" …, and
+  for "hvorfor" a cause, for "hvem" a role or a person), and by the rank of its
+  passage; in a follow-up the earlier question's words count a little, and a
+  sentence already given in the previous answer is held back; the asker's own
+  words on a Q&A page (its "Spørgsmål" section) count for less, and a line of
+  tags ("Nøgleord: …") not at all;
 - the best sentence leads, unless it cannot open an answer (see
-  ``language.opens_as_fragment``); then the best one that can.
+  ``language.opens_as_fragment``); then the best one that can. A "Label: value"
+  line or table row ("Projektafslutning: 15. november 2026", "Trin: 2;
+  Handling: …") may lead, introduced by where it stands ("Under «Sammenfatning»
+  står der: …");
+- further sentences from any of the top passages join when they score half the
+  best, or hold question words the chosen ones lack (an answer that spans two
+  passages).
 
 Writing (rules from ``language``):
 
-- a list item is quoted with the head it depends on ("RSI ledes af tre fora:
-  …"), and a head ending in ":" brings its items when a list is asked for;
-- a sentence that leans on the one before ("Fx …", "… desuden …") brings it;
-- about ``target_chars`` characters, more only for a list;
+- a list item is quoted with the head that announces it ("RSI ledes af tre
+  fora: …"; a head may also break off after a function word, its colon lost),
+  and such a head brings its items when a list is asked for; an item that is a
+  whole sentence needs no head that does not announce it;
+- a procedure ("Hvordan …", "Hvad skal man gøre …") led by a step keeps the
+  steps that follow it, in order;
+- a sentence that leans on the one before ("Fx …", "… desuden …", "Derfor …")
+  brings it;
+- about ``target_chars`` characters, more only for a list or steps;
 - "Ja,"/"Nej," only when the quoted sentence itself states it;
 - an English question gets a short English lead-in, then the Danish quote.
 """
