@@ -44,7 +44,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant import wording
-from assistant.citations import mark
+from assistant.citations import MARK, mark
 from assistant.language import (
     DEPENDENT_OPENERS,
     LEANS_BACK,
@@ -693,6 +693,7 @@ class Composer:
             more = self._render(rest, max(0, budget - len(text)), want_list)
             if len(text) + len(more) <= self.cfg.max_chars:
                 text = f"{text} {more}"
+        text = merge_marks(text)
         if framed:
             text = f"{framed} {text}"
         text = self._lead_in(retrieval.question, text, lead, framed=bool(framed))
@@ -746,6 +747,20 @@ class Composer:
                 yes_no = "Nej" if NEGATION.search(said) else "Ja"
                 return f"{yes_no}, {_lower_first(text)}"
         return text
+
+
+def merge_marks(text: str) -> str:
+    """One mark after a run of sentences from the same passage: "A [[x]]. B [[x]]." reads
+    "A. B [[x]]." (the mark then covers both; ``cite`` numbers what is left)."""
+    marks = list(MARK.finditer(text))
+    drop = [
+        m
+        for m, nxt in zip(marks, marks[1:], strict=False)
+        if m.group(1) == nxt.group(1) and not MARK.search(text, m.end(), nxt.start())
+    ]
+    for m in reversed(drop):
+        text = text[: m.start()] + text[m.end() :]
+    return text
 
 
 def _lower_first(text: str) -> str:

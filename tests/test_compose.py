@@ -19,6 +19,7 @@ from assistant.compose import (
     asks_for_steps,
     is_field,
     markup_share,
+    merge_marks,
 )
 from assistant.evals.metrics import starts_with_fragment
 
@@ -151,6 +152,13 @@ def test_field_lines(line, field, bare):
 )
 def test_a_sentence_that_announces_what_follows(text, heads):
     assert announces(text) is heads
+
+
+def test_one_mark_after_a_run_of_sentences_from_one_passage():
+    text = "RSI ledes af tre fora: A [[rsi#4]]. B er et forum [[rsi#4]]. C [[rsi#5]]."
+    assert merge_marks(text) == "RSI ledes af tre fora: A. B er et forum [[rsi#4]]. C [[rsi#5]]."
+    other = "Trin: 1 [[os#1]]. Trin: 2 [[os#2]]. Trin: 3 [[os#1]]."
+    assert merge_marks(other) == other  # not a run: another passage comes between
 
 
 def test_a_keyword_line_is_metadata_not_prose():
