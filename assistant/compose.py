@@ -176,6 +176,10 @@ class Draft:
     statements: list[tuple[str, str]] = field(default_factory=list)  # (quote, title+heading)
 
 
+# Per question: which of its own words each sentence holds, and the words' weights.
+_Coverage = tuple[dict[Sentence, frozenset[int]], list[float]]
+
+
 @dataclass
 class _Row:
     """A candidate sentence while ``Composer.score`` weighs it."""
@@ -366,7 +370,6 @@ class Composer:
 
     def __init__(self, index, settings):
         self.index = index
-        self._coverage: tuple[dict, list[float]] = ({}, [])  # of the last ``score`` call
         self.cfg = settings.answer
         self.top_k = settings.retrieval.top_k
 
@@ -404,6 +407,10 @@ class Composer:
         return out
 
     def score(self, retrieval, previous_answer: str | None) -> list[tuple[float, Sentence]]:
+        return self._score(retrieval, previous_answer)[0]
+
+    def _score(self, retrieval, previous_answer: str | None) -> tuple[list, _Coverage]:
+        """Scored sentences, best first, and which question words each one holds."""
         index = self.index
         own = self._weights(retrieval.own_terms or retrieval.terms)
         known = set().union(*(m for m, _, _ in own)) if own else set()
@@ -485,15 +492,16 @@ class Composer:
             same_figure = kind is not None and has_detail(kind, r.text, retrieval.question)
             if r.match <= fresh or same_figure:
                 r.score *= REPEAT_PENALTY
-        self._coverage = ({r.sentence: r.covers for r in rows}, [w for _, w, _ in own])
+        coverage = ({r.sentence: r.covers for r in rows}, [w for _, w, _ in own])
         out = [(r.score, r.sentence) for r in rows]
         out.sort(key=lambda p: (-p[0], p[1].position, p[1].k))
-        return out
+        return out, coverage
 
-    def _gain(self, chosen: list[Sentence], group: list[Sentence]) -> float:
+    @staticmethod
+    def _gain(coverage: _Coverage, chosen: list[Sentence], group: list[Sentence]) -> float:
         """Share of the question's own words (idf-weighted) that ``group`` adds to the
         sentences already chosen: an answer that spans two passages needs both."""
-        covers, weights = self._coverage
+        covers, weights = coverage
         have = set().union(*(covers.get(s, frozenset()) for s in chosen))
         new = set().union(*(covers.get(s, frozenset()) for s in group)) - have
         return sum(weights[i] for i in new) / (sum(weights) or 1.0)
@@ -609,7 +617,7 @@ class Composer:
         index = self.index
         hits = retrieval.hits[: self.top_k]
         passages = {h.chunk.chunk_id: (h.chunk, h.score) for h in hits}
-        scored = self.score(retrieval, previous_answer)
+        scored, coverage = self._score(retrieval, previous_answer)
         if not scored:
             return Draft("", passages)
         want_list = asks_for_list(retrieval.question)
@@ -651,7 +659,7 @@ class Composer:
                 break
             if cand in chosen or sc < COVER_RATIO * best:
                 continue
-            if sc < KEEP_RATIO * best and self._gain(chosen, [cand]) < MIN_GAIN:
+            if sc < KEEP_RATIO * best and self._gain(coverage, chosen, [cand]) < MIN_GAIN:
                 continue
             ctext = cand.text(index)
             if (
