@@ -4,20 +4,36 @@ The answer is made of sentences copied from the retrieved passages, each
 followed by a ``[[chunk_id]]`` mark that ``citations.cite`` numbers. Choosing:
 
 - a sentence scores by the question's *own* words it holds (idf-weighted, with
-  compounds and typos matched through the index vocabulary), less by words only
-  its heading or neighbours hold, by whether it holds the kind of detail asked
-  for (a number for "hvor mange", a time for "hvornår" …), and by the rank of
-  its passage; in a follow-up the earlier question's words count a little, and
-  a sentence already given in the previous answer is held back;
+  compounds and typos matched through the index vocabulary; a word found only
+  inside a longer one, "afsluttes" in "Projektafslutning", counts for less; a
+  compound the question writes apart, "måneds navnene", counts joined), less by
+  words only its heading or neighbours hold, by whether it holds the kind of
+  detail asked for (a number for "hvor mange", a time for "hvornår" …, and
+  for "hvorfor" a cause, for "hvem" a role or a person), and by the rank of its
+  passage; in a follow-up the earlier question's words count a little, and a
+  sentence already given in the previous answer is held back; the asker's own
+  words on a Q&A page (its "Spørgsmål" section) count for less, and a line of
+  tags ("Nøgleord: …") not at all;
 - the best sentence leads, unless it cannot open an answer (see
-  ``language.opens_as_fragment``); then the best one that can.
+  ``language.opens_as_fragment``); then the best one that can. A "Label: value"
+  line or table row ("Projektafslutning: 15. november 2026", "Trin: 2;
+  Handling: …") may lead, introduced by where it stands ("Under «Sammenfatning»
+  står der: …");
+- further sentences from any of the top passages join when they score half the
+  best, or hold question words the chosen ones lack (an answer that spans two
+  passages).
 
 Writing (rules from ``language``):
 
-- a list item is quoted with the head it depends on ("RSI ledes af tre fora:
-  …"), and a head ending in ":" brings its items when a list is asked for;
-- a sentence that leans on the one before ("Fx …", "… desuden …") brings it;
-- about ``target_chars`` characters, more only for a list;
+- a list item is quoted with the head that announces it ("RSI ledes af tre
+  fora: …"; a head may also break off after a function word, its colon lost),
+  and such a head brings its items when a list is asked for; an item that is a
+  whole sentence needs no head that does not announce it;
+- a procedure ("Hvordan …", "Hvad skal man gøre …") led by a step keeps the
+  steps that follow it, in order;
+- a sentence that leans on the one before ("Fx …", "… desuden …", "Derfor …")
+  brings it;
+- about ``target_chars`` characters, more only for a list or steps;
 - "Ja,"/"Nej," only when the quoted sentence itself states it;
 - an English question gets a short English lead-in, then the Danish quote.
 """
@@ -28,12 +44,13 @@ import re
 from dataclasses import dataclass, field
 
 from assistant import wording
-from assistant.citations import mark
+from assistant.citations import MARK, mark
 from assistant.language import (
     DEPENDENT_OPENERS,
     LEANS_BACK,
     LIST_MARKER,
     NEGATION,
+    PERSON_ROLES,
     count_nouns,
     expected_detail,
     has_detail,
@@ -41,9 +58,10 @@ from assistant.language import (
     is_yes_no_question,
     looks_english,
     opens_as_fragment,
+    person_names,
     states_count,
 )
-from assistant.lexical import DANISH_STOPWORDS, analyze
+from assistant.lexical import DANISH_STOPWORDS, STOPWORDS, analyze, words
 from assistant.normalize import squash
 
 # Weights of the sentence score (documented in the module docstring).
@@ -51,33 +69,66 @@ W_CONTEXT = 0.3  # a question word found only in the heading/title/neighbours
 W_PREVIOUS = 0.25  # a word of the earlier question (follow-ups)
 W_DETAIL = 0.35  # the sentence holds the kind of detail asked for
 W_RANK = 0.3  # prior of the passage's rank: W_RANK / (1 + rank)
+W_KIND = W_DETAIL  # it gives a cause ("hvorfor") or names a role or person ("hvem")
 W_PHRASE = 0.3  # share of the question's word pairs found side by side in the sentence
-KEEP_RATIO = 0.75  # further sentences must score this share of the best
+KEEP_RATIO = 0.5  # further sentences must score this share of the best
+COVER_RATIO = 0.4  # … or this share, when they hold question words the others lack:
+MIN_GAIN = 0.2  # at least this share of the question's (idf-weighted) words
 REPEAT_PENALTY = 0.35  # factor for a sentence the previous answer already gave
 VERBLESS_PENALTY = 0.4  # factor for a line without a finite verb (headings, bylines)
 MISSING_DETAIL_PENALTY = 0.5  # factor for a sentence without the detail asked for
 QUESTION_PENALTY = 0.3  # factor for a question in the source: it asks, it does not answer
+ASKED_SECTION_PENALTY = 0.7  # factor for a sentence in a Q&A page's question section
 MARKUP_PENALTY = 0.3  # factor for a line that is mostly markup (tables, code, JSON)
 MIN_WORDS = 4  # a statement has a subject, a verb and more; shorter lines are labels
 SHORT_PENALTY = 0.4  # factor for a line under MIN_WORDS words ("Anonym bruger", "Hej Ole")
 MARKUP_SHARE = 0.08  # above this share of markup characters a line is not prose
+FIELD_PENALTY = 0.85  # factor for a "Label: value" line: it states a fact without a verb
+PARTIAL = 0.7  # a question word found only inside a longer word (compound, derivation)
+MIN_STEM = 5  # shorter stems are not looked for inside other words
+MAX_STEPS = 8  # most steps quoted after the step that leads
+PLACE_WORDS = 10  # a heading or title longer than this is not named in "Under «…» står der:"
 
 _ASKS_LIST = re.compile(
     r"^\s*(?:hvilke|nævn|list|which|what\s+are)\b|\bhvilke\s+\w+\s+(?:er|findes|har|kan)\b|"
     r"\beksempler\b|\bexamples\b|\bhvem\s+sidder\b",
     re.I,
 )
+# A procedure: "Hvordan …", "How do I …", "Hvad skal administratoren slå til …": the steps.
+_ASKS_STEPS = re.compile(
+    r"^\s*(?:hvordan|how)\b|\bhvad\s+skal\s+(?:\w+\s+){1,2}(?:gøre|slå|vælge|aktivere|sætte|"
+    r"udfylde|klikke|angive|indstille|huske)\b",
+    re.I,
+)
+# "Hvorfor …?" asks for a cause; a sentence that gives one says so.
+_ASKS_REASON = re.compile(r"^\s*(?:hvorfor|why)\b|\b(?:årsagen|grunden)\s+til\b", re.I)
+_GIVES_REASON = re.compile(
+    r"\b(?:fordi|derfor|idet|skyldes|skyldtes|årsag\w*|grunden|på\s+grund\s+af|because|"
+    r"therefore|due\s+to)\b",
+    re.I,
+)
+# "Hvem …?" asks for a person or a body: a sentence naming a role or a person answers it.
+_ASKS_WHO = re.compile(r"^\s*(?:hvem|who)\b", re.I)
+_ROLE = re.compile(rf"\b(?:{PERSON_ROLES})", re.I)
+# The heading of a Q&A page's question ("Spørgsmål", "Question"): its sentences describe
+# the asker's problem; the answer is under "Svar"/"Answer".
+_ASKED_SECTION = re.compile(r"^(?:spørgsmål(?:et)?|question)\s*:?\s*$", re.I)
+# A line of tags or keywords ("Nøgleord: lister dropdown genbrug"): metadata, not a statement.
+_METADATA = re.compile(r"^\s*(?:nøgleord|emneord|søgeord|tags?|keywords?|labels?)\s*:", re.I)
 _SOURCE_NOTE = re.compile(r"\s*\[\d+\]")  # the source's own footnote marks
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
 _ITEM_LABEL = re.compile(r"^\s*#\d+\s*:\s*")  # "#246: …", an issue number before a title
+# "Projektafslutning: 15. november 2026", "Dato: 10.11.2025; Milepæl: …", "29.10.2025: Kickoff
+# …": a label (a few words or a date) and its value, the way documents and tables state facts.
+_FIELD = re.compile(
+    r"^\s*(?:[-*•–]\s+)?(?:[^\W\d_][^:;.!?]{0,40}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})\s*:\s+\S"
+)
 
 
 def _bigrams(text: str) -> set[tuple[str, str]]:
     """Adjacent word pairs that are not both function words ("to regioner", "main branch")."""
-    from assistant.lexical import STOPWORDS, words
-
     ws = words(text)
     return {
         (a, b) for a, b in zip(ws, ws[1:], strict=False) if not (a in STOPWORDS and b in STOPWORDS)
@@ -87,6 +138,21 @@ def _bigrams(text: str) -> set[tuple[str, str]]:
 def asks_for_list(question: str) -> bool:
     """ "Hvilke …", "Nævn …", "eksempler": the answer may list several things."""
     return bool(_ASKS_LIST.search(question))
+
+
+def asks_for_steps(question: str) -> bool:
+    """ "Hvordan …", "Hvad skal man gøre …": the answer is a procedure, its steps in order."""
+    return bool(_ASKS_STEPS.search(question))
+
+
+def _gives_kind(question: str, text: str) -> bool:
+    """Does a sentence give what a "hvorfor" or "hvem" question asks for (a cause, a person
+    or role)? Without an explicit detail to hold, these only favour a sentence."""
+    if _ASKS_REASON.search(question):
+        return bool(_GIVES_REASON.search(text))
+    if _ASKS_WHO.search(question):
+        return bool(_ROLE.search(text)) or bool(person_names(text))
+    return False
 
 
 @dataclass(frozen=True)
@@ -110,6 +176,10 @@ class Draft:
     statements: list[tuple[str, str]] = field(default_factory=list)  # (quote, title+heading)
 
 
+# Per question: which of its own words each sentence holds, and the words' weights.
+_Coverage = tuple[dict[Sentence, frozenset[int]], list[float]]
+
+
 @dataclass
 class _Row:
     """A candidate sentence while ``Composer.score`` weighs it."""
@@ -119,6 +189,7 @@ class _Row:
     match: float  # the question's words it holds (its own and, in a follow-up, earlier ones)
     repeated: bool  # the previous answer gave it
     text: str
+    covers: frozenset[int] = frozenset()  # which of the question's own words it holds
 
 
 def _neighbour(index, s: Sentence, step: int) -> Sentence | None:
@@ -142,6 +213,35 @@ def _is_item(text: str) -> bool:
     return bool(LIST_MARKER.match(text))
 
 
+def _is_step(text: str) -> bool:
+    """A numbered item or a table row ("2. Klik …", "Trin: 2; Handling: …")."""
+    return bool(re.match(r"^\s*\d{1,3}[.)]\s", text)) or (is_field(text) and ";" in text)
+
+
+def announces(text: str) -> bool:
+    """Does the sentence announce what follows? It ends in ":", or it breaks off after a
+    function word where a list's colon was lost ("For at kunne gøre dette skal du")."""
+    text = text.rstrip()
+    if text.endswith(":"):
+        return True
+    last = words(text)[-1:] if text[-1:].isalpha() else []
+    return bool(last) and last[0] in DANISH_STOPWORDS
+
+
+def _bare_field(text: str) -> bool:
+    """A table row, or a label whose value is no sentence: it cannot open an answer alone
+    ("Trin: 1; Handling: Gå til …"); "Bemærk: Nogle konfigurationer gemmer …" can."""
+    if not is_field(text):
+        return False
+    value = text.split(":", 1)[1].strip()
+    return ";" in text or opens_as_fragment(value) or value[-1:] not in ".!"
+
+
+def is_field(text: str) -> bool:
+    """A "Label: value" line or table row: a statement of fact that has no verb."""
+    return bool(_FIELD.match(text)) and not text.rstrip().endswith(":")
+
+
 def _list_head(index, s: Sentence, limit: int = 12) -> Sentence | None:
     """The sentence a list item depends on: the nearest earlier sentence ending in ':'
     (an item may run on over several sentences), else the nearest earlier non-item."""
@@ -154,7 +254,7 @@ def _list_head(index, s: Sentence, limit: int = 12) -> Sentence | None:
         text = cur.text(index).rstrip()
         if not re.search(r"[^\W\d_]", text):  # a rule or a bare number: not a head
             continue
-        if text.endswith(":"):
+        if announces(text):
             return cur
         if fallback is None and not _is_item(text):
             fallback = cur
@@ -168,7 +268,7 @@ def _list_items(index, head: Sentence, limit: int = 15) -> list[Sentence]:
     cur = head
     for _ in range(limit * 3):
         nxt = _neighbour(index, cur, +1)
-        if nxt is None or nxt.text(index).rstrip().endswith(":"):
+        if nxt is None or announces(nxt.text(index)):
             break
         cur = nxt
         if _is_item(cur.text(index)):
@@ -214,6 +314,8 @@ def markup_share(text: str) -> float:
         return 1.0
     if text.count("|") >= 2:  # a table row
         return 1.0
+    if _METADATA.match(text):  # "Nøgleord: …": the page's tags, not its text
+        return 1.0
     plain = sum(c.isalnum() or c.isspace() or c in ".,;:!?()-–'\"«»/%" for c in text)
     return 1 - plain / len(text)
 
@@ -245,13 +347,22 @@ def _share(weights, toks: set[str], exclude: set[str] | None = None) -> float:
     present ("driftsstyregruppen" is fully there only where "drift" and "styregruppe" are)."""
     got = 0.0
     for matches, w, parts in weights:
-        if exclude is not None and matches & exclude:
+        if exclude is not None and (matches & exclude or _inside(matches, exclude)):
             continue
         if parts:
             got += w * sum(p in toks for p in parts) / len(parts)
         elif matches & toks:
             got += w
+        elif _inside(matches, toks):
+            got += w * PARTIAL
     return got
+
+
+def _inside(matches: set[str], toks: set[str]) -> bool:
+    """Is a question word's stem part of a longer word here? Danish builds words by
+    compounding and derivation: "afsluttes" lives in "projektafslutning", "vedhæftede"
+    in "vedhæftninger", "rolle" in "nøgleroller"."""
+    return any(len(m) >= MIN_STEM and m in t for m in matches for t in toks if len(t) > len(m))
 
 
 class Composer:
@@ -266,15 +377,44 @@ class Composer:
 
     def _weights(self, terms) -> list[tuple[set[str], float, tuple[str, ...]]]:
         bm25 = self.index.bm25
-        return [
-            (set(t.matches), max((bm25.idf(m) for m in t.matches), default=0.0), t.parts)
-            for t in terms
-            if t.matches
-        ]
+        out = []
+        for t in terms:
+            matches = set(t.matches)
+            if not matches and len(t.stem) >= MIN_STEM:
+                # No indexed word is this word, but it may live inside some ("afsluttes"
+                # in "projektafslutning"): it counts where it does.
+                matches = {t.stem} if self._inside_vocabulary(t.stem) else set()
+            if matches:
+                out.append((matches, max(bm25.idf(m) for m in matches), t.parts))
+        return out
+
+    def _inside_vocabulary(self, stem: str) -> bool:
+        return any(stem in tok for tok in self.index.bm25.vocab.tokens if len(tok) > len(stem))
+
+    def _written_apart(self, question: str, known: set[str]) -> list:
+        """Compounds the question writes as two words ("kick off", "måneds navnene"), a
+        common Danish misspelling: their joined stem, when the index knows it."""
+        vocab = self.index.bm25.vocab
+        ws = words(question)
+        out = []
+        for a, b in zip(ws, ws[1:], strict=False):
+            if a in STOPWORDS or not a.isalpha() or not b.isalpha():
+                continue
+            stems = analyze(a + b)
+            if stems and stems[0] in vocab.tokens and stems[0] not in known:
+                known.add(stems[0])
+                out.append(({stems[0]}, self.index.bm25.idf(stems[0]), ()))
+        return out
 
     def score(self, retrieval, previous_answer: str | None) -> list[tuple[float, Sentence]]:
+        return self._score(retrieval, previous_answer)[0]
+
+    def _score(self, retrieval, previous_answer: str | None) -> tuple[list, _Coverage]:
+        """Scored sentences, best first, and which question words each one holds."""
         index = self.index
         own = self._weights(retrieval.own_terms or retrieval.terms)
+        known = set().union(*(m for m, _, _ in own)) if own else set()
+        own += self._written_apart(retrieval.question, known)
         previous_words = [
             t for t in retrieval.terms if t.stem not in {o.stem for o in retrieval.own_terms}
         ]
@@ -292,6 +432,7 @@ class Composer:
         for rank, hit in enumerate(retrieval.hits[: self.top_k]):
             chunk = hit.chunk
             context = set(analyze(f"{chunk.title} {chunk.heading}"))
+            asked_section = bool(_ASKED_SECTION.match(clean(chunk.heading)))
             ks = list(range(len(chunk.sentences)))
             heading = clean(chunk.heading)
             if (
@@ -324,8 +465,14 @@ class Composer:
                     score += W_DETAIL
                 elif kind:  # it cannot answer what was asked
                     score *= MISSING_DETAIL_PENALTY
-                if not _is_item(text) and not has_finite_verb(text):
+                elif _gives_kind(retrieval.question, text):
+                    score += W_KIND
+                if is_field(text) and not has_finite_verb(text):
+                    score *= FIELD_PENALTY
+                elif not _is_item(text) and not has_finite_verb(text):
                     score *= VERBLESS_PENALTY
+                if asked_section:  # a Q&A page's question: it states the problem
+                    score *= ASKED_SECTION_PENALTY
                 if is_question(text):
                     score *= QUESTION_PENALTY
                 if len(clean(text).split()) < MIN_WORDS and not _is_item(text):
@@ -333,7 +480,8 @@ class Composer:
                 if markup_share(text) > MARKUP_SHARE:
                     score *= MARKUP_PENALTY
                 repeated = bool(given) and bool(clean(text)) and squash(clean(text)) in given
-                rows.append(_Row(score, s, lexical + topic, repeated, text))
+                covers = frozenset(i for i, w in enumerate(own) if _share([w], toks) > 0)
+                rows.append(_Row(score, s, lexical + topic, repeated, text, covers))
         # A sentence the previous answer gave is not given again, unless it is the answer:
         # nothing new holds as much of the question, and it is not the same figure asked
         # for again ("Og hvor mange kører nu?" after "40 er gennemført" wants another number).
@@ -344,9 +492,19 @@ class Composer:
             same_figure = kind is not None and has_detail(kind, r.text, retrieval.question)
             if r.match <= fresh or same_figure:
                 r.score *= REPEAT_PENALTY
+        coverage = ({r.sentence: r.covers for r in rows}, [w for _, w, _ in own])
         out = [(r.score, r.sentence) for r in rows]
         out.sort(key=lambda p: (-p[0], p[1].position, p[1].k))
-        return out
+        return out, coverage
+
+    @staticmethod
+    def _gain(coverage: _Coverage, chosen: list[Sentence], group: list[Sentence]) -> float:
+        """Share of the question's own words (idf-weighted) that ``group`` adds to the
+        sentences already chosen: an answer that spans two passages needs both."""
+        covers, weights = coverage
+        have = set().union(*(covers.get(s, frozenset()) for s in chosen))
+        new = set().union(*(covers.get(s, frozenset()) for s in group)) - have
+        return sum(weights[i] for i in new) / (sum(weights) or 1.0)
 
     def _holds(self, kind: str, text: str, retrieval) -> bool:
         """Does a sentence hold the detail asked for? A count must count the asked noun."""
@@ -367,9 +525,12 @@ class Composer:
         after: list[Sentence] = []
         if _is_item(text):
             head = _list_head(index, s)
-            if head is not None:
-                if want_list and head.text(index).rstrip().endswith(":"):
-                    return [head] + _list_items(index, head)
+            heads = head is not None and announces(head.text(index))
+            if head is not None and heads and want_list:
+                return [head] + _list_items(index, head)
+            # A head that does not announce the list ("… :") is only a guess; an item that
+            # is a whole sentence ("Test CPR nr. 1012628000 … har børn.") does without it.
+            if head is not None and (heads or opens_as_fragment(clean(text))):
                 before.append(head)
         elif (
             DEPENDENT_OPENERS.match(clean(text))
@@ -384,9 +545,9 @@ class Composer:
                     if grand is not None:
                         before.insert(0, grand)
         items = _list_items(index, s) if not _is_item(text) else []
-        if items and (want_list or text.rstrip().endswith(":")):
+        if items and (want_list or announces(text)):
             after.extend(items)  # a head brings its items
-        elif text.rstrip().endswith(":"):  # a colon announces what follows: quote it too
+        elif announces(text):  # a colon announces what follows: quote it too
             nxt = _neighbour(index, s, +1)
             if nxt is not None and markup_share(nxt.text(index)) <= MARKUP_SHARE:
                 after.append(nxt)
@@ -414,9 +575,10 @@ class Composer:
                 and i + 1 < len(sentences)
                 and _is_item(sentences[i + 1].text(index))
                 and (
-                    text.rstrip().endswith(":")
+                    announces(text)
                     or want_list
                     and _list_head(index, sentences[i + 1]) == s
+                    and opens_as_fragment(clean(sentences[i + 1].text(index)))
                 )
             ):
                 items = []
@@ -455,41 +617,55 @@ class Composer:
         index = self.index
         hits = retrieval.hits[: self.top_k]
         passages = {h.chunk.chunk_id: (h.chunk, h.score) for h in hits}
-        scored = self.score(retrieval, previous_answer)
+        scored, coverage = self._score(retrieval, previous_answer)
         if not scored:
             return Draft("", passages)
         want_list = asks_for_list(retrieval.question)
         budget = self.cfg.max_chars if want_list else self.cfg.target_chars
 
-        # The lead: the best sentence whose group can open an answer; none: nothing to say.
+        # The lead: the best sentence whose group can open an answer, or a "Label: value"
+        # line introduced by where it stands; none: nothing to say.
         lead = lead_group = None
+        framed = ""
         for _, cand in scored:
             group = self.group(cand, want_list)
             opening = clean(group[0].text(index))
             if opening.endswith(":") and len(group) > 1:  # "Label: item …" reads as one
                 opening = f"{opening} {clean(group[1].text(index))}"
+            if markup_share(cand.text(index)) > MARKUP_SHARE:
+                continue
             if (
                 not opens_as_fragment(opening)
-                and markup_share(cand.text(index)) <= MARKUP_SHARE
                 and len(opening.split()) >= MIN_WORDS
+                and not _bare_field(opening)
             ):
                 lead, lead_group = cand, group
+                break
+            if is_field(cand.text(index)) and len(clean(cand.text(index)).split()) >= 2:
+                lead, lead_group = cand, [cand]
+                framed = wording.quoted_from(self._place(cand))
                 break
         if lead is None:
             return Draft("", passages)
         assert lead_group is not None  # set together with lead
+        if asks_for_steps(retrieval.question) and _is_step(lead.text(index)):
+            budget = self.cfg.max_chars
+            lead_group = lead_group + self._steps_after(lead_group[-1], lead_group, budget)
         best = next(sc for sc, s in scored if s == lead)
         chosen = list(lead_group)
         length = sum(len(s.text(index)) for s in chosen)
         for sc, cand in scored:
             if len({*chosen}) >= self.cfg.max_sentences + len(lead_group) - 1:
                 break
-            if sc < KEEP_RATIO * best or cand in chosen:
+            if cand in chosen or sc < COVER_RATIO * best:
+                continue
+            if sc < KEEP_RATIO * best and self._gain(coverage, chosen, [cand]) < MIN_GAIN:
                 continue
             ctext = cand.text(index)
             if (
                 not has_finite_verb(ctext)
                 and not _is_item(ctext)
+                and not is_field(ctext)
                 or markup_share(ctext) > MARKUP_SHARE
             ):
                 continue
@@ -525,9 +701,31 @@ class Composer:
             more = self._render(rest, max(0, budget - len(text)), want_list)
             if len(text) + len(more) <= self.cfg.max_chars:
                 text = f"{text} {more}"
-        text = self._lead_in(retrieval.question, text, lead)
+        text = merge_marks(text)
+        if framed:
+            text = f"{framed} {text}"
+        text = self._lead_in(retrieval.question, text, lead, framed=bool(framed))
         statements = [(clean(s.text(index)), self._context(s)) for s in ordered]
         return Draft(text, passages, lead, ordered, statements)
+
+    def _steps_after(self, s: Sentence, have: list[Sentence], budget: int) -> list[Sentence]:
+        """The steps that follow a step of a procedure (numbered items or table rows),
+        as many as fit in ``budget`` characters with the sentences already chosen."""
+        index = self.index
+        length = sum(len(clean(x.text(index))) for x in have)
+        steps: list[Sentence] = []
+        cur = s
+        for _ in range(MAX_STEPS):
+            nxt = _neighbour(index, cur, +1)
+            if nxt is None or not _is_step(nxt.text(index)):
+                break
+            text = clean(nxt.text(index))
+            if length + len(text) > budget or markup_share(nxt.text(index)) > MARKUP_SHARE:
+                break
+            steps.append(nxt)
+            length += len(text)
+            cur = nxt
+        return steps
 
     def _context(self, s: Sentence) -> str:
         """What a quoted sentence is about: its title, heading and the sentence before it."""
@@ -536,10 +734,20 @@ class Composer:
         prev = before.text(self.index) if before is not None else ""
         return f"{chunk.title} {chunk.heading} {prev}"
 
-    def _lead_in(self, question: str, text: str, lead: Sentence) -> str:
+    def _place(self, s: Sentence) -> str:
+        """Where a sentence stands, for "Under «…» står der:": its section heading, else
+        the document title, when short enough to name ('' otherwise)."""
+        chunk = self.index.chunks[s.position]
+        for name in (chunk.heading, chunk.title):
+            name = clean(name).rstrip(":").strip()
+            if name and len(name.split()) <= PLACE_WORDS and "«" not in name:
+                return name
+        return ""
+
+    def _lead_in(self, question: str, text: str, lead: Sentence, framed: bool = False) -> str:
         if looks_english(question):
             return f"{wording.ENGLISH_LEAD_IN} {text}"
-        if is_yes_no_question(question):
+        if is_yes_no_question(question) and not framed:
             said = clean(lead.text(self.index))
             words_asked = {t for t in analyze(question)}
             words_said = set(analyze(said))
@@ -547,6 +755,20 @@ class Composer:
                 yes_no = "Nej" if NEGATION.search(said) else "Ja"
                 return f"{yes_no}, {_lower_first(text)}"
         return text
+
+
+def merge_marks(text: str) -> str:
+    """One mark after a run of sentences from the same passage: "A [[x]]. B [[x]]." reads
+    "A. B [[x]]." (the mark then covers both; ``cite`` numbers what is left)."""
+    marks = list(MARK.finditer(text))
+    drop = [
+        m
+        for m, nxt in zip(marks, marks[1:], strict=False)
+        if m.group(1) == nxt.group(1) and not MARK.search(text, m.end(), nxt.start())
+    ]
+    for m in reversed(drop):
+        text = text[: m.start()] + text[m.end() :]
+    return text
 
 
 def _lower_first(text: str) -> str:

@@ -1,0 +1,257 @@
+"""Composition: which sentences answer, in which order, and how they open.
+
+Small inline corpora (the fake embedder; BM25 does the finding) shaped like the two
+corpora we evaluate on: the RSI page's prose and numbered fora, and the OS2forms
+documentation's "Label: value" lines, step tables and role tables.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer import Assistant
+from assistant.citations import cite
+from assistant.compose import (
+    _bare_field,
+    _gives_kind,
+    _inside,
+    announces,
+    asks_for_steps,
+    is_field,
+    markup_share,
+    merge_marks,
+)
+from assistant.evals.metrics import starts_with_fragment
+
+OS2FORMS_LIKE = """# Fordelingskomponent
+
+## Sammenfatning
+
+- Projektperiode: Oktober 2025 - November 2026 (13 måneder)
+- Release i core: 1. september 2026
+- Projektafslutning: 15. november 2026
+
+## Opgaveliste med links
+
+Det er muligt at styre visningen på opgavelisten.
+
+| Trin | Handling |
+|---|---|
+| 1 | Gå til dit flow og klik "rediger skabelon" |
+| 2 | Sørg for at "Vis proces detaljer i Mine opgaver" er aktiveret |
+| 3 | Vælg "Elementer vedhæftet flow" som en detaljevisning |
+
+## Nøgleroller og ansvar
+
+| Aktør | Ansvar |
+|---|---|
+| ITK | Udvikling af integrationsmodulet, teknisk dokumentation |
+| Bellcom | Codereview, QA, godkendelse af PR, publicering |
+
+## Testdata
+
+Vejledningen til testen ligger på testsiden.
+
+- Test CPR nr. 1012628000 har børn med navne- og adressebeskyttelse.
+- Test CPR nr. 0902608000 har selv adressebeskyttelse og har børn.
+
+## Datolister
+
+I custom composite er der begrænset mulighed for at konfigurere datolister.
+
+| Opgave | Konfiguration |
+|---|---|
+| Vis hele månedsnavne | date_abbreviate: false |
+"""
+
+RSI_LIKE = """# Regionernes samarbejde
+
+## Fora
+
+Samarbejdet ledes af tre fora:
+
+1. Direktørkredsen som har to medlemmer fra hver region, og hvor formanden er direktøren for Danske Regioner.
+2. Digitaliseringskredsen som er øverste styregruppe for regionernes fælles it-projekter.
+
+## Arkitektur
+
+Regionerne har et it-arkitekturråd, der koordinerer it-arkitekturdelen af de fælles aktiviteter.
+"""
+
+
+FAQ_LIKE = """# Ordet forsvinder fra adressen på eksterne sider
+
+## Spørgsmål
+
+Af en eller anden grund tilføjes ordet "ekstern" ikke længere til adressen på siden.
+
+## Svar
+
+Anvendelsen vælges via et felt på siden. Dette felt har skiftet navn i forløbet.
+Derfor kom ordet ikke med i dannelsen af adresserne.
+"""
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory) -> Assistant:
+    from assistant.embedders import make_embedder
+    from assistant.index import build_index
+    from assistant.settings import Settings
+
+    base = tmp_path_factory.mktemp("compose")
+    (base / "corpus").mkdir()
+    (base / "corpus" / "projekt.md").write_text(OS2FORMS_LIKE, encoding="utf-8")
+    (base / "corpus" / "samarbejde.md").write_text(RSI_LIKE, encoding="utf-8")
+    (base / "corpus" / "faq.md").write_text(FAQ_LIKE, encoding="utf-8")
+    settings = Settings(
+        corpus_dir=base / "corpus",
+        index_dir=base / "index",
+        data_dir=base / "data",
+        embedder={"backend": "fake"},
+    )
+    build_index(settings, make_embedder(settings.embedder))
+    return Assistant.load(settings)
+
+
+def compose(assistant: Assistant, question: str, history: list[dict] | None = None) -> str:
+    """The drafted answer with its marks numbered (refusal left out: the fake embedder)."""
+    retrieval = assistant.retriever.search(question, history)
+    draft = assistant.composer.compose(retrieval)
+    text, citations = cite(draft.text, draft.passages)
+    assert citations and "[1]" in text
+    return text
+
+
+# --- rules, one example each from both corpora -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line, field, bare",
+    [
+        ("- Projektafslutning: 15. november 2026", True, True),
+        ("Trin: 2; Handling: Sørg for at feltet er aktiveret", True, True),
+        ("29.10.2025: Kickoff på test", True, True),
+        ("Bemærk: Nogle konfigurationer gemmer vedhæftninger i løsningen.", True, False),
+        ("RSI ledes af tre fora:", False, False),  # a head, not a value
+        ("Pt. samarbejder regionerne om 15 it-projekter.", False, False),
+    ],
+)
+def test_field_lines(line, field, bare):
+    assert is_field(line) is field
+    assert _bare_field(line.lstrip("- ")) is bare
+
+
+@pytest.mark.parametrize(
+    "text, heads",
+    [
+        ("RSI ledes af tre fora:", True),
+        ("For at kunne gøre dette skal du", True),  # the list's colon was lost
+        ("Pt. samarbejder regionerne om 15 it-projekter.", False),
+        ("Opret ny variabel ved at give den et navn", False),  # ends in a content word
+    ],
+)
+def test_a_sentence_that_announces_what_follows(text, heads):
+    assert announces(text) is heads
+
+
+def test_one_mark_after_a_run_of_sentences_from_one_passage():
+    text = "RSI ledes af tre fora: A [[rsi#4]]. B er et forum [[rsi#4]]. C [[rsi#5]]."
+    assert merge_marks(text) == "RSI ledes af tre fora: A. B er et forum [[rsi#4]]. C [[rsi#5]]."
+    other = "Trin: 1 [[os#1]]. Trin: 2 [[os#2]]. Trin: 3 [[os#1]]."
+    assert merge_marks(other) == other  # not a run: another passage comes between
+
+
+def test_a_keyword_line_is_metadata_not_prose():
+    assert markup_share("Nøgleord: lister dropdown genbrug valg options") == 1.0
+    assert markup_share("Tags: sundhedsteknologi, telemedicin") == 1.0
+    assert markup_share("Bemærk: Nogle konfigurationer gemmer vedhæftninger.") < 0.08
+
+
+def test_a_question_word_inside_a_compound_or_derivation_counts():
+    assert _inside({"afslut"}, {"projektafslutning"})  # "afsluttes" / "Projektafslutning"
+    assert _inside({"rolle"}, {"nøglerolle"})  # "rolle" / "Nøgleroller"
+    assert _inside({"telemedicin"}, {"telemedicinløsning"})  # RSI
+    assert not _inside({"kol"}, {"kolonne"})  # short stems are not looked for inside words
+    assert not _inside({"region"}, {"region"})  # equal is a plain match, not "inside"
+
+
+@pytest.mark.parametrize(
+    "question, steps",
+    [
+        ("Hvordan får jeg opgavelisten til at vise links?", True),
+        ("How do I show links in the task list?", True),
+        ("Hvad skal administratoren slå til i indstillingerne?", True),
+        ("Hvornår afsluttes projektet?", False),
+        ("Hvem er formand for direktørkredsen?", False),
+    ],
+)
+def test_asks_for_steps(question, steps):
+    assert asks_for_steps(question) is steps
+
+
+def test_hvorfor_and_hvem_favour_a_cause_and_a_role():
+    why = "Hvorfor kom ordet ikke med i URL'en?"
+    assert _gives_kind(why, "Derfor kom det ikke med i dannelsen af url'erne.")
+    assert not _gives_kind(why, "Vi har løst dette og gendannet urlerne.")
+    who = "Hvem sidder for bordet i direktørkredsen?"
+    assert _gives_kind(who, "Formanden er direktøren for Danske Regioner.")
+    assert not _gives_kind(who, "Et forum der har eksisteret siden 2010.")
+    assert not _gives_kind("Hvad laver RITA?", "Derfor kom det ikke med.")  # asks neither
+
+
+# --- answers ----------------------------------------------------------------------
+
+
+def test_a_label_value_line_leads_introduced_by_its_section(assistant):
+    text = compose(assistant, "Hvornår afsluttes projektet?")
+    assert text.startswith("Under «Sammenfatning» står der: Projektafslutning: 15. november 2026")
+    assert not starts_with_fragment(text)
+
+
+def test_a_table_row_answers_who_does_what(assistant):
+    text = compose(assistant, "Hvad er Bellcoms rolle?")
+    assert text.startswith("Under «Nøgleroller og ansvar» står der:")
+    assert "Codereview, QA" in text
+    assert not starts_with_fragment(text)
+
+
+def test_a_procedure_keeps_its_following_steps_in_order(assistant):
+    text = compose(assistant, "Hvordan får jeg opgavelisten til at vise proces detaljer?")
+    assert "Vis proces detaljer i Mine opgaver" in text
+    assert "Elementer vedhæftet flow" in text  # the next step comes along
+    assert text.index("Vis proces detaljer") < text.index("Elementer vedhæftet flow")
+    assert not starts_with_fragment(text)
+
+
+def test_a_list_item_that_is_a_sentence_stands_without_a_far_head(assistant):
+    text = compose(assistant, "Hvilke test CPR nr. har børn?")
+    assert "1012628000" in text and "0902608000" in text
+    # The sentence before the list does not announce it (no ":"): it is no head to lead.
+    assert text.startswith("Test CPR nr. 1012628000")
+    assert "testsiden:" not in text
+    assert not starts_with_fragment(text)
+
+
+def test_an_item_that_needs_its_head_still_brings_it(assistant):
+    text = compose(assistant, "Hvem er formand for direktørkredsen?")
+    assert text.startswith("Samarbejdet ledes af tre fora: Direktørkredsen")
+    assert "direktøren for Danske Regioner" in text
+
+
+def test_a_compound_written_apart_finds_the_line_that_joins_it(assistant):
+    # "måneds navnene" is "månedsnavne" written apart; the answer spans the sentence on
+    # custom composite and the table row that holds the setting.
+    text = compose(
+        assistant, "Hvordan får jeg custom composite datolister til at vise måneds navnene?"
+    )
+    assert "date_abbreviate: false" in text
+    assert not starts_with_fragment(text)
+
+
+def test_hvorfor_is_answered_by_the_reply_that_gives_the_cause(assistant):
+    # The asker's own sentence restates the question; the reply gives the cause.
+    text = compose(assistant, 'Hvorfor kom ordet "ekstern" ikke længere med i adressen?')
+    assert "Derfor kom ordet ikke med" in text
+    assert "skiftet navn" in text  # "Derfor" leans on the sentence before it
+    assert text.index("skiftet navn") < text.index("Derfor")
+    assert not starts_with_fragment(text)
