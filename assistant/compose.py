@@ -17,7 +17,7 @@ followed by a ``[[chunk_id]]`` mark that ``citations.cite`` numbers. Choosing:
 - the best sentence leads, unless it cannot open an answer (see
   ``language.opens_as_fragment``); then the best one that can. A "Label: value"
   line or table row ("Projektafslutning: 15. november 2026", "Trin: 2;
-  Handling: …") may lead, introduced by where it stands ("Under «Sammenfatning»
+  Handling: …") may lead, introduced by where it stands ("Under »Sammenfatning«
   står der: …");
 - further sentences from any of the top passages join when they score half the
   best, or hold question words the chosen ones lack (an answer that spans two
@@ -87,7 +87,7 @@ FIELD_PENALTY = 0.85  # factor for a "Label: value" line: it states a fact witho
 PARTIAL = 0.7  # a question word found only inside a longer word (compound, derivation)
 MIN_STEM = 5  # shorter stems are not looked for inside other words
 MAX_STEPS = 8  # most steps quoted after the step that leads
-PLACE_WORDS = 10  # a heading or title longer than this is not named in "Under «…» står der:"
+PLACE_WORDS = 10  # a heading or title longer than this is not named in "Under »…« står der:"
 
 _ASKS_LIST = re.compile(
     r"^\s*(?:hvilke|nævn|list|which|what\s+are)\b|\bhvilke\s+\w+\s+(?:er|findes|har|kan)\b|"
@@ -735,12 +735,12 @@ class Composer:
         return f"{chunk.title} {chunk.heading} {prev}"
 
     def _place(self, s: Sentence) -> str:
-        """Where a sentence stands, for "Under «…» står der:": its section heading, else
+        """Where a sentence stands, for "Under »…« står der:": its section heading, else
         the document title, when short enough to name ('' otherwise)."""
         chunk = self.index.chunks[s.position]
         for name in (chunk.heading, chunk.title):
             name = clean(name).rstrip(":").strip()
-            if name and len(name.split()) <= PLACE_WORDS and "«" not in name:
+            if name and len(name.split()) <= PLACE_WORDS and "«" not in name and "»" not in name:
                 return name
         return ""
 

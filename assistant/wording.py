@@ -61,7 +61,7 @@ ENGLISH_LEAD_IN = "The sources are in Danish. This is what they say:"
 
 def quoted_from(place: str) -> str:
     """Opens an answer whose first quote is a "Label: value" line, not a sentence."""
-    return f"Under «{place}» står der:" if place else "I kilden står der:"
+    return f"Under »{place}« står der:" if place else "I kilden står der:"
 
 
 # What a near-miss question asked for, in the phrase "de oplyser ikke ...".

@@ -204,13 +204,13 @@ def test_hvorfor_and_hvem_favour_a_cause_and_a_role():
 
 def test_a_label_value_line_leads_introduced_by_its_section(assistant):
     text = compose(assistant, "Hvornår afsluttes projektet?")
-    assert text.startswith("Under «Sammenfatning» står der: Projektafslutning: 15. november 2026")
+    assert text.startswith("Under »Sammenfatning« står der: Projektafslutning: 15. november 2026")
     assert not starts_with_fragment(text)
 
 
 def test_a_table_row_answers_who_does_what(assistant):
     text = compose(assistant, "Hvad er Bellcoms rolle?")
-    assert text.startswith("Under «Nøgleroller og ansvar» står der:")
+    assert text.startswith("Under »Nøgleroller og ansvar« står der:")
     assert "Codereview, QA" in text
     assert not starts_with_fragment(text)
 
