@@ -115,9 +115,13 @@ def at_build(chunks: list, vectors: np.ndarray, embedder) -> dict:
 def resolve(manifest: dict, answer_settings, fallback_band: dict | None = None) -> Calibration:
     """The calibration in force: explicit settings win over the manifest's values."""
     stored = manifest.get("calibration") or {}
+    if stored.get("version") != CALIBRATION_VERSION:
+        # A threshold holds on the scale of the band it was fitted with: an older
+        # entry's band is measured anew, so its threshold and weight go too.
+        stored = {"source": stored.get("source", "build")} if stored else {}
     band = (
         stored
-        if stored.get("version") == CALIBRATION_VERSION
+        if "dense_floor" in stored
         else (fallback_band or {"dense_floor": 0.0, "dense_ceil": 1.0})
     )
     cal = Calibration(

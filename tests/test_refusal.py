@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from assistant import wording
-from assistant.calibration import CALIBRATION_VERSION, Calibration, measure_band, resolve
+from assistant.calibration import (
+    CALIBRATION_VERSION,
+    DEFAULT_THRESHOLD,
+    Calibration,
+    measure_band,
+    resolve,
+)
 from assistant.refusal import asked_kinds, decide, is_health_question, is_instruction_override
 from assistant.settings import AnswerSettings, DeploymentSettings
 
@@ -107,6 +113,11 @@ def test_calibration_settings_override_the_manifest():
     }
     cal = resolve(manifest, AnswerSettings())
     assert (cal.dense_floor, cal.refusal_threshold, cal.source) == (0.2, 0.4, "eval --calibrate")
+    # An entry of an older calibration version: its threshold was on another scale.
+    old = {"calibration": dict(manifest["calibration"], version=CALIBRATION_VERSION - 1)}
+    band = {"dense_floor": 0.3, "dense_ceil": 0.6}
+    stale = resolve(old, AnswerSettings(), band)
+    assert (stale.dense_floor, stale.refusal_threshold) == (0.3, DEFAULT_THRESHOLD)
     forced = resolve(manifest, AnswerSettings(refusal_threshold=0.6))
     assert forced.refusal_threshold == 0.6 and forced.coverage_weight == 0.3
     assert cal.dense_norm(0.35) == pytest.approx(0.5)
