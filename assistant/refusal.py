@@ -198,6 +198,11 @@ def weigh(retrieval, index, calibration: Calibration) -> Evidence:
     score = w * coverage + (1 - w) * dense_norm
     if english:  # English words missing from Danish sources say nothing; meaning still counts
         score = max(score, dense_norm)
+    if coverage >= 1.0 and retrieval.terms:
+        # Every content word of the question meets in one sentence window: that is evidence
+        # on its own, whatever the embedder's band says (a weak embedder can put such a
+        # passage below the closest off-topic probe). The detail checks still apply.
+        score = max(score, calibration.refusal_threshold)
     return Evidence(coverage, retrieval.top_dense, dense_norm, english, score)
 
 
