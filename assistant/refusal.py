@@ -31,7 +31,7 @@ from assistant.language import (
     looks_english,
     states_count,
 )
-from assistant.lexical import analyze
+from assistant.lexical import STOPWORDS, analyze, words
 from assistant.settings import DeploymentSettings
 
 # --- before retrieval: health ---------------------------------------------------------
@@ -198,6 +198,11 @@ def weigh(retrieval, index, calibration: Calibration) -> Evidence:
     score = w * coverage + (1 - w) * dense_norm
     if english:  # English words missing from Danish sources say nothing; meaning still counts
         score = max(score, dense_norm)
+    if coverage >= 1.0 and retrieval.terms:
+        # Every content word of the question meets in one sentence window: that is evidence
+        # on its own, whatever the embedder's band says (a weak embedder can put such a
+        # passage below the closest off-topic probe). The detail checks still apply.
+        score = max(score, calibration.refusal_threshold)
     return Evidence(coverage, retrieval.top_dense, dense_norm, english, score)
 
 
@@ -225,8 +230,8 @@ def _focus(text: str, terms, index) -> float:
 # Danish verb forms end like this (present -er, past -ede/-te, passive -es, participles
 # -et/-ende); a question's other unknown words name things.
 _VERB_FORM = re.compile(r"(?:er|ede|te|es|et|ende)$")
-# Below this share of the calibrated similarity band, a question that names something the
-# sources never mention is not answered from them (chosen on the tuning splits).
+# Below this share of the calibrated similarity band, a question that asks for a kind of
+# thing the sources never mention is not answered from them (chosen on the tuning splits).
 UNKNOWN_SUBJECT_DENSE = 0.7
 
 
@@ -235,14 +240,46 @@ def unknown_subjects(retrieval) -> list[str]:
 
     A content word of five letters or more that is not a verb form and has no
     match in the index (no stem, compound part, compound head or near spelling):
-    "æbleskiver", "vinterdæk", "medarbejdere". A question about such a thing is
-    outside the sources unless its meaning is clearly close to a passage.
+    "æbleskiver", "vinterdæk", "medarbejdere".
     """
     return [
         t.word
         for t in retrieval.own_terms
         if not t.matches and len(t.word) >= 5 and not _VERB_FORM.search(t.word)
     ]
+
+
+# "Hvilken leverandør …", "Hvilke nye systemer …", "Hvor mange medarbejdere …": the one
+# or two words after the interrogative name the kind of thing the answer must be.
+_ASKED_KIND = re.compile(
+    r"\b(?:hvilken|hvilket|hvilke|hvor\s+mange)\s+([\w-]+)(?:\s+([\w-]+))?", re.I
+)
+
+
+def asked_kinds(question: str) -> list[str]:
+    """The words that name what a "hvilken …" / "hvor mange …" question asks for (up to
+    the first function word): "Hvilken leverandør står bag …" -> ["leverandør"]."""
+    found: list[str] = []
+    for m in _ASKED_KIND.finditer(question):
+        for group in m.groups():
+            if not group or group.lower() in STOPWORDS:
+                break
+            found.extend(words(group))
+    return found
+
+
+def unknown_asked(retrieval) -> list[str]:
+    """Unknown subjects (``unknown_subjects``) that are what the question asks for.
+
+    "Hvilken leverandør står bag Sundhedsplatformen?" asks for a leverandør, and
+    sources that never name one cannot answer it, however close in meaning they
+    are. Other unknown words are often everyday words for what the sources say
+    in their own terms ("landsdelene" for "regionerne", "makkerskab" for
+    "samarbejde"): such a question is judged by its meaning (the evidence score),
+    not refused for its wording.
+    """
+    kinds = set(asked_kinds(retrieval.question))
+    return [w for w in unknown_subjects(retrieval) if w in kinds]
 
 
 # A detail answers the question only inside a statement about the question's subject:
@@ -280,7 +317,7 @@ def decide(
         return Decision(True, "not-covered", not_covered, evidence=ev)
     if statements is not None and not statements:
         return Decision(True, "not-covered", not_covered, evidence=ev)
-    if not ev.english and ev.dense_norm < UNKNOWN_SUBJECT_DENSE and unknown_subjects(retrieval):
+    if not ev.english and ev.dense_norm < UNKNOWN_SUBJECT_DENSE and unknown_asked(retrieval):
         return Decision(True, "not-covered", not_covered, evidence=ev)
     detail = asked_detail(question)
     if detail and statements is not None:

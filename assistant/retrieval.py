@@ -118,7 +118,11 @@ def _idf_weights(bm25, terms: list[QueryTerm]) -> list[tuple[set[str], float]]:
 
 class Retriever:
     def rerank(
-        self, order: list[int], terms: list[QueryTerm], fused: dict[int, float]
+        self,
+        order: list[int],
+        terms: list[QueryTerm],
+        fused: dict[int, float],
+        weight: float | None = None,
     ) -> list[int]:
         """Re-order the best fused candidates by where the question's words meet.
 
@@ -135,7 +139,7 @@ class Retriever:
         if not order or not total:
             return order
         top = max(fused[p] for p in order) or 1.0
-        w = self.cfg.rerank_weight
+        w = self.cfg.rerank_weight if weight is None else weight
         scored = []
         for p in order:
             chunk = self.index.chunks[p]
@@ -205,11 +209,14 @@ class Retriever:
         dense, top_dense = self.dense(query, n) if mode != "bm25" else ([], 0.0)
         t3 = time.perf_counter()
         bm25_weight = self.cfg.bm25_weight
+        rerank_weight = self.cfg.rerank_weight
         if mode == "hybrid" and known_share(self.index.bm25, terms) < self.cfg.dense_first_below:
             # Dense first: most of the question's words are unknown to the index (a
             # paraphrase in everyday words, an English question), so their BM25 ranking
-            # rests on the few words left and counts for less.
+            # rests on the few words left and counts for less; so does where those few
+            # words meet (the re-ranking).
             bm25_weight *= self.cfg.dense_first_bm25_factor
+            rerank_weight *= self.cfg.dense_first_bm25_factor
         fused = rrf(
             [
                 ([p for p, _ in dense], self.cfg.dense_weight),
@@ -220,9 +227,9 @@ class Retriever:
         dense_by = dict(dense)
         bm25_by = dict(lexical)
         order = sorted(fused, key=lambda p: (-fused[p], p))
-        if mode == "hybrid" and self.cfg.rerank_weight > 0:
+        if mode == "hybrid" and rerank_weight > 0:
             order = (
-                self.rerank(order[: self.cfg.rerank_depth], terms, fused)
+                self.rerank(order[: self.cfg.rerank_depth], terms, fused, rerank_weight)
                 + order[self.cfg.rerank_depth :]
             )
         order = order[: top_k or self.cfg.top_k]

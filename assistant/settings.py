@@ -92,7 +92,10 @@ class RetrievalSettings(_Group):
         "known to the index, the dense ranking leads the fusion.",
     )
     dense_first_bm25_factor: float = Field(
-        0.3, ge=0, le=1, description="BM25's fusion weight is multiplied by this then."
+        0.3,
+        ge=0,
+        le=1,
+        description="BM25's fusion weight and the re-ranking weight are multiplied by this then.",
     )
 
 

@@ -6,8 +6,14 @@ from __future__ import annotations
 import pytest
 
 from assistant import wording
-from assistant.calibration import Calibration, resolve
-from assistant.refusal import decide, is_health_question, is_instruction_override
+from assistant.calibration import (
+    CALIBRATION_VERSION,
+    DEFAULT_THRESHOLD,
+    Calibration,
+    measure_band,
+    resolve,
+)
+from assistant.refusal import asked_kinds, decide, is_health_question, is_instruction_override
 from assistant.settings import AnswerSettings, DeploymentSettings
 
 RSI = DeploymentSettings()
@@ -97,7 +103,7 @@ def test_wording_on_another_corpus_never_names_rsi():
 def test_calibration_settings_override_the_manifest():
     manifest = {
         "calibration": {
-            "version": 1,
+            "version": CALIBRATION_VERSION,
             "dense_floor": 0.2,
             "dense_ceil": 0.5,
             "refusal_threshold": 0.4,
@@ -107,6 +113,11 @@ def test_calibration_settings_override_the_manifest():
     }
     cal = resolve(manifest, AnswerSettings())
     assert (cal.dense_floor, cal.refusal_threshold, cal.source) == (0.2, 0.4, "eval --calibrate")
+    # An entry of an older calibration version: its threshold was on another scale.
+    old = {"calibration": dict(manifest["calibration"], version=CALIBRATION_VERSION - 1)}
+    band = {"dense_floor": 0.3, "dense_ceil": 0.6}
+    stale = resolve(old, AnswerSettings(), band)
+    assert (stale.dense_floor, stale.refusal_threshold) == (0.3, DEFAULT_THRESHOLD)
     forced = resolve(manifest, AnswerSettings(refusal_threshold=0.6))
     assert forced.refusal_threshold == 0.6 and forced.coverage_weight == 0.3
     assert cal.dense_norm(0.35) == pytest.approx(0.5)
@@ -152,3 +163,80 @@ def test_a_question_about_something_the_sources_never_name(make_settings, tmp_pa
     assert unknown("Hvilke to regioner drejer det sig om?") == []  # a verb form
     assert unknown("Hvilke telemedicinløsninger har regionerne?") == []
     assert unknown("Hvor mange dage anbefaler koordinationsgruppen?") == []
+
+
+def test_an_unknown_word_refuses_only_when_it_is_what_the_question_asks_for(
+    make_settings, tmp_path
+):
+    """ "Hvilken leverandør …" asks for a leverandør: sources that never name one cannot
+    answer. Unknown everyday words elsewhere in a question ("makkerpar", "skemabyggere")
+    are often the asker's words for what the sources say in their own terms."""
+    from assistant.embedders import make_embedder
+    from assistant.index import build_index, load_index
+    from assistant.lexical import query_terms
+    from assistant.refusal import unknown_asked
+    from assistant.retrieval import Retrieval
+
+    settings = make_settings(tmp_path)
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "a.txt").write_text(
+        "Vejledning\n\nSundhedsplatformen bruges af to regioner i et tæt samarbejde.\n\n"
+        "Formularer kan begrænses, så kun brugere fra samme afdeling ser dem.\n",
+        encoding="utf-8",
+    )
+    build_index(settings, make_embedder(settings.embedder))
+    vocab = load_index(settings.index_dir).bm25.vocab
+
+    def unknown(question: str) -> list[str]:
+        terms = query_terms(question, vocab)
+        return unknown_asked(Retrieval(question, question, False, [], terms, 0.0, own_terms=terms))
+
+    assert unknown("Hvilken leverandør står bag Sundhedsplatformen?") == ["leverandør"]
+    assert unknown("Hvor mange medarbejdere har regionerne?") == ["medarbejdere"]
+    # RSI-style and OS2forms-style paraphrases: the unknown words are not what is asked.
+    assert unknown("Findes der makkerpar af to landsdele, der arbejder sammen?") == []
+    assert unknown("Vores skemabyggere ser alt. Kan man begrænse det til deres enhed?") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("Hvilken leverandør står bag Sundhedsplatformen?", ["leverandør"]),
+        ("Hvor mange digitale udviklingsopgaver er der?", ["digitale", "udviklingsopgaver"]),
+        ("Hvilke afleveringsregler kan man vælge?", ["afleveringsregler"]),  # OS2forms
+        ("Hvilke to regioner drejer det sig om?", []),  # a numeral: nothing named
+        ("Hvem er formand for direktørkredsen?", []),
+    ],
+)
+def test_asked_kinds(question, kinds):
+    assert asked_kinds(question) == kinds
+
+
+class _Probe:
+    """An embedder whose off-topic probes reach 0.5, 0.6 or 0.8 and whose snippets 0.9."""
+
+    def embed_query(self, text):
+        from assistant.calibration import OFF_TOPIC_PROBES
+
+        if text in OFF_TOPIC_PROBES:
+            sim = (0.5, 0.6, 0.8)[OFF_TOPIC_PROBES.index(text) % 3]
+        else:
+            sim = 0.9
+        import numpy as np
+
+        return np.array([sim, (1 - sim**2) ** 0.5], dtype=np.float32)
+
+
+def test_the_band_floor_is_the_closest_off_topic_question():
+    """Similarity up to what an off-topic question reaches is no evidence: the floor is
+    the closest probe (an upper quartile let the closest off-topic questions score like
+    paraphrases)."""
+    import numpy as np
+
+    from assistant.chunking import Chunk
+
+    chunks = [Chunk("d#0", "d", i, "ord " * 20, "", "t", None, (), "h") for i in range(4)]
+    vectors = np.tile(np.array([1.0, 0.0], dtype=np.float32), (4, 1))
+    band = measure_band(chunks, vectors, _Probe())
+    assert band["dense_floor"] == pytest.approx(0.8, abs=1e-3)
+    assert band["dense_ceil"] == pytest.approx(0.9, abs=1e-3)

@@ -155,6 +155,24 @@ def test_single_ranker_modes(retriever):
     assert len(dense.hits) == len(retriever.index.chunks)
 
 
+def test_dense_first_also_lowers_the_weight_of_where_the_words_meet(retriever, monkeypatch):
+    """A paraphrase in everyday words keeps few words the index knows, often through a
+    loose compound part ("landsdelene" -> "land", "del"): where those few words meet
+    must not outrank the meaning, so the re-ranking counts for less as BM25 does."""
+    seen: list[float] = []
+    original = Retriever.rerank
+
+    def recording(self, order, terms, fused, weight=None):
+        seen.append(self.cfg.rerank_weight if weight is None else weight)
+        return original(self, order, terms, fused, weight)
+
+    monkeypatch.setattr(Retriever, "rerank", recording)
+    cfg = retriever.cfg
+    retriever.search("Hvad koordinerer regionernes arkitekturråd?")  # every word known
+    retriever.search("Hvilke makkerpar af landsdele findes uden for netværket?")  # few known
+    assert seen == [cfg.rerank_weight, cfg.rerank_weight * cfg.dense_first_bm25_factor]
+
+
 # --- the real model ------------------------------------------------------------------
 
 
