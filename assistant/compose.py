@@ -63,6 +63,7 @@ from assistant.language import (
 )
 from assistant.lexical import DANISH_STOPWORDS, STOPWORDS, analyze, words
 from assistant.normalize import squash
+from assistant.retrieval import Hit
 
 # Weights of the sentence score (documented in the module docstring).
 W_CONTEXT = 0.3  # a question word found only in the heading/title/neighbours
@@ -409,6 +410,27 @@ class Composer:
     def score(self, retrieval, previous_answer: str | None) -> list[tuple[float, Sentence]]:
         return self._score(retrieval, previous_answer)[0]
 
+    def _candidates(self, retrieval) -> list[tuple[int, Hit]]:
+        """The passages to quote from, with their rank: the ``top_k`` hits, then the
+        passages just before and after each hit in the same section (ranked one below
+        it). Chunks are small: a section's answer often runs on into the next chunk,
+        which ranks low for lack of the question's words (OS2forms tune split: fact
+        recall 0.71 -> 0.74; RSI unchanged)."""
+        hits = retrieval.hits[: self.top_k]
+        out = list(enumerate(hits))
+        have = {h.position for h in hits}
+        chunks = self.index.chunks
+        for rank, hit in enumerate(hits):
+            for pos in (hit.position - 1, hit.position + 1):
+                if pos in have or not 0 <= pos < len(chunks):
+                    continue
+                other = chunks[pos]
+                if other.doc_id != hit.chunk.doc_id or other.heading != hit.chunk.heading:
+                    continue
+                have.add(pos)
+                out.append((rank + 1, Hit(other, pos, hit.score)))
+        return out
+
     def _score(self, retrieval, previous_answer: str | None) -> tuple[list, _Coverage]:
         """Scored sentences, best first, and which question words each one holds."""
         index = self.index
@@ -429,7 +451,7 @@ class Composer:
         given = _SOURCE_NOTE.sub("", given)
         rows: list[_Row] = []
         seen_headings: set[str] = set()
-        for rank, hit in enumerate(retrieval.hits[: self.top_k]):
+        for rank, hit in self._candidates(retrieval):
             chunk = hit.chunk
             context = set(analyze(f"{chunk.title} {chunk.heading}"))
             asked_section = bool(_ASKED_SECTION.match(clean(chunk.heading)))
@@ -615,8 +637,7 @@ class Composer:
 
     def compose(self, retrieval, previous_answer: str | None = None) -> Draft:
         index = self.index
-        hits = retrieval.hits[: self.top_k]
-        passages = {h.chunk.chunk_id: (h.chunk, h.score) for h in hits}
+        passages = {h.chunk.chunk_id: (h.chunk, h.score) for _, h in self._candidates(retrieval)}
         scored, coverage = self._score(retrieval, previous_answer)
         if not scored:
             return Draft("", passages)

@@ -255,3 +255,39 @@ def test_hvorfor_is_answered_by_the_reply_that_gives_the_cause(assistant):
     assert "skiftet navn" in text  # "Derfor" leans on the sentence before it
     assert text.index("skiftet navn") < text.index("Derfor")
     assert not starts_with_fragment(text)
+
+
+def test_a_hits_neighbours_in_its_section_are_quotable_and_others_are_not(tmp_path):
+    """A section's answer may run on into the next chunk: it is a candidate, ranked one
+    below the hit; a chunk of another section or document is not."""
+    from assistant.embedders import make_embedder
+    from assistant.index import build_index
+    from assistant.retrieval import Hit, Retrieval
+    from assistant.settings import Settings
+
+    sentence = "Formularen sender en kvittering til borgeren med et link til besvarelsen {}."
+    section = " ".join(sentence.format(i) for i in range(6))  # ~70 words: several chunks
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "kvittering.md").write_text(
+        f"# Kvittering\n\n## Afsendelse\n\n{section}\n\n## Andet\n\nHandleren gemmer data.",
+        encoding="utf-8",
+    )
+    settings = Settings(
+        corpus_dir=tmp_path / "corpus",
+        index_dir=tmp_path / "index",
+        data_dir=tmp_path / "data",
+        embedder={"backend": "fake"},
+        chunking={"max_words": 20},
+    )
+    build_index(settings, make_embedder(settings.embedder))
+    helper = Assistant.load(settings)
+    chunks = helper.index.chunks
+    sent = [i for i, c in enumerate(chunks) if c.heading == "Afsendelse"]
+    other = next(i for i, c in enumerate(chunks) if c.heading == "Andet")
+    assert len(sent) >= 3 and other == sent[-1] + 1
+    last = sent[-1]
+    retrieval = Retrieval(
+        "Hvad sender formularen?", "", False, [Hit(chunks[last], last, 1.0)], [], 0.9
+    )
+    candidates = helper.composer._candidates(retrieval)
+    assert [(rank, h.position) for rank, h in candidates] == [(0, last), (1, last - 1)]
