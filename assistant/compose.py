@@ -51,6 +51,7 @@ from assistant.language import (
     LIST_MARKER,
     NEGATION,
     PERSON_ROLES,
+    asked_acronym,
     count_nouns,
     expected_detail,
     has_detail,
@@ -59,6 +60,7 @@ from assistant.language import (
     looks_english,
     opens_as_fragment,
     person_names,
+    spells_out,
     states_count,
 )
 from assistant.lexical import DANISH_STOPWORDS, STOPWORDS, analyze, words
@@ -88,6 +90,7 @@ FIELD_PENALTY = 0.85  # factor for a "Label: value" line: it states a fact witho
 PARTIAL = 0.7  # a question word found only inside a longer word (compound, derivation)
 MIN_STEM = 5  # shorter stems are not looked for inside other words
 MAX_STEPS = 8  # most steps quoted after the step that leads
+DEFINITIONS = 2  # passages that spell out an asked acronym, added to the candidates
 PLACE_WORDS = 10  # a heading or title longer than this is not named in "Under »…« står der:"
 
 _ASKS_LIST = re.compile(
@@ -429,7 +432,25 @@ class Composer:
                     continue
                 have.add(pos)
                 out.append((rank + 1, Hit(other, pos, hit.score)))
+        out += self._definitions(retrieval.question, have, hits[0].score if hits else 0.0)
         return out
+
+    def _definitions(self, question: str, have: set[int], score: float) -> list[tuple[int, Hit]]:
+        """For "Hvad står X for?": the passages that spell the acronym out ("Xyz Abc (XA)").
+
+        An acronym stands in nearly every passage of a document about it, so ranking
+        cannot single out the one that defines it: the definition is looked up."""
+        acronym = asked_acronym(question)
+        if not acronym:
+            return []
+        found: list[tuple[int, Hit]] = []
+        for pos, chunk in enumerate(self.index.chunks):
+            if pos in have or acronym not in chunk.text or not spells_out(acronym, chunk.text):
+                continue
+            found.append((0, Hit(chunk, pos, score)))
+            if len(found) == DEFINITIONS:
+                break
+        return found
 
     def _score(self, retrieval, previous_answer: str | None) -> tuple[list, _Coverage]:
         """Scored sentences, best first, and which question words each one holds."""

@@ -175,12 +175,6 @@ def test_refusals_are_danish_and_cite_nothing(assistant, question, expected):
 
 
 @pytest.mark.model
-@pytest.mark.xfail(
-    strict=False,
-    reason="borderline: without the page's 'Redaktør' byline the passage that spells out "
-    "RSI ranks 6th, outside top_k=5 (answer.py's acronym check reads only those); "
-    "for the answering rework (issue 9) to settle",
-)
 def test_acronym_question_is_answered_by_the_spelled_out_name(assistant):
     result = assistant.answer("Hvad står RSI for?")
     assert not result.refused

@@ -291,3 +291,33 @@ def test_a_hits_neighbours_in_its_section_are_quotable_and_others_are_not(tmp_pa
     )
     candidates = helper.composer._candidates(retrieval)
     assert [(rank, h.position) for rank, h in candidates] == [(0, last), (1, last - 1)]
+
+
+def test_an_asked_acronym_brings_the_passage_that_spells_it_out(tmp_path):
+    """An acronym stands in nearly every passage about it; the one that defines it is
+    looked up for "Hvad står X for?", wherever it ranks."""
+    from assistant.embedders import make_embedder
+    from assistant.index import build_index
+    from assistant.settings import Settings
+
+    uses = "\n\n".join(
+        f"## Opgave {i}\n\nAdresser i formularen slås op i DAWA ved opgave {i}." for i in range(12)
+    )
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "adresser.md").write_text(
+        f"# Adresser\n\n{uses}\n\n## Baggrund\n\n"
+        "Data kommer fra DAWA (Danmarks Adressers Web API), som drives af staten.",
+        encoding="utf-8",
+    )
+    settings = Settings(
+        corpus_dir=tmp_path / "corpus",
+        index_dir=tmp_path / "index",
+        data_dir=tmp_path / "data",
+        embedder={"backend": "fake"},
+    )
+    build_index(settings, make_embedder(settings.embedder))
+    helper = Assistant.load(settings)
+    text = compose(helper, "Hvad står DAWA for?")
+    assert text.startswith("Data kommer fra DAWA (Danmarks Adressers Web API)")
+    retrieval = helper.retriever.search("Hvad står forkortelsen API for?")
+    assert helper.composer._definitions(retrieval.question, set(), 1.0) == []  # no "(API)"
