@@ -628,13 +628,32 @@ def ensure_index(
         state, reason = index_state(settings)
     if state == "ok":
         return None
+    return refresh(
+        settings,
+        state,
+        reason,
+        lambda e: build_index(settings, e, progress=progress),
+        embedder,
+    )
+
+
+def refresh(
+    settings: Settings,
+    state: str,
+    reason: str,
+    build: Callable[[Embedder], BuildReport],
+    embedder: Embedder | None = None,
+) -> BuildReport | None:
+    """Build a missing or stale index with ``build`` (either store's), logging why and
+    the build's warnings. A failed refresh of an existing index is logged and the
+    served one kept; with no index at all the error is raised."""
     log.warning("building the index (%s)", reason)
     if embedder is None:
         from assistant.embedders import make_embedder
 
         embedder = make_embedder(settings.embedder)
     try:
-        report = build_index(settings, embedder, progress=progress)
+        report = build(embedder)
     except BuildError as exc:
         if state == "missing":
             raise

@@ -64,6 +64,7 @@ from assistant.index import (
     new_build_id,
     new_manifest,
     read_corpus,
+    refresh,
     same_version,
     text_key,
     unchanged,
@@ -582,21 +583,9 @@ class PgStore:
             return None
         if state == "corrupt":  # only an explicit `rsi-assistant build` replaces it
             raise IndexProblem(f"the index in {self.describe()} is damaged: {reason}")
-        log.warning("building the index (%s)", reason)
-        if embedder is None:
-            from assistant.embedders import make_embedder
-
-            embedder = make_embedder(self.settings.embedder)
-        try:
-            report = self.build(embedder, progress=progress)
-        except BuildError as exc:
-            if state == "missing":
-                raise
-            log.warning("could not refresh the index (%s); using the existing one", exc)
-            return None
-        for warning in report.warnings:
-            log.warning("%s", warning)
-        return report
+        return refresh(
+            self.settings, state, reason, lambda e: self.build(e, progress=progress), embedder
+        )
 
     def save_calibration(self, calibration: Calibration) -> None:
         from psycopg.types.json import Jsonb
