@@ -92,25 +92,32 @@ Derfor kom ordet ikke med i dannelsen af adresserne.
 """
 
 
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory) -> Assistant:
+def _assistant_over(base, files: dict[str, str], **overrides) -> Assistant:
+    """An assistant (fake embedder) over ``files`` (name -> Markdown) written to ``base``."""
     from assistant.embedders import make_embedder
     from assistant.index import build_index
     from assistant.settings import Settings
 
-    base = tmp_path_factory.mktemp("compose")
     (base / "corpus").mkdir()
-    (base / "corpus" / "projekt.md").write_text(OS2FORMS_LIKE, encoding="utf-8")
-    (base / "corpus" / "samarbejde.md").write_text(RSI_LIKE, encoding="utf-8")
-    (base / "corpus" / "faq.md").write_text(FAQ_LIKE, encoding="utf-8")
+    for name, text in files.items():
+        (base / "corpus" / name).write_text(text, encoding="utf-8")
     settings = Settings(
         corpus_dir=base / "corpus",
         index_dir=base / "index",
         data_dir=base / "data",
         embedder={"backend": "fake"},
+        **overrides,
     )
     build_index(settings, make_embedder(settings.embedder))
     return Assistant.load(settings)
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory) -> Assistant:
+    return _assistant_over(
+        tmp_path_factory.mktemp("compose"),
+        {"projekt.md": OS2FORMS_LIKE, "samarbejde.md": RSI_LIKE, "faq.md": FAQ_LIKE},
+    )
 
 
 def compose(assistant: Assistant, question: str, history: list[dict] | None = None) -> str:
@@ -260,27 +267,18 @@ def test_hvorfor_is_answered_by_the_reply_that_gives_the_cause(assistant):
 def test_a_hits_neighbours_in_its_section_are_quotable_and_others_are_not(tmp_path):
     """A section's answer may run on into the next chunk: it is a candidate, ranked one
     below the hit; a chunk of another section or document is not."""
-    from assistant.embedders import make_embedder
-    from assistant.index import build_index
     from assistant.retrieval import Hit, Retrieval
-    from assistant.settings import Settings
 
     sentence = "Formularen sender en kvittering til borgeren med et link til besvarelsen {}."
     section = " ".join(sentence.format(i) for i in range(6))  # ~70 words: several chunks
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "kvittering.md").write_text(
-        f"# Kvittering\n\n## Afsendelse\n\n{section}\n\n## Andet\n\nHandleren gemmer data.",
-        encoding="utf-8",
-    )
-    settings = Settings(
-        corpus_dir=tmp_path / "corpus",
-        index_dir=tmp_path / "index",
-        data_dir=tmp_path / "data",
-        embedder={"backend": "fake"},
+    helper = _assistant_over(
+        tmp_path,
+        {
+            "kvittering.md": f"# Kvittering\n\n## Afsendelse\n\n{section}\n\n"
+            "## Andet\n\nHandleren gemmer data."
+        },
         chunking={"max_words": 20},
     )
-    build_index(settings, make_embedder(settings.embedder))
-    helper = Assistant.load(settings)
     chunks = helper.index.chunks
     sent = [i for i, c in enumerate(chunks) if c.heading == "Afsendelse"]
     other = next(i for i, c in enumerate(chunks) if c.heading == "Andet")
@@ -296,27 +294,16 @@ def test_a_hits_neighbours_in_its_section_are_quotable_and_others_are_not(tmp_pa
 def test_an_asked_acronym_brings_the_passage_that_spells_it_out(tmp_path):
     """An acronym stands in nearly every passage about it; the one that defines it is
     looked up for "Hvad står X for?", wherever it ranks."""
-    from assistant.embedders import make_embedder
-    from assistant.index import build_index
-    from assistant.settings import Settings
-
     uses = "\n\n".join(
         f"## Opgave {i}\n\nAdresser i formularen slås op i DAWA ved opgave {i}." for i in range(12)
     )
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "adresser.md").write_text(
-        f"# Adresser\n\n{uses}\n\n## Baggrund\n\n"
-        "Data kommer fra DAWA (Danmarks Adressers Web API), som drives af staten.",
-        encoding="utf-8",
+    helper = _assistant_over(
+        tmp_path,
+        {
+            "adresser.md": f"# Adresser\n\n{uses}\n\n## Baggrund\n\n"
+            "Data kommer fra DAWA (Danmarks Adressers Web API), som drives af staten."
+        },
     )
-    settings = Settings(
-        corpus_dir=tmp_path / "corpus",
-        index_dir=tmp_path / "index",
-        data_dir=tmp_path / "data",
-        embedder={"backend": "fake"},
-    )
-    build_index(settings, make_embedder(settings.embedder))
-    helper = Assistant.load(settings)
     text = compose(helper, "Hvad står DAWA for?")
     assert text.startswith("Data kommer fra DAWA (Danmarks Adressers Web API)")
     retrieval = helper.retriever.search("Hvad står forkortelsen API for?")
