@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator
 
 from assistant.answer import Answer, Assistant
 from assistant.embedders import Embedder
+from assistant.index import IndexProblem
 from assistant.settings import Settings
 from assistant.store import IndexStore, open_store
 
@@ -26,11 +28,18 @@ log = logging.getLogger(__name__)
 class AssistantService:
     """Answers questions for one ``Settings``; safe to share between threads."""
 
+    # A build that failed to load (damaged files, a store that is down) is not loaded
+    # again for this many seconds: every question in between gets the same problem at
+    # once instead of re-reading and re-checksumming the whole index. A new build id
+    # is tried at once.
+    retry_failed_load_s = 10.0
+
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
         self.store: IndexStore = open_store(settings)
         self._embedder = embedder
         self._loaded: tuple[str | None, Assistant] | None = None
+        self._failed: tuple[str | None, float, IndexProblem] | None = None
         self._lock = threading.Lock()
         self._generator = None
 
@@ -43,7 +52,16 @@ class AssistantService:
         build = self.store.served_build()
         with self._lock:
             if self._loaded is None or self._loaded[0] != build:
-                loaded = Assistant.load(self.settings, self._embedder, build, self.store)
+                failed = self._failed
+                if failed and failed[0] == build:
+                    if time.monotonic() - failed[1] < self.retry_failed_load_s:
+                        raise failed[2]
+                try:
+                    loaded = Assistant.load(self.settings, self._embedder, build, self.store)
+                except IndexProblem as exc:
+                    self._failed = (build, time.monotonic(), exc)
+                    raise
+                self._failed = None
                 self._embedder = loaded.embedder  # loading a model costs time: keep it
                 self._loaded = (build, loaded)
             return self._loaded[1]

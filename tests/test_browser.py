@@ -353,7 +353,9 @@ def test_gradio_chat_page(new_page, api_url):
     quotes = _open_sources(chatbot, kilder)
     expect(quotes.first).to_contain_text("RSI ledes af tre fora")
     expect(quotes.first).to_contain_text("direktøren for Danske Regioner")
-    expect(chatbot.get_by_text("[1] Regionernes Sundheds-it (RSI) – Fora under RSI")).to_be_visible()
+    expect(
+        chatbot.get_by_text("[1] Regionernes Sundheds-it (RSI) – Fora under RSI")
+    ).to_be_visible()
     # The Markdown escaping in ui/chat.py must not show through.
     text = chatbot.inner_text()
     assert "\\" not in text and "&lt;" not in text and "&amp;" not in text, text

@@ -446,6 +446,8 @@ def test_an_index_of_the_previous_format_is_rebuilt_reusing_its_vectors(ix_setti
     report = build_index(ix_settings, enc)
     assert report.changed and report.embedded == 0
     assert index_state(ix_settings) == ("ok", "up to date")
+
+
 def test_poisoned_passage_is_not_indexed_and_the_build_names_it(settings):
     (settings.corpus_dir / "politik.txt").write_text(
         "Sikkerhed\n\nRSI har en fælles sikkerhedspolitik.\n\n"

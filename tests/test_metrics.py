@@ -38,7 +38,9 @@ def test_ndcg_hand_computed():
     assert metrics.ndcg_at([False, True], 10, 1) == pytest.approx(1 / math.log2(3))
     assert metrics.ndcg_at([True], 10, 1) == 1.0
     # two relevant of which one is at rank 3: (1 + 1/log2(4)) / (1 + 1/log2(3))
-    assert metrics.ndcg_at([True, False, True], 10, 2) == pytest.approx(1.5 / (1 + 1 / math.log2(3)))
+    assert metrics.ndcg_at([True, False, True], 10, 2) == pytest.approx(
+        1.5 / (1 + 1 / math.log2(3))
+    )
     assert metrics.ndcg_at([False, False, True], 2, 1) == 0.0  # beyond k
     assert metrics.ndcg_at([True, True], 10, 0) == 0.0  # nothing relevant exists
     assert metrics.ndcg_at([True, True, False], 2, 5) == 1.0  # the ideal is capped at k too
@@ -51,10 +53,13 @@ FACTS = [["2010"], ["direktøren for Danske Regioner", "Danske Regioners direkt�
 
 def test_fact_recall_alternatives_and_case():
     assert (
-        metrics.fact_recall("Siden 2010, og formand er DANSKE REGIONERS DIREKTØR.", FACTS, False) == 1.0
+        metrics.fact_recall("Siden 2010, og formand er DANSKE REGIONERS DIREKTØR.", FACTS, False)
+        == 1.0
     )
     assert metrics.fact_recall("RSI har eksisteret siden 2010.", FACTS, False) == 0.5
-    assert metrics.fact_recall("Formand er direktøren\u00a0for Danske  Regioner.", FACTS, False) == 0.5
+    assert (
+        metrics.fact_recall("Formand er direktøren\u00a0for Danske  Regioner.", FACTS, False) == 0.5
+    )
     assert metrics.fact_recall("Intet relevant.", FACTS, False) == 0.0
 
 
@@ -92,14 +97,18 @@ def test_citation_problems_valid_answer():
     assert metrics.citation_problems("Formanden er direktøren [1].", False, cits, CORPUS) == []
     assert metrics.citation_problems("Formanden [1] [1].", False, cits, CORPUS) == []
     assert (
-        metrics.citation_problems("Se kilden.", False, [_cit(1, "RSI ledes af tre fora: 1.")], CORPUS)
+        metrics.citation_problems(
+            "Se kilden.", False, [_cit(1, "RSI ledes af tre fora: 1.")], CORPUS
+        )
         == []
     )
 
 
 def test_citation_problems_missing_citation():
     cits = [_cit(1, "RSI ledes af tre fora:")]
-    assert metrics.citation_problems("A [1]. B [2].", False, cits, CORPUS) == ["[2] has no citation"]
+    assert metrics.citation_problems("A [1]. B [2].", False, cits, CORPUS) == [
+        "[2] has no citation"
+    ]
 
 
 def test_citation_problems_text_not_in_corpus():
@@ -119,7 +128,9 @@ def test_citation_problems_refusal_with_citations():
 
 def test_citation_problems_numbering():
     cits = [_cit(2, "RSI ledes af tre fora:")]
-    assert metrics.citation_problems("A [2].", False, cits, CORPUS) == ["citations are not numbered 1..n"]
+    assert metrics.citation_problems("A [2].", False, cits, CORPUS) == [
+        "citations are not numbered 1..n"
+    ]
 
 
 def test_citation_precision():
