@@ -161,13 +161,43 @@ def asked_acronym(question: str) -> str | None:
     return next((g for g in m.groups() if g), None) if m else None
 
 
+# How and why questions ask for a way or a reason: a detail word in them names what the
+# question is about ("Hvordan ændrer man e-mailadressen?", "Hvorfor er prisen steget?").
+_HOW_WHY = re.compile(
+    r"^\s*(?:og\s+)?(?:hvordan|hvorfor|why|how(?!\s+(?:many|much|often|big|large|long)\b))\b",
+    re.I,
+)
+# A polite request is a yes/no question only in form ("Kan du give mig telefonnummeret?",
+# "Kan jeg få e-mailadressen?", "Could you tell me the price?"), and so is asking whether
+# a thing exists ("Er der et telefonnummer til support?"): the answer is the detail.
+_REQUEST = re.compile(
+    r"^\s*(?:kan|vil|kunne|ville|må)\s+(?:du|i|de|jeg\s+få|vi\s+få)\b|"
+    r"^\s*(?:er|findes|fandtes|var)\s+der\b|"
+    r"^\s*(?:can|could|would)\s+you\b|^\s*(?:is|are)\s+there\b",
+    re.I,
+)
+
+
+def asks_for_value(question: str) -> bool:
+    """Can the question ask for a value at all? Not when it asks how or why, and not
+    when it asks for a yes or a no ("Kan borgeren se prisen?"), unless it is a polite
+    request ("Kan du give mig prisen?") or asks whether the thing exists ("Er der …?")."""
+    if _HOW_WHY.match(question):
+        return False
+    return not is_yes_no_question(question) or bool(_REQUEST.match(question))
+
+
 def asked_detail(question: str) -> str | None:
     """The kind of detail a question asks for, when an answer must contain one.
 
-    None for questions any relevant sentence can answer ("Hvem er formand for …?").
+    None for questions any relevant sentence can answer ("Hvem er formand for …?"),
+    and for how, why and yes/no questions (``asks_for_value``): "Hvordan ændrer man
+    datoen for …?" asks for a way, not for a date.
     """
     if asked_acronym(question):
         return "acronym"
+    if not asks_for_value(question):
+        return None
     for kind, pattern in ASKS.items():
         if pattern.search(question):
             return kind
@@ -175,8 +205,9 @@ def asked_detail(question: str) -> str | None:
 
 
 def asks_count(question: str) -> bool:
-    """ "Hvor mange …?" / "how many …?": the answer holds a number."""
-    return bool(_ASKS_COUNT.search(question))
+    """ "Hvor mange …?" / "how many …?": the answer holds a number ("Hvordan ser man
+    antallet af indsendelser?" asks for a way, see ``asks_for_value``)."""
+    return bool(_ASKS_COUNT.search(question)) and asks_for_value(question)
 
 
 _COUNT_NOUNS = re.compile(r"\bhvor\s+mange\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)

@@ -8,6 +8,7 @@ import pytest
 from assistant.language import (
     asked_acronym,
     asked_detail,
+    asks_count,
     count_nouns,
     counts_something,
     has_detail,
@@ -107,6 +108,30 @@ def test_a_count_is_a_numeral_before_the_counted_noun():
     q2 = "Hvor mange dage anbefaler koordinationsgruppen?"
     assert states_count("Koordinationsgruppen opfordrer til, at der vælges 30 dage.", q2, {"dag"})
     assert count_nouns("Hvor mange er der af dem?") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "detail", "count"),
+    [
+        # Asking for the value: the answer must hold it.
+        ("Hvad er telefonnummeret til Bellcoms support?", "phone", False),
+        ("Hvad er RSI's årlige budget?", "cost", False),
+        ("Kan du give mig telefonnummeret til sekretariatet?", "phone", False),  # a request
+        ("Er der en e-mailadresse til support?", "email", False),  # is there one: give it
+        ("Hvor mange kommuner bruger OS2forms?", None, True),
+        ("How many IT projects are there?", None, True),
+        # How, why and yes/no questions name the detail as their subject.
+        ("Hvordan ændrer man e-mailadressen i email-handleren?", None, False),
+        ("Og hvordan ændrer jeg datoen for lukning af formularen?", None, False),
+        ("Hvorfor er prisen på regionernes it-drift steget?", None, False),
+        ("Kan borgeren se prisen, før betalingen gennemføres?", None, False),
+        ("Kan man se, hvor mange der har svaret på formularen?", None, False),
+        ("How do I change the price?", None, False),
+    ],
+)
+def test_a_detail_is_asked_for_only_by_a_question_for_its_value(question, detail, count):
+    assert asked_detail(question) == detail
+    assert asks_count(question) is count
 
 
 @pytest.mark.parametrize(
