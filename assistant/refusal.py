@@ -259,12 +259,26 @@ _ASKED_KIND = re.compile(
 )
 
 
+# Nouns that ask for a description or a sort, not for a thing of their own: "Hvilken
+# funktion har netværket?" asks what the network does, "Hvilken slags journal …" for a
+# journal. Sources need not use the word to answer.
+GENERIC_KINDS = frozenset(
+    """
+    funktion funktionen rolle rollen opgave opgaven formål formålet betydning betydningen
+    type typen typer slags form formen måde måden del delen dele gruppe gruppen grupper
+    """.split()
+)
+
+
 def asked_kinds(question: str) -> list[str]:
     """The words that name what a "hvilken …" / "hvor mange …" question asks for (up to
-    the first function word): "Hvilken leverandør står bag …" -> ["leverandør"]."""
+    the first function word): "Hvilken leverandør står bag …" -> ["leverandør"].
+    Generic nouns (``GENERIC_KINDS``) are left out: "Hvilken funktion har …" -> []."""
     found: list[str] = []
     for m in _ASKED_KIND.finditer(question):
         for group in m.groups():
+            if group and group.lower() in GENERIC_KINDS:
+                continue
             if not group or group.lower() in STOPWORDS:
                 break
             found.extend(words(group))

@@ -206,6 +206,10 @@ def test_an_unknown_word_refuses_only_when_it_is_what_the_question_asks_for(
         ("Hvilke afleveringsregler kan man vælge?", ["afleveringsregler"]),  # OS2forms
         ("Hvilke to regioner drejer det sig om?", []),  # a numeral: nothing named
         ("Hvem er formand for direktørkredsen?", []),
+        # Generic nouns ask for a description or a sort: the sources need not say them.
+        ("Hvilken funktion har netværket i den nationale planlægning?", []),
+        ("Hvilken slags patientjournal er udviklet?", ["patientjournal"]),
+        ("Hvilken type datovælger skal man bruge?", ["datovælger"]),  # OS2forms
     ],
 )
 def test_asked_kinds(question, kinds):
