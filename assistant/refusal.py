@@ -344,10 +344,16 @@ def identifies(role: str, text: str, context: str, question: str) -> bool:
     return all(set(analyze(p)) <= have for p in places)
 
 
-def described_stems(index) -> frozenset[str]:
-    """Stems that occur in at least one sentence of the index with a finite verb.
+# A line this long says something about what it names, verb or not ("Fix IP validation
+# in digital signature file download", "Trin: 4; Handling: Gå ned til notifications …").
+_NAMING_WORDS = 5
 
-    Words found only in headings, table cells and bare list items ("* Betalingsmodul"
+
+def described_stems(index) -> frozenset[str]:
+    """Stems that occur in at least one sentence of the index with a finite verb or of
+    ``_NAMING_WORDS`` words or more.
+
+    Words found only in headings, table cells and short list items ("* Betalingsmodul"
     in a list of planned work) are named by the sources, not described: they say
     that the thing exists, never what it is or how it works. Computed once per index.
     """
@@ -357,7 +363,7 @@ def described_stems(index) -> frozenset[str]:
         for chunk in index.chunks:
             for a, b in chunk.sentences or ((0, len(chunk.text)),):
                 sentence = chunk.text[a:b]
-                if has_finite_verb(sentence):
+                if len(sentence.split()) >= _NAMING_WORDS or has_finite_verb(sentence):
                     stems.update(analyze(sentence))
         cached = frozenset(stems)
         try:
