@@ -303,7 +303,7 @@ def unknown_asked(retrieval) -> list[str]:
 # who, not merely that the role exists. Role nouns, also as compound heads.
 _ROLE = (
     r"[\w-]*(?:direktør|formand|forkvinde|leder|chef|minister|borgmester|sekretær|"
-    r"kontaktperson|koordinator|konsulent|ansvarlig|repræsentant)\w*"
+    r"kontaktperson|koordinator|konsulent)\w*"
 )
 _ASKS_PERSON = re.compile(
     rf"^\s*hvem\s+(?:er|var|bliver)\s+(?:(?:den|det|nuværende|ny)\s+){{0,2}}({_ROLE})\b", re.I
@@ -332,11 +332,16 @@ def identifies(role: str, text: str, context: str, question: str) -> bool:
     word = rf"(?<![\w-]){re.escape(base)}\w*"
     named = any(n.lower() not in question.lower() for n in person_names(text))
     copula = re.search(
-        rf"{word}\s+(?:er|var|bliver|hedder)\b|\b(?:er|var|bliver)\s+(?:\w+\s+){{0,2}}?{word}",
+        rf"{word}(?:\s+(?:i|for|på|hos|ved|af)\s+[\w-]+(?:\s+[A-ZÆØÅ][\w-]+)?)?"
+        rf"\s+(?:er|var|bliver|hedder)\b|\b(?:er|var|bliver)\s+(?:\w+\s+){{0,2}}?{word}",
         text,
         re.I,
     )
-    if not (named or copula):
+    # "Projektleder: Magenta", "en projektleder fra Magenta": a name next to the role
+    # (one the question does not hold) says who.
+    beside = re.finditer(rf"(?i:{word})[\s,:;–-]+(?:[a-zæøå]+\s+){{0,2}}?([A-ZÆØÅ][\w-]+)", text)
+    beside = any(m.group(1).lower() not in question.lower() for m in beside)
+    if not (named or copula or beside):
         return False
     after = question[_ASKS_PERSON.search(question).end() :]
     places = _CAPITALISED_WORD.findall(after)

@@ -256,6 +256,7 @@ def test_the_band_floor_is_the_closest_off_topic_question():
         ("Hvem er formand for RSI-direktørkredsen?", "formand"),
         ("Hvem er den nuværende projektleder på Fordelingskomponenten?", "projektleder"),
         ("Hvem er kontaktperson i Aarhus Kommune?", "kontaktperson"),  # OS2forms-style
+        ("Hvem er ansvarlig for testen?", None),  # an organisation answers it too
         ("Hvem er de øvrige parter i sundhedsvæsenet?", None),  # not a role: a list question
         ("Hvem sidder i RSI-direktørkredsen?", None),
         ("Hvad er formandens opgave?", None),
@@ -286,6 +287,12 @@ def test_a_role_is_identified_by_a_name_or_a_copula_not_by_a_list():
     assert not identifies(
         "projektleder", "Projektlederen i Aarhus Kommune tester releasen.", "", q3
     )
+    # An organisation next to the role, or after a copula, says who as well.
+    q4 = "Hvem er projektleder på Fordelingskomponenten?"
+    assert identifies("projektleder", "Projektleder: Magenta", "Fordelingskomponenten", q4)
+    in_place = "Projektleder på Fordelingskomponenten er Aarhus Kommune."
+    assert identifies("projektleder", in_place, "", q4)
+    assert not identifies("projektleder", "Projektlederen holder møde hver uge.", "", q4)
 
 
 class _FakeBM25:
