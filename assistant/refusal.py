@@ -459,9 +459,12 @@ def decide(
         stems = set().union(*(set(t.matches) for t in retrieval.own_terms if t.word in nouns))
         if nouns and not stems:
             # The counted word is the asker's, not the sources' ("udviklingsopgaver" for
-            # "it-projekter"): a number that counts something may be the answer. (Asking
-            # for a kind of thing the sources never name is refused above, unless the
-            # passages are close in meaning.)
+            # "it-projekter"). Counting a kind of thing the sources never name is not
+            # covered unless the passages are close in meaning ("Hvor mange licenser …"
+            # is no question about "fire regioner"); when they are, a number that counts
+            # something may be the answer.
+            if ev.dense_norm < UNKNOWN_SUBJECT_DENSE:
+                return Decision(True, "not-covered", not_covered, evidence=ev)
             found = any(counts_something(text, question) for text, _ in statements)
         else:
             found = any(states_count(text, question, stems) for text, _ in statements)

@@ -372,9 +372,10 @@ def test_a_count_in_the_askers_words_is_answered_by_a_number_that_counts_somethi
         QueryTerm("udviklingsopgaver", "udviklingsopgav", ()),  # the index never says it
         QueryTerm("regionerne", "region", ("region",)),
     ]
-    ev = Evidence(0.5, 0.9, 0.9, False, 0.9)
+    close = Evidence(0.5, 0.9, 0.9, False, 0.9)  # passages close in meaning
+    far = Evidence(0.3, 0.8, 0.4, False, 0.4)
 
-    def decided(text):
+    def decided(text, ev=close):
         return decide(
             q,
             calibration=CAL,
@@ -388,6 +389,11 @@ def test_a_count_in_the_askers_words_is_answered_by_a_number_that_counts_somethi
     assert not decided("Pt. samarbejder regionerne om 15 it-projekter.").refuse
     refused = decided("Regionerne har samarbejdet om digitale løsninger siden 2010.")
     assert refused.refuse and refused.detail == "count"
+    # Not close in meaning: counting a thing the sources never name is not covered, and
+    # the refusal does not claim that the sources lack a number ("Hvor mange licenser …"
+    # is no question about "fire regioner").
+    far_off = decided("CIMT samarbejder med de øvrige fire regioner.", far)
+    assert far_off.refuse and far_off.reason == "not-covered" and far_off.detail is None
 
 
 def test_a_thing_the_sources_only_name_in_a_list_is_not_covered(make_settings, tmp_path):
