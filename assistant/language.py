@@ -161,13 +161,43 @@ def asked_acronym(question: str) -> str | None:
     return next((g for g in m.groups() if g), None) if m else None
 
 
+# How and why questions ask for a way or a reason: a detail word in them names what the
+# question is about ("Hvordan ændrer man e-mailadressen?", "Hvorfor er prisen steget?").
+_HOW_WHY = re.compile(
+    r"^\s*(?:og\s+)?(?:hvordan|hvorfor|why|how(?!\s+(?:many|much|often|big|large|long)\b))\b",
+    re.I,
+)
+# A polite request is a yes/no question only in form ("Kan du give mig telefonnummeret?",
+# "Kan jeg få e-mailadressen?", "Could you tell me the price?"), and so is asking whether
+# a thing exists ("Er der et telefonnummer til support?"): the answer is the detail.
+_REQUEST = re.compile(
+    r"^\s*(?:kan|vil|kunne|ville|må)\s+(?:du|i|de|jeg\s+få|vi\s+få)\b|"
+    r"^\s*(?:er|findes|fandtes|var)\s+der\b|"
+    r"^\s*(?:can|could|would)\s+you\b|^\s*(?:is|are)\s+there\b",
+    re.I,
+)
+
+
+def asks_for_value(question: str) -> bool:
+    """Can the question ask for a value at all? Not when it asks how or why, and not
+    when it asks for a yes or a no ("Kan borgeren se prisen?"), unless it is a polite
+    request ("Kan du give mig prisen?") or asks whether the thing exists ("Er der …?")."""
+    if _HOW_WHY.match(question):
+        return False
+    return not is_yes_no_question(question) or bool(_REQUEST.match(question))
+
+
 def asked_detail(question: str) -> str | None:
     """The kind of detail a question asks for, when an answer must contain one.
 
-    None for questions any relevant sentence can answer ("Hvem er formand for …?").
+    None for questions any relevant sentence can answer ("Hvem er formand for …?"),
+    and for how, why and yes/no questions (``asks_for_value``): "Hvordan ændrer man
+    datoen for …?" asks for a way, not for a date.
     """
     if asked_acronym(question):
         return "acronym"
+    if not asks_for_value(question):
+        return None
     for kind, pattern in ASKS.items():
         if pattern.search(question):
             return kind
@@ -175,32 +205,49 @@ def asked_detail(question: str) -> str | None:
 
 
 def asks_count(question: str) -> bool:
-    """ "Hvor mange …?" / "how many …?": the answer holds a number."""
-    return bool(_ASKS_COUNT.search(question))
+    """ "Hvor mange …?" / "how many …?": the answer holds a number ("Hvordan ser man
+    antallet af indsendelser?" asks for a way, see ``asks_for_value``)."""
+    return bool(_ASKS_COUNT.search(question)) and asks_for_value(question)
 
 
 _COUNT_NOUNS = re.compile(r"\bhvor\s+mange\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
+# Danish adjectives before a plural noun end in -e after an adjective suffix ("digitale",
+# "forskellige", "tekniske", "aktive"): the noun they describe comes next.
+_ADJECTIVE = re.compile(r"(?:ig|isk|sk|al|ell|iv|ær|bar|somm|løs)e$|^(?:nye|store|små|gamle)$")
 
 
 def count_nouns(question: str) -> list[str]:
-    """The word a "hvor mange …" question counts: the first content word after it
-    ("Hvor mange andre regioner …" -> ["regioner"]); empty when none follows."""
+    """The word a "hvor mange …" question counts: the first content word after it that
+    is not an adjective before another word ("Hvor mange andre regioner …" ->
+    ["regioner"], "Hvor mange digitale udviklingsopgaver …" -> ["udviklingsopgaver"]);
+    empty when none follows."""
     from assistant.lexical import STOPWORDS
 
     m = _COUNT_NOUNS.search(question)
     if not m:
         return []
-    return [w for w in words(m.group(1)) if w not in STOPWORDS][:1]
+    content = [w for w in words(m.group(1)) if w not in STOPWORDS]
+    while len(content) > 1 and _ADJECTIVE.search(content[0]):
+        content = content[1:]
+    return content[:1]
+
+
+# "to medlemmer fra hver region (en koncerndirektør og it-direktøren)": a parenthesis
+# right after the counted words names what they are.
+_COUNT_THEN_PARENTHESIS = re.compile(r"^\s*(?:[^\W\d]+[\s,]+){1,5}?\(([^()]{1,120})\)")
 
 
 def states_count(text: str, question: str, noun_stems: set[str] | None) -> bool:
     """A number that the question does not already hold, followed within three words by
-    the counted noun ("15 it-projekter", "de øvrige fire regioner"): Danish puts the
-    numeral before the noun it counts. Without a noun, any new number will do."""
+    the counted noun ("15 it-projekter", "de øvrige fire regioner"), or by a parenthesis
+    that names it ("to medlemmer fra hver region (en koncerndirektør og it-direktøren)"):
+    Danish puts the numeral before the noun it counts. Without a noun, any new number
+    will do."""
     from assistant.lexical import analyze
 
     asked = set(numerals(question))
-    ws = words(LIST_MARKER.sub("", text))
+    text = LIST_MARKER.sub("", text)
+    ws = words(text)
     for i, w in enumerate(ws):
         if not NUMERAL.fullmatch(w) or w in asked:
             continue
@@ -208,6 +255,29 @@ def states_count(text: str, question: str, noun_stems: set[str] | None) -> bool:
             return True
         following = {t for x in ws[i + 1 : i + 5] for t in analyze(x)}
         if following & noun_stems:
+            return True
+    if noun_stems:
+        for m in NUMERAL.finditer(text):
+            if m.group(0).lower() in asked:
+                continue
+            named = _COUNT_THEN_PARENTHESIS.match(text[m.end() :])
+            if named and set(analyze(named.group(1))) & noun_stems:
+                return True
+    return False
+
+
+def counts_something(text: str, question: str) -> bool:
+    """A number the question does not hold, followed by the word it counts (a content
+    word): "15 it-projekter", "tre fora". "siden 2010" and "version 5.1" count nothing."""
+    from assistant.lexical import STOPWORDS
+
+    asked = set(numerals(question))
+    ws = words(LIST_MARKER.sub("", text))
+    for i, w in enumerate(ws[:-1]):
+        if not NUMERAL.fullmatch(w) or w in asked or re.fullmatch(r"(?:1[89]|20)\d\d", w):
+            continue
+        nxt = next((x for x in ws[i + 1 : i + 3] if x not in STOPWORDS), "")
+        if len(nxt) >= 3 and not NUMERAL.fullmatch(nxt):
             return True
     return False
 

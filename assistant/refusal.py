@@ -27,8 +27,11 @@ from assistant.language import (
     asked_detail,
     asks_count,
     count_nouns,
+    counts_something,
     has_detail,
+    has_finite_verb,
     looks_english,
+    person_names,
     states_count,
 )
 from assistant.lexical import STOPWORDS, analyze, words
@@ -256,12 +259,26 @@ _ASKED_KIND = re.compile(
 )
 
 
+# Nouns that ask for a description or a sort, not for a thing of their own: "Hvilken
+# funktion har netværket?" asks what the network does, "Hvilken slags journal …" for a
+# journal. Sources need not use the word to answer.
+GENERIC_KINDS = frozenset(
+    """
+    funktion funktionen rolle rollen opgave opgaven formål formålet betydning betydningen
+    type typen typer slags form formen måde måden del delen dele gruppe gruppen grupper
+    """.split()
+)
+
+
 def asked_kinds(question: str) -> list[str]:
     """The words that name what a "hvilken …" / "hvor mange …" question asks for (up to
-    the first function word): "Hvilken leverandør står bag …" -> ["leverandør"]."""
+    the first function word): "Hvilken leverandør står bag …" -> ["leverandør"].
+    Generic nouns (``GENERIC_KINDS``) are left out: "Hvilken funktion har …" -> []."""
     found: list[str] = []
     for m in _ASKED_KIND.finditer(question):
         for group in m.groups():
+            if group and group.lower() in GENERIC_KINDS:
+                continue
             if not group or group.lower() in STOPWORDS:
                 break
             found.extend(words(group))
@@ -280,6 +297,107 @@ def unknown_asked(retrieval) -> list[str]:
     """
     kinds = set(asked_kinds(retrieval.question))
     return [w for w in unknown_subjects(retrieval) if w in kinds]
+
+
+# "Hvem er it-direktør i Region Hovedstaden?" asks who holds a role: the answer must say
+# who, not merely that the role exists. Role nouns, also as compound heads.
+_ROLE = (
+    r"[\w-]*(?:direktør|formand|forkvinde|leder|chef|minister|borgmester|sekretær|"
+    r"kontaktperson|koordinator|konsulent)\w*"
+)
+_ASKS_PERSON = re.compile(
+    rf"^\s*hvem\s+(?:er|var|bliver)\s+(?:(?:den|det|nuværende|ny)\s+){{0,2}}({_ROLE})\b", re.I
+)
+# Capitalised words: names of places, organisations, bodies ("Region Hovedstaden").
+_CAPITALISED_WORD = re.compile(r"\b[A-ZÆØÅ][\w-]*")
+
+
+def asked_person(question: str) -> str | None:
+    """The role a "Hvem er <role> …?" question asks about ("it-direktør"), or None."""
+    m = _ASKS_PERSON.search(question)
+    return m.group(1).lower() if m else None
+
+
+def identifies(role: str, text: str, context: str, question: str) -> bool:
+    """Does a statement say who holds the role? Either it names a person ("Anders
+    Jensen"), or it says what the role holder is with a copula ("formanden er
+    direktøren for Danske Regioner", "X er it-direktør"). A mention in a list ("to
+    medlemmer (en koncerndirektør og it-direktøren)") says that the role exists, not
+    who holds it. Names after the role in the question ("i Region Hovedstaden") must
+    be in the statement or its heading: a role holder elsewhere is someone else.
+    """
+    from assistant.lexical import analyze
+
+    base = re.sub(r"(?:erne|en|er|ne)$", "", role) if len(role) > 6 else role
+    word = rf"(?<![\w-]){re.escape(base)}\w*"
+    named = any(n.lower() not in question.lower() for n in person_names(text))
+    copula = re.search(
+        rf"{word}(?:\s+(?:i|for|på|hos|ved|af)\s+[\w-]+(?:\s+[A-ZÆØÅ][\w-]+)?)?"
+        rf"\s+(?:er|var|bliver|hedder)\b|\b(?:er|var|bliver)\s+(?:\w+\s+){{0,2}}?{word}",
+        text,
+        re.I,
+    )
+    # "Projektleder: Magenta", "en projektleder fra Magenta": a name next to the role
+    # (one the question does not hold) says who.
+    beside = re.finditer(rf"(?i:{word})[\s,:;–-]+(?:[a-zæøå]+\s+){{0,2}}?([A-ZÆØÅ][\w-]+)", text)
+    beside = any(m.group(1).lower() not in question.lower() for m in beside)
+    if not (named or copula or beside):
+        return False
+    after = question[_ASKS_PERSON.search(question).end() :]
+    places = _CAPITALISED_WORD.findall(after)
+    have = set(analyze(f"{context} {text}"))
+    return all(set(analyze(p)) <= have for p in places)
+
+
+# A line this long says something about what it names, verb or not ("Fix IP validation
+# in digital signature file download", "Trin: 4; Handling: Gå ned til notifications …").
+_NAMING_WORDS = 5
+
+
+def described_stems(index) -> frozenset[str]:
+    """Stems that occur in at least one sentence of the index with a finite verb or of
+    ``_NAMING_WORDS`` words or more.
+
+    Words found only in headings, table cells and short list items ("* Betalingsmodul"
+    in a list of planned work) are named by the sources, not described: they say
+    that the thing exists, never what it is or how it works. Computed once per index.
+    """
+    cached = getattr(index, "_described_stems", None)
+    if cached is None:
+        stems: set[str] = set()
+        for chunk in index.chunks:
+            for a, b in chunk.sentences or ((0, len(chunk.text)),):
+                sentence = chunk.text[a:b]
+                if len(sentence.split()) >= _NAMING_WORDS or has_finite_verb(sentence):
+                    stems.update(analyze(sentence))
+        cached = frozenset(stems)
+        try:
+            index._described_stems = cached
+        except AttributeError:  # an index type without attributes of its own
+            pass
+    return cached
+
+
+def only_named(retrieval, index, statements: list[tuple[str, str]]) -> list[str]:
+    """Words of the question that the sources only name (``described_stems``) and that
+    the drafted answer does not hold: "Hvordan sætter man betalingsmodulet op?" when
+    the one mention is an item in a list of planned work. A first part the asker wrote
+    apart from its compound ("efterårs releasen") is left out: the compound counts."""
+    described = described_stems(index)
+    vocab = index.bm25.vocab
+    said = set().union(*(set(analyze(f"{c} {t}")) for t, c in statements))
+    qwords = words(retrieval.question)
+    found = []
+    for t in retrieval.own_terms:
+        if not t.matches or set(t.matches) & (described | said):
+            continue
+        i = qwords.index(t.word) if t.word in qwords else -1
+        if 0 <= i < len(qwords) - 1 and any(
+            s in vocab.tokens for s in analyze(t.word + qwords[i + 1])
+        ):
+            continue
+        found.append(t.word)
+    return found
 
 
 # A detail answers the question only inside a statement about the question's subject:
@@ -319,6 +437,8 @@ def decide(
         return Decision(True, "not-covered", not_covered, evidence=ev)
     if not ev.english and ev.dense_norm < UNKNOWN_SUBJECT_DENSE and unknown_asked(retrieval):
         return Decision(True, "not-covered", not_covered, evidence=ev)
+    if statements and not ev.english and only_named(retrieval, index, statements):
+        return Decision(True, "not-covered", not_covered, evidence=ev)
     detail = asked_detail(question)
     if detail and statements is not None:
         terms = [t for t in (retrieval.own_terms or retrieval.terms) if t.matches]
@@ -337,16 +457,33 @@ def decide(
     if asks_count(question) and statements is not None and not ev.english:
         nouns = set(count_nouns(question))
         stems = set().union(*(set(t.matches) for t in retrieval.own_terms if t.word in nouns))
-        # What is counted must be something the sources name ("medarbejdere" never occurs:
-        # no number in them can be the count of it).
-        if (nouns and not stems) or not any(
-            states_count(text, question, stems) for text, _ in statements
-        ):
+        if nouns and not stems:
+            # The counted word is the asker's, not the sources' ("udviklingsopgaver" for
+            # "it-projekter"). Counting a kind of thing the sources never name is not
+            # covered unless the passages are close in meaning ("Hvor mange licenser …"
+            # is no question about "fire regioner"); when they are, a number that counts
+            # something may be the answer.
+            if ev.dense_norm < UNKNOWN_SUBJECT_DENSE:
+                return Decision(True, "not-covered", not_covered, evidence=ev)
+            found = any(counts_something(text, question) for text, _ in statements)
+        else:
+            found = any(states_count(text, question, stems) for text, _ in statements)
+        if not found:
             return Decision(
                 True,
                 "detail-missing",
                 wording.refusal_detail_missing(deployment, "count"),
                 detail="count",
+                evidence=ev,
+            )
+    role = asked_person(question)
+    if role and statements is not None and not ev.english:
+        if not any(identifies(role, text, context, question) for text, context in statements):
+            return Decision(
+                True,
+                "detail-missing",
+                wording.refusal_detail_missing(deployment, "person"),
+                detail="person",
                 evidence=ev,
             )
     return Decision(False, "answer", evidence=ev)

@@ -73,6 +73,7 @@ DETAIL_NAMES = {
     "frequency": "hvor ofte",
     "size": "størrelsen",
     "count": "antallet",
+    "person": "hvem det er",
     "acronym": "hvad forkortelsen står for",
     "email": "e-mailadressen",
     "phone": "telefonnummeret",

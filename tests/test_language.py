@@ -8,7 +8,9 @@ import pytest
 from assistant.language import (
     asked_acronym,
     asked_detail,
+    asks_count,
     count_nouns,
+    counts_something,
     has_detail,
     has_finite_verb,
     is_yes_no_question,
@@ -106,6 +108,67 @@ def test_a_count_is_a_numeral_before_the_counted_noun():
     q2 = "Hvor mange dage anbefaler koordinationsgruppen?"
     assert states_count("Koordinationsgruppen opfordrer til, at der vælges 30 dage.", q2, {"dag"})
     assert count_nouns("Hvor mange er der af dem?") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "detail", "count"),
+    [
+        # Asking for the value: the answer must hold it.
+        ("Hvad er telefonnummeret til Bellcoms support?", "phone", False),
+        ("Hvad er RSI's årlige budget?", "cost", False),
+        ("Kan du give mig telefonnummeret til sekretariatet?", "phone", False),  # a request
+        ("Er der en e-mailadresse til support?", "email", False),  # is there one: give it
+        ("Hvor mange kommuner bruger OS2forms?", None, True),
+        ("How many IT projects are there?", None, True),
+        # How, why and yes/no questions name the detail as their subject.
+        ("Hvordan ændrer man e-mailadressen i email-handleren?", None, False),
+        ("Og hvordan ændrer jeg datoen for lukning af formularen?", None, False),
+        ("Hvorfor er prisen på regionernes it-drift steget?", None, False),
+        ("Kan borgeren se prisen, før betalingen gennemføres?", None, False),
+        ("Kan man se, hvor mange der har svaret på formularen?", None, False),
+        ("How do I change the price?", None, False),
+    ],
+)
+def test_a_detail_is_asked_for_only_by_a_question_for_its_value(question, detail, count):
+    assert asked_detail(question) == detail
+    assert asks_count(question) is count
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("Hvor mange digitale udviklingsopgaver arbejder regionerne på?", "udviklingsopgaver"),
+        ("Hvor mange forskellige datoformater anbefales?", "datoformater"),  # OS2forms
+        ("Hvor mange nye kommuner er med?", "kommuner"),
+        ("Hvor mange medarbejdere har CIMT?", "medarbejdere"),
+        ("Hvor mange tekniske er der?", "tekniske"),  # nothing after it: it is the noun
+    ],
+)
+def test_the_counted_noun_comes_after_its_adjectives(question, noun):
+    assert count_nouns(question) == [noun]
+
+
+def test_a_parenthesis_after_the_counted_words_names_what_they_are():
+    q = "Hvor mange it-direktører sidder der i RSI-direktørkredsen?"
+    text = "RSI-direktørkredsen har to medlemmer fra hver region (en koncerndirektør og it-direktøren)."
+    assert states_count(text, q, {"direktør"})
+    assert not states_count(
+        "RSI-direktørkredsen har to medlemmer fra hver region.", q, {"direktør"}
+    )
+    q2 = "Hvor mange sagsbehandlere skal godkende?"  # OS2forms-style
+    text2 = "Sagen godkendes af tre personer fra hver afdeling (en sagsbehandler og en leder)."
+    assert states_count(text2, q2, {"sagsbehandl"})
+    other = "Sagen godkendes af tre personer fra hver afdeling (en jurist og en leder)."
+    assert not states_count(other, q2, {"sagsbehandl"})
+
+
+def test_a_number_counts_something_when_a_content_word_follows_it():
+    q = "Hvor mange udviklingsopgaver er der?"
+    assert counts_something("Pt. samarbejder regionerne om 15 it-projekter.", q)
+    assert counts_something("Koordinationsgruppen opfordrer til, at der vælges 30 dage.", q)
+    assert not counts_something("Et forum der har eksisteret siden 2010.", q)  # a year
+    assert not counts_something("Opdater modulet til version 5.1.0.", q)  # a version
+    assert not counts_something("Vi har 15 af dem.", "Hvor mange? Vi har 15")  # the asker's number
 
 
 @pytest.mark.parametrize(

@@ -206,6 +206,10 @@ def test_an_unknown_word_refuses_only_when_it_is_what_the_question_asks_for(
         ("Hvilke afleveringsregler kan man vælge?", ["afleveringsregler"]),  # OS2forms
         ("Hvilke to regioner drejer det sig om?", []),  # a numeral: nothing named
         ("Hvem er formand for direktørkredsen?", []),
+        # Generic nouns ask for a description or a sort: the sources need not say them.
+        ("Hvilken funktion har netværket i den nationale planlægning?", []),
+        ("Hvilken slags patientjournal er udviklet?", ["patientjournal"]),
+        ("Hvilken type datovælger skal man bruge?", ["datovælger"]),  # OS2forms
     ],
 )
 def test_asked_kinds(question, kinds):
@@ -240,3 +244,192 @@ def test_the_band_floor_is_the_closest_off_topic_question():
     band = measure_band(chunks, vectors, _Probe())
     assert band["dense_floor"] == pytest.approx(0.8, abs=1e-3)
     assert band["dense_ceil"] == pytest.approx(0.9, abs=1e-3)
+
+
+# --- "Hvem er <rolle> …?", a count in the asker's words, things the sources only name ------
+
+
+@pytest.mark.parametrize(
+    ("question", "role"),
+    [
+        ("Hvem er it-direktør i Region Hovedstaden?", "it-direktør"),
+        ("Hvem er formand for RSI-direktørkredsen?", "formand"),
+        ("Hvem er den nuværende projektleder på Fordelingskomponenten?", "projektleder"),
+        ("Hvem er kontaktperson i Aarhus Kommune?", "kontaktperson"),  # OS2forms-style
+        ("Hvem er ansvarlig for testen?", None),  # an organisation answers it too
+        ("Hvem er de øvrige parter i sundhedsvæsenet?", None),  # not a role: a list question
+        ("Hvem sidder i RSI-direktørkredsen?", None),
+        ("Hvad er formandens opgave?", None),
+    ],
+)
+def test_asked_person(question, role):
+    from assistant.refusal import asked_person
+
+    assert asked_person(question) == role
+
+
+def test_a_role_is_identified_by_a_name_or_a_copula_not_by_a_list():
+    from assistant.refusal import identifies
+
+    q = "Hvem er formand for RSI-direktørkredsen?"
+    text = "RSI-direktørkredsen har to medlemmer fra hver region, og formanden er direktøren for Danske Regioner."
+    assert identifies("formand", text, "Fora under RSI", q)
+    q2 = "Hvem er it-direktør i Region Hovedstaden?"
+    listed = "RSI-direktørkredsen har to medlemmer fra hver region (en koncerndirektør og it-direktøren)."
+    assert not identifies("it-direktør", listed, "Fora under RSI", q2)
+    # A role holder named elsewhere is someone else: the place must be in the statement.
+    assert not identifies("it-direktør", "It-direktøren er Anne Holm.", "Region Sjælland", q2)
+    assert identifies("it-direktør", "It-direktøren er Anne Holm.", "Region Hovedstaden", q2)
+    # OS2forms-style: a signature names the person.
+    q3 = "Hvem er projektleder i Aarhus Kommune?"
+    signed = "Pernille Thorsen, Projektleder, ITK, Aarhus Kommune"
+    assert identifies("projektleder", signed, "", q3)
+    assert not identifies(
+        "projektleder", "Projektlederen i Aarhus Kommune tester releasen.", "", q3
+    )
+    # An organisation next to the role, or after a copula, says who as well.
+    q4 = "Hvem er projektleder på Fordelingskomponenten?"
+    assert identifies("projektleder", "Projektleder: Magenta", "Fordelingskomponenten", q4)
+    in_place = "Projektleder på Fordelingskomponenten er Aarhus Kommune."
+    assert identifies("projektleder", in_place, "", q4)
+    assert not identifies("projektleder", "Projektlederen holder møde hver uge.", "", q4)
+
+
+class _FakeBM25:
+    def __init__(self, tokens=()):
+        from types import SimpleNamespace
+
+        self.vocab = SimpleNamespace(tokens=set(tokens))
+
+    def idf(self, token):
+        return 1.0
+
+
+def _retrieval(question, terms):
+    from assistant.retrieval import Hit, Retrieval
+
+    hit = Hit(chunk=None, position=0, score=1.0, dense=0.9)
+    return Retrieval(question, question, False, [hit], terms, 0.9, own_terms=terms)
+
+
+def test_who_holds_a_role_is_refused_when_no_statement_says_who():
+    from types import SimpleNamespace
+
+    from assistant.lexical import QueryTerm
+    from assistant.refusal import Evidence
+
+    described = frozenset({"direktør", "region", "hovedstad"})
+    index = SimpleNamespace(chunks=[], bm25=_FakeBM25(), _described_stems=described)
+    q = "Hvem er it-direktør i Region Hovedstaden?"
+    terms = [
+        QueryTerm("direktør", "direktør", ("direktør",)),
+        QueryTerm("region", "region", ("region",)),
+        QueryTerm("hovedstaden", "hovedstad", ("hovedstad",)),
+    ]
+    ev = Evidence(0.5, 0.9, 0.9, False, 0.9)
+    listed = [
+        (
+            "RSI-direktørkredsen har to medlemmer fra hver region (en koncerndirektør og it-direktøren).",
+            "Region Hovedstaden",
+        )
+    ]
+    d = decide(
+        q,
+        calibration=CAL,
+        deployment=RSI,
+        retrieval=_retrieval(q, terms),
+        index=index,
+        statements=listed,
+        evidence=ev,
+    )
+    assert d.refuse and d.detail == "person"
+    assert d.message.startswith("Kilderne nævner emnet, men de oplyser ikke hvem det er.")
+    named = [("It-direktør i Region Hovedstaden er Anne Holm.", "")]
+    d = decide(
+        q,
+        calibration=CAL,
+        deployment=RSI,
+        retrieval=_retrieval(q, terms),
+        index=index,
+        statements=named,
+        evidence=ev,
+    )
+    assert not d.refuse
+
+
+def test_a_count_in_the_askers_words_is_answered_by_a_number_that_counts_something():
+    from types import SimpleNamespace
+
+    from assistant.lexical import QueryTerm
+    from assistant.refusal import Evidence
+
+    # Every word the question shares with the index is in a sentence there.
+    described = frozenset({"digital", "region"})
+    index = SimpleNamespace(chunks=[], bm25=_FakeBM25(), _described_stems=described)
+    q = "Hvor mange digitale udviklingsopgaver arbejder regionerne på?"
+    terms = [
+        QueryTerm("digitale", "digital", ("digital",)),
+        QueryTerm("udviklingsopgaver", "udviklingsopgav", ()),  # the index never says it
+        QueryTerm("regionerne", "region", ("region",)),
+    ]
+    close = Evidence(0.5, 0.9, 0.9, False, 0.9)  # passages close in meaning
+    far = Evidence(0.3, 0.8, 0.4, False, 0.4)
+
+    def decided(text, ev=close):
+        return decide(
+            q,
+            calibration=CAL,
+            deployment=NEUTRAL,
+            retrieval=_retrieval(q, terms),
+            index=index,
+            statements=[(text, "")],
+            evidence=ev,
+        )
+
+    assert not decided("Pt. samarbejder regionerne om 15 it-projekter.").refuse
+    refused = decided("Regionerne har samarbejdet om digitale løsninger siden 2010.")
+    assert refused.refuse and refused.detail == "count"
+    # Not close in meaning: counting a thing the sources never name is not covered, and
+    # the refusal does not claim that the sources lack a number ("Hvor mange licenser …"
+    # is no question about "fire regioner").
+    far_off = decided("CIMT samarbejder med de øvrige fire regioner.", far)
+    assert far_off.refuse and far_off.reason == "not-covered" and far_off.detail is None
+
+
+def test_a_thing_the_sources_only_name_in_a_list_is_not_covered(make_settings, tmp_path):
+    """ "Betalingsmodul" as an item in a list of planned work says that it exists, not
+    how it is set up; "sundhedsjournal" in a sentence is described."""
+    from assistant.embedders import make_embedder
+    from assistant.index import build_index, load_index
+    from assistant.lexical import query_terms
+    from assistant.refusal import described_stems, only_named
+    from assistant.retrieval import Retrieval
+
+    settings = make_settings(tmp_path)
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "a.md").write_text(
+        "# Udviklingsønsker\n\n* Digital fuldmagt\n* Betalingsmodul\n"
+        "* Fix af IP-validering ved download af signaturfiler\n\n"
+        "## Formularer\n\nEn formular sættes op under Indstillinger. Regionerne har "
+        "udviklet en fælles sundhedsjournal til efterårsreleasen.\n",
+        encoding="utf-8",
+    )
+    build_index(settings, make_embedder(settings.embedder))
+    index = load_index(settings.index_dir)
+    described = described_stems(index)
+    assert "formular" in described and "betalingsmodul" not in described
+    assert "signaturfil" in described  # a long list item says something, verb or not
+
+    def named(question, statements):
+        terms = query_terms(question, index.bm25.vocab)
+        r = Retrieval(question, question, False, [], terms, 0.0, own_terms=terms)
+        return only_named(r, index, statements)
+
+    setup = [("En formular sættes op under Indstillinger.", "Formularer")]
+    assert named("Hvordan sætter man betalingsmodulet op på en formular?", setup) == [
+        "betalingsmodulet"
+    ]
+    # Said in the answer itself: it is not only named there.
+    assert named("Hvad er betalingsmodulet?", [("* Betalingsmodul", "Udviklingsønsker")]) == []
+    assert named("Hvordan sættes en formular op?", setup) == []
+    assert named("Hvem har lavet sundhedsjournalen?", setup) == []
