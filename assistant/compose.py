@@ -60,6 +60,7 @@ from assistant.language import (
     looks_english,
     opens_as_fragment,
     person_names,
+    same_action,
     spells_out,
     states_count,
 )
@@ -91,6 +92,7 @@ PARTIAL = 0.7  # a question word found only inside a longer word (compound, deri
 MIN_STEM = 5  # shorter stems are not looked for inside other words
 MAX_STEPS = 8  # most steps quoted after the step that leads
 DEFINITIONS = 2  # passages that spell out an asked acronym, added to the candidates
+MAX_OPTIONS = 8  # most option lines quoted for "Hvilke … kan man vælge imellem?"
 PLACE_WORDS = 10  # a heading or title longer than this is not named in "Under »…« står der:"
 
 _ASKS_LIST = re.compile(
@@ -127,8 +129,13 @@ _ITEM_LABEL = re.compile(r"^\s*#\d+\s*:\s*")  # "#246: …", an issue number bef
 # "Projektafslutning: 15. november 2026", "Dato: 10.11.2025; Milepæl: …", "29.10.2025: Kickoff
 # …": a label (a few words or a date) and its value, the way documents and tables state facts.
 _FIELD = re.compile(
-    r"^\s*(?:[-*•–]\s+)?(?:[^\W\d_][^:;.!?]{0,40}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})\s*:\s+\S"
+    r"^\s*(?:[-*•–]\s+)?[\"“«']?(?:[^\W\d_][^:;.!?]{0,40}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})"
+    r"\s*:\s+\S"
 )
+# A label's colon inside a line: "Hardcoded Value: En fast værdi By function: …" (a list
+# whose line breaks were lost runs its labels together); a URL's "https:" has no space.
+_LABEL_COLON = re.compile(r"[^\W_]\S{0,2}:\s+\S")
+_QUOTED_LABEL = re.compile(r"[\"“«]([^\"“”«»]{1,40})[\"”»]:\s")
 
 
 def _bigrams(text: str) -> set[tuple[str, str]]:
@@ -299,6 +306,91 @@ def _continues_item(index, s: Sentence) -> bool:
     return False
 
 
+def _labels(text: str) -> int:
+    """How many "Label: value" pairs a line holds (a row of a table holds none: its
+    labels are the columns, "Trin: 2; Handling: …")."""
+    if ";" in text or text.rstrip().endswith(":"):
+        return 0
+    count = len(_LABEL_COLON.findall(text))
+    return count if is_field(text) or count >= 2 else 0
+
+
+def is_option(text: str) -> bool:
+    """A line that names one of several options by a label and describes it:
+    ""sbsys_ny": her vil data altid …", "Hardcoded Value: En fast værdi". Options are
+    distinct names; steps ("Trin: 1; Handling: …") are rows of one table."""
+    return _labels(text) > 0
+
+
+def _same_section(index, a: Sentence, b: Sentence) -> bool:
+    ca, cb = index.chunks[a.position], index.chunks[b.position]
+    return ca.doc_id == cb.doc_id and ca.heading == cb.heading
+
+
+def option_run(index, s: Sentence, limit: int = MAX_OPTIONS) -> tuple[Sentence | None, list]:
+    """The enumeration an option line belongs to: its head (the sentence before the first
+    option, in the same section) and its option lines in order. A sentence that describes
+    an option further may stand between two options ("Hvis en eksisterende sag findes …")."""
+    if not is_option(s.text(index)):
+        return None, []
+
+    def step(cur: Sentence, direction: int) -> Sentence | None:
+        """The next option line in ``direction``, over at most one describing sentence."""
+        nxt = _neighbour(index, cur, direction)
+        if nxt is None or not _same_section(index, nxt, s):
+            return None
+        if is_option(nxt.text(index)):
+            return nxt
+        further = _neighbour(index, nxt, direction)
+        if (
+            further is not None
+            and _same_section(index, further, s)
+            and is_option(further.text(index))
+            and has_finite_verb(nxt.text(index))
+            and not announces(nxt.text(index))
+        ):
+            return further
+        return None
+
+    first = s
+    for _ in range(limit):
+        prev = step(first, -1)
+        if prev is None:
+            break
+        first = prev
+    options = [first]
+    while len(options) < limit:
+        nxt = step(options[-1], +1)
+        if nxt is None:
+            break
+        options.append(nxt)
+    head = _neighbour(index, first, -1)
+    if head is not None and (
+        not _same_section(index, head, s) or not re.search(r"[^\W\d_]", head.text(index))
+    ):
+        head = None
+    return head, options
+
+
+def _label_noun(text: str) -> str:
+    """What a label names, to tell options from records: its last word without numbers
+    ("Acceptkriterie 1" and "MVP acceptkriterie" both name an "acceptkriterie"; "Fix:"
+    opening line after line is a record's field); a date stays itself."""
+    label = clean(text).split(":", 1)[0].lower()
+    plain = re.sub(r"[\d\W_]+", " ", label).split()
+    return plain[-1] if plain else label
+
+
+def option_labels(text: str) -> list[str]:
+    """The names of the options a line gives: its quoted labels, else its one label."""
+    quoted = _QUOTED_LABEL.findall(text)
+    if quoted:
+        return quoted
+    if _labels(text) == 1:
+        return [clean(text).split(":", 1)[0].strip(" \"“”«»")]
+    return []
+
+
 _QUESTION_OPENER = re.compile(
     r"^(?:hvordan|hvad|hvorfor|hvem|hvilke|hvilken|hvilket|hvor|hvornår|kan\s+man|er\s+der|"
     r"how|what|why|who|which|where|when)\b",
@@ -407,7 +499,8 @@ class Composer:
             stems = analyze(a + b)
             if stems and stems[0] in vocab.tokens and stems[0] not in known:
                 known.add(stems[0])
-                out.append(({stems[0]}, self.index.bm25.idf(stems[0]), ()))
+                # It stands for both words the question wrote, and weighs as both.
+                out.append(({stems[0]}, 2 * self.index.bm25.idf(stems[0]), ()))
         return out
 
     def score(self, retrieval, previous_answer: str | None) -> list[tuple[float, Sentence]]:
@@ -468,6 +561,7 @@ class Composer:
         prev_total = sum(w for _, w, _ in prev) or 1.0
         bigrams = _bigrams(retrieval.question)
         kind = expected_detail(retrieval.question)
+        want_list = asks_for_list(retrieval.question)
         given = squash(previous_answer or "")
         given = _SOURCE_NOTE.sub("", given)
         rows: list[_Row] = []
@@ -493,6 +587,11 @@ class Composer:
                 if not re.search(r"[^\W\d_]", clean(text)):  # a rule, a number: no words
                     continue
                 toks = set(analyze(text))
+                enumeration = self.enumeration(s) if want_list else None
+                if enumeration:  # the options answer with their head, as one
+                    head, options = enumeration
+                    for o in ([head] if head else []) + options:
+                        toks.update(analyze(o.text(index)))
                 near = set(context)
                 for step in (-1, 1):
                     n = _neighbour(index, s, step)
@@ -508,7 +607,7 @@ class Composer:
                     score += W_DETAIL
                 elif kind:  # it cannot answer what was asked
                     score *= MISSING_DETAIL_PENALTY
-                elif _gives_kind(retrieval.question, text):
+                elif _gives_kind(retrieval.question, text) or enumeration:
                     score += W_KIND
                 if is_field(text) and not has_finite_verb(text):
                     score *= FIELD_PENALTY
@@ -548,6 +647,17 @@ class Composer:
         have = set().union(*(covers.get(s, frozenset()) for s in chosen))
         new = set().union(*(covers.get(s, frozenset()) for s in group)) - have
         return sum(weights[i] for i in new) / (sum(weights) or 1.0)
+
+    def enumeration(self, s: Sentence) -> tuple[Sentence | None, list[Sentence]] | None:
+        """The head and option lines of the enumeration ``s`` belongs to, when it names
+        at least two options ("Hvilke … kan man vælge imellem?" is answered by them)."""
+        head, options = option_run(self.index, s)
+        if sum(_labels(o.text(self.index)) for o in options) < 2:
+            return None
+        names = [_label_noun(o.text(self.index)) for o in options]
+        if len(set(names)) < len(names):  # "Fix: …", "Fix: …": records, not options
+            return None
+        return head, options
 
     def _holds(self, kind: str, text: str, retrieval) -> bool:
         """Does a sentence hold the detail asked for? A count must count the asked noun."""
@@ -669,7 +779,18 @@ class Composer:
         # line introduced by where it stands; none: nothing to say.
         lead = lead_group = None
         framed = ""
+        options: list[Sentence] = []
         for _, cand in scored:
+            enumeration = self.enumeration(cand) if want_list else None
+            if enumeration and markup_share(cand.text(index)) <= MARKUP_SHARE:
+                head, options = enumeration
+                lead = cand
+                if head is not None and self._opens(head):
+                    lead_group = [head, *options]
+                else:
+                    lead_group = list(options)
+                    framed = wording.quoted_from(self._place(options[0]))
+                break
             group = self.group(cand, want_list)
             opening = clean(group[0].text(index))
             if opening.endswith(":") and len(group) > 1:  # "Label: item …" reads as one
@@ -691,8 +812,10 @@ class Composer:
             return Draft("", passages)
         assert lead_group is not None  # set together with lead
         if asks_for_steps(retrieval.question) and _is_step(lead.text(index)):
-            budget = self.cfg.max_chars
-            lead_group = lead_group + self._steps_after(lead_group[-1], lead_group, budget)
+            budget = self.cfg.max_chars - len(framed)
+            lead_group = lead_group + self._steps_after(
+                lead_group[-1], lead_group, budget, retrieval
+            )
         best = next(sc for sc, s in scored if s == lead)
         chosen = list(lead_group)
         length = sum(len(s.text(index)) for s in chosen)
@@ -738,7 +861,10 @@ class Composer:
         for s in ordered:
             chunk = index.chunks[s.position]
             passages.setdefault(chunk.chunk_id, (chunk, 0.0))
-        text = self._render(lead_group, budget, want_list)
+        if options:
+            text = self._render_options(lead_group, budget)
+        else:
+            text = self._render(lead_group, budget, want_list)
         if rest:
             more = self._render(rest, max(0, budget - len(text)), want_list)
             if len(text) + len(more) <= self.cfg.max_chars:
@@ -750,9 +876,45 @@ class Composer:
         statements = [(clean(s.text(index)), self._context(s)) for s in ordered]
         return Draft(text, passages, lead, ordered, statements)
 
-    def _steps_after(self, s: Sentence, have: list[Sentence], budget: int) -> list[Sentence]:
-        """The steps that follow a step of a procedure (numbered items or table rows),
-        as many as fit in ``budget`` characters with the sentences already chosen."""
+    def _opens(self, s: Sentence) -> bool:
+        """Can this sentence open an answer on its own?"""
+        text = clean(s.text(self.index))
+        return (
+            not opens_as_fragment(text)
+            and len(text.split()) >= MIN_WORDS
+            and not _bare_field(text)
+            and not is_question(text)
+            and markup_share(s.text(self.index)) <= MARKUP_SHARE
+        )
+
+    def _render_options(self, group: list[Sentence], budget: int) -> str:
+        """An enumeration: its head and option lines quoted whole when they fit in
+        ``budget``; else the head and the options' names ("… til SBSYS: "sbsys_ny", …")."""
+        index = self.index
+        whole = self._render(group, budget)
+        if len(whole) <= budget:
+            return whole
+        head = [] if is_option(group[0].text(index)) else [group[0]]
+        options = group[len(head) :]
+        labels = [label for o in options for label in option_labels(o.text(index))]
+        if len(labels) < 2:
+            return whole
+        ids = [index.chunks[s.position].chunk_id for s in group]
+        marks = "".join(mark(c) for c in dict.fromkeys(ids))
+        listed = ", ".join(labels[:-1]) + " og " + labels[-1]
+        if not head:
+            return f"{listed}{marks}."
+        opening = clean(head[0].text(index)).rstrip(".:;, ")
+        return f"{opening}: {listed}{marks}."
+
+    def _steps_after(
+        self, s: Sentence, have: list[Sentence], budget: int, retrieval=None
+    ) -> list[Sentence]:
+        """The steps that follow a step of a procedure (numbered items or table rows), in
+        order. When they do not all fit in ``budget`` characters with the sentences already
+        chosen, the steps that hold the question's words or name the action it asks about
+        ("slå til" / "Aktivér …") go first, then the others from the top; each step keeps
+        its number, so a step left out shows."""
         index = self.index
         length = sum(len(clean(x.text(index))) for x in have)
         steps: list[Sentence] = []
@@ -761,13 +923,34 @@ class Composer:
             nxt = _neighbour(index, cur, +1)
             if nxt is None or not _is_step(nxt.text(index)):
                 break
-            text = clean(nxt.text(index))
-            if length + len(text) > budget or markup_share(nxt.text(index)) > MARKUP_SHARE:
+            if markup_share(nxt.text(index)) > MARKUP_SHARE:
                 break
             steps.append(nxt)
-            length += len(text)
             cur = nxt
-        return steps
+        sizes = [len(clean(x.text(index))) for x in steps]
+        if length + sum(sizes) <= budget or retrieval is None:
+            kept: list[Sentence] = []
+            for x, size in zip(steps, sizes, strict=True):
+                if length + size > budget:
+                    break
+                kept.append(x)
+                length += size
+            return kept
+        own = self._weights(retrieval.own_terms or retrieval.terms)
+        asked = [
+            x
+            for x in steps
+            if _share(own, set(analyze(x.text(index)))) > 0
+            or same_action(retrieval.question, x.text(index))
+        ]
+        order = asked + [x for x in steps if x not in asked]
+        kept_set: set[Sentence] = set()
+        for x in order:
+            size = len(clean(x.text(index)))
+            if length + size <= budget:
+                kept_set.add(x)
+                length += size
+        return [x for x in steps if x in kept_set]
 
     def _context(self, s: Sentence) -> str:
         """What a quoted sentence is about: its title, heading and the sentence before it."""

@@ -298,6 +298,32 @@ def has_detail(kind: str, text: str, question: str) -> bool:
     return any(m.group(0).lower() not in asked for m in HAS[kind].finditer(text))
 
 
+# --- one action, several names ---------------------------------------------------------
+
+# Danish names switching a setting on or off in several ways, and instructions often
+# keep the English name of the button: "slå X til" = "aktivere X" = "tænde for X"
+# ("Enable"); "slå X fra" = "deaktivere X" = "slukke for X" ("Disable").
+_SWITCH_ON = re.compile(
+    r"\bslå\w*\s+(?:\w+\s+){0,2}?til\b|\baktiv(?:er|ere|erer|érer|eres|ér|eret)\b|"
+    r"\btænd\w*|\benabl\w*|\bswitch\w*\s+on\b|\bturn\w*\s+on\b",
+    re.I,
+)
+_SWITCH_OFF = re.compile(
+    r"\bslå\w*\s+(?:\w+\s+){0,2}?fra\b|\bdeaktiv\w*|\bsluk\w*|\bdisabl\w*|"
+    r"\bswitch\w*\s+off\b|\bturn\w*\s+off\b",
+    re.I,
+)
+
+
+def same_action(question: str, text: str) -> bool:
+    """Does the text name the action the question asks about, in other words?
+    ("Hvad skal man slå til?" / "Aktivér Send out notifications")."""
+    for action in (_SWITCH_OFF, _SWITCH_ON):
+        if action.search(question):
+            return bool(action.search(text))
+    return False
+
+
 # --- sentences that cannot stand alone ------------------------------------------------
 
 # Words that open a sentence which continues or illustrates the one before it:
