@@ -52,6 +52,7 @@ from assistant.language import (
     NEGATION,
     PERSON_ROLES,
     asked_acronym,
+    condition_words,
     count_nouns,
     expected_detail,
     has_detail,
@@ -74,6 +75,7 @@ W_PREVIOUS = 0.25  # a word of the earlier question (follow-ups)
 W_DETAIL = 0.35  # the sentence holds the kind of detail asked for
 W_RANK = 0.3  # prior of the passage's rank: W_RANK / (1 + rank)
 W_KIND = W_DETAIL  # it gives a cause ("hvorfor") or names a role or person ("hvem")
+W_ANSWERS = 0.5  # the sentence replies to a question in the source that the asker's matches
 W_PHRASE = 0.3  # share of the question's word pairs found side by side in the sentence
 KEEP_RATIO = 0.5  # further sentences must score this share of the best
 COVER_RATIO = 0.4  # … or this share, when they hold question words the others lack:
@@ -110,7 +112,7 @@ _ASKS_STEPS = re.compile(
 _ASKS_REASON = re.compile(r"^\s*(?:hvorfor|why)\b|\b(?:årsagen|grunden)\s+til\b", re.I)
 _GIVES_REASON = re.compile(
     r"\b(?:fordi|derfor|idet|skyldes|skyldtes|årsag\w*|grunden|på\s+grund\s+af|because|"
-    r"therefore|due\s+to)\b",
+    r"therefore|due\s+to)\b|,\s+da\s",
     re.I,
 )
 # "Hvem …?" asks for a person or a body: a sentence naming a role or a person answers it.
@@ -387,7 +389,7 @@ def option_labels(text: str) -> list[str]:
     if quoted:
         return quoted
     if _labels(text) == 1:
-        return [clean(text).split(":", 1)[0].strip(" \"“”«»")]
+        return [clean(text).split(":", 1)[0].strip(' "“”«»')]
     return []
 
 
@@ -562,6 +564,7 @@ class Composer:
         bigrams = _bigrams(retrieval.question)
         kind = expected_detail(retrieval.question)
         want_list = asks_for_list(retrieval.question)
+        case = condition_words(retrieval.question)
         given = squash(previous_answer or "")
         given = _SOURCE_NOTE.sub("", given)
         rows: list[_Row] = []
@@ -601,6 +604,13 @@ class Composer:
                 ctx = _share(own, near, exclude=toks) / own_total
                 topic = _share(prev, toks) / prev_total if prev else 0.0
                 score = lexical + W_CONTEXT * ctx + W_RANK / (1 + rank) + W_PREVIOUS * topic
+                before = _neighbour(index, s, -1)
+                if before is not None and is_question(before.text(index)):
+                    # The source asks a question and this sentence replies (a FAQ, a Q&A
+                    # page, "Hvorfor …? Fordi …"): as far as that question is the asker's,
+                    # this is the answer to it.
+                    asked = _share(own, set(analyze(before.text(index)))) / own_total
+                    score += W_ANSWERS * asked
                 if bigrams:  # the question's words in the same order, side by side
                     score += W_PHRASE * len(bigrams & _bigrams(text)) / len(bigrams)
                 if kind and self._holds(kind, text, retrieval):
@@ -608,6 +618,9 @@ class Composer:
                 elif kind:  # it cannot answer what was asked
                     score *= MISSING_DETAIL_PENALTY
                 elif _gives_kind(retrieval.question, text) or enumeration:
+                    score += W_KIND
+                if case and 2 * len(case & condition_words(text)) >= len(case):
+                    # it states the case asked about (half its words, at least)
                     score += W_KIND
                 if is_field(text) and not has_finite_verb(text):
                     score *= FIELD_PENALTY

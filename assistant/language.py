@@ -324,6 +324,23 @@ def same_action(question: str, text: str) -> bool:
     return False
 
 
+# --- conditions ------------------------------------------------------------------------
+
+# "Hvis …", "Såfremt …", "Dersom …" (English "if") open a conditional clause, and "Ved at
+# …" states the case as a means ("Ved at vælge automatisk …"); the clause runs to the
+# comma that closes it, or to the end ("Hvis det er en meget stor liste kan man …").
+_CONDITION = re.compile(r"\b(?:hvis|såfremt|dersom|ved\s+at|if)\b([^,.;:?!]*)", re.I)
+
+
+def condition_words(text: str) -> set[str]:
+    """The stems of the words in the text's conditional clauses: a question that asks
+    about a case ("Og hvis listen er meget lang, …?") is answered by the sentence that
+    states that case ("Hvis det er en meget stor liste kan man …")."""
+    from assistant.lexical import analyze
+
+    return {stem for m in _CONDITION.finditer(text) for stem in analyze(m.group(1))}
+
+
 # --- sentences that cannot stand alone ------------------------------------------------
 
 # Words that open a sentence which continues or illustrates the one before it:
