@@ -383,6 +383,13 @@ def _label_noun(text: str) -> str:
     return plain[-1] if plain else label
 
 
+def _names_enumeration(text: str) -> bool:
+    """A short line without a verb just before an enumeration's head is its name, a
+    heading the conversion to text kept as a line ("Afleveringsregler", "Leveringsformer")."""
+    text = clean(text)
+    return 0 < len(text.split()) < MIN_WORDS and not has_finite_verb(text) and text[-1:] != ":"
+
+
 def option_labels(text: str) -> list[str]:
     """The names of the options a line gives: its quoted labels, else its one label."""
     quoted = _QUOTED_LABEL.findall(text)
@@ -595,6 +602,9 @@ class Composer:
                     head, options = enumeration
                     for o in ([head] if head else []) + options:
                         toks.update(analyze(o.text(index)))
+                    name = _neighbour(index, head, -1) if head else None
+                    if name is not None and _names_enumeration(name.text(index)):
+                        toks.update(analyze(name.text(index)))
                 near = set(context)
                 for step in (-1, 1):
                     n = _neighbour(index, s, step)
