@@ -720,7 +720,12 @@ class Composer:
                     grand = _neighbour(index, prev, -1)
                     if grand is not None:
                         before.insert(0, grand)
-        items = _list_items(index, s) if not _is_item(text) else []
+        # A sentence right after an item runs that item on ("1. RSI-direktørkredsen som …
+        # RSI-direktørkredsen er det strategiske forum …"): the items after it are the
+        # list's next ones, not its own, unless it announces them.
+        prev = _neighbour(index, s, -1)
+        runs_on = prev is not None and _is_item(prev.text(index)) and not announces(text)
+        items = _list_items(index, s) if not _is_item(text) and not runs_on else []
         if items and (want_list or announces(text)):
             after.extend(items)  # a head brings its items
         elif announces(text):  # a colon announces what follows: quote it too
@@ -859,6 +864,10 @@ class Composer:
                 continue
             group = [g for g in self.group(cand, want_list) if g not in chosen]
             extra = sum(len(g.text(index)) for g in group)
+            if length + extra > budget and want_list and _is_item(ctext):
+                # A list too long to add whole: the item that matched, with its head.
+                group = [g for g in self.group(cand, False) if g not in chosen]
+                extra = sum(len(g.text(index)) for g in group)
             if length + extra > budget:
                 continue
             chosen += group

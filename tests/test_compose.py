@@ -505,3 +505,29 @@ def test_a_sentence_stating_the_case_asked_about_answers_it(tmp_path):
     assert text.startswith('Hvis det er en meget stor liste kan man med fordel vælge "Kilde"')
     text = compose(helper, "Hvor afleverer jeg bøgerne, hvis automaten er lukket?")
     assert text.startswith("Hvis automaten er lukket")
+
+
+SCHOOL_LIKE = """# Skolens råd
+
+## Råd
+
+Skolen ledes af tre råd:
+
+1. Skolebestyrelsen som har to forældre fra hver klasse, og hvor formanden vælges af forældrene.
+Skolebestyrelsen er det øverste råd på skolen.
+2. Elevrådet som har en elev fra hver klasse og som planlægger elevernes arrangementer i løbet af året og taler elevernes sag over for ledelsen.
+3. Pædagogisk råd som har alle lærere og som rådgiver ledelsen om undervisningen og om planlægningen af skoleåret for alle klasser.
+"""
+
+
+def test_a_sentence_after_an_item_runs_it_on_and_brings_no_items(tmp_path):
+    """The RSI page's fora have the same shape: item 1, then a sentence on item 1."""
+    helper = _assistant_over(tmp_path, {"skole.md": SCHOOL_LIKE, "faq.md": FAQ_WHY})
+    index = helper.index
+    retrieval = helper.retriever.search("Hvem sidder i skolens øverste råd?")
+    scored = [s for _, s in helper.composer.score(retrieval, None)]
+    runs_on = next(s for s in scored if s.text(index).startswith("Skolebestyrelsen er"))
+    assert helper.composer.group(runs_on, want_list=True) == [runs_on]
+    text = compose(helper, "Hvem sidder i skolens øverste råd?")
+    assert "formanden vælges af forældrene" in text  # item 1, with its head
+    assert not starts_with_fragment(text)
