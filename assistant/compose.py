@@ -615,10 +615,11 @@ class Composer:
                 topic = _share(prev, toks) / prev_total if prev else 0.0
                 score = lexical + W_CONTEXT * ctx + W_RANK / (1 + rank) + W_PREVIOUS * topic
                 before = _neighbour(index, s, -1)
-                if before is not None and is_question(before.text(index)):
+                if before is not None and is_question(before.text(index)) and not asked_section:
                     # The source asks a question and this sentence replies (a FAQ, a Q&A
                     # page, "Hvorfor …? Fordi …"): as far as that question is the asker's,
-                    # this is the answer to it.
+                    # this is the answer to it (not in a Q&A page's question section: the
+                    # asker goes on describing the problem there).
                     asked = _share(own, set(analyze(before.text(index)))) / own_total
                     score += W_ANSWERS * asked
                 if bigrams:  # the question's words in the same order, side by side

@@ -531,3 +531,36 @@ def test_a_sentence_after_an_item_runs_it_on_and_brings_no_items(tmp_path):
     text = compose(helper, "Hvem sidder i skolens øverste råd?")
     assert "formanden vælges af forældrene" in text  # item 1, with its head
     assert not starts_with_fragment(text)
+
+
+QA_PAGE = """# Datoformat i datovælgeren
+
+## Spørgsmål
+
+Hvordan angives standard datoformat for en datovælger?
+Datoformatet bruges når elementet printes til et PDF dokument.
+
+## Svar
+
+Datoformatet for datovælgeren angives under "Avanceret" -> "Visning" på elementet.
+"""
+
+FORUM_PAGE = """# Åbningstider i hallen
+
+## Spørgsmål
+
+Hvornår åbner hallen om søndagen?
+Vi vil gerne træne tidligt om søndagen med holdet.
+
+## Svar
+
+Hallen åbner klokken otte om søndagen, og holdene kan booke tider i appen.
+"""
+
+
+def test_in_a_qa_pages_question_section_the_asker_goes_on_and_does_not_reply(tmp_path):
+    helper = _assistant_over(tmp_path, {"dato.md": QA_PAGE, "hal.md": FORUM_PAGE})
+    text = compose(helper, "Hvordan angives standard datoformat for datovælgeren?")
+    assert text.startswith("Datoformatet for datovælgeren angives under")
+    text = compose(helper, "Hvornår åbner hallen om søndagen?")
+    assert text.startswith("Hallen åbner klokken otte")
