@@ -6,11 +6,14 @@ followed by a ``[[chunk_id]]`` mark that ``citations.cite`` numbers. Choosing:
 - a sentence scores by the question's *own* words it holds (idf-weighted, with
   compounds and typos matched through the index vocabulary; a word found only
   inside a longer one, "afsluttes" in "Projektafslutning", counts for less; a
-  compound the question writes apart, "måneds navnene", counts joined), less by
+  compound the question writes apart, "måneds navnene", counts joined and weighs as
+  both its words), less by
   words only its heading or neighbours hold, by whether it holds the kind of
   detail asked for (a number for "hvor mange", a time for "hvornår" …, and
-  for "hvorfor" a cause, for "hvem" a role or a person), and by the rank of its
-  passage; in a follow-up the earlier question's words count a little, and a
+  for "hvorfor"/"why" a cause, for "hvem" a role or a person, for a list question an
+  enumeration of options), by whether it replies to a question in the source that
+  holds the asker's words (a FAQ's "Hvorfor …? Fordi …"), by whether it states the
+  case a "hvis …" question asks about, and by the rank of its passage; in a follow-up the earlier question's words count a little, and a
   sentence already given in the previous answer is held back; the asker's own
   words on a Q&A page (its "Spørgsmål" section) count for less, and a line of
   tags ("Nøgleord: …") not at all;
@@ -29,8 +32,15 @@ Writing (rules from ``language``):
   fora: …"; a head may also break off after a function word, its colon lost),
   and such a head brings its items when a list is asked for; an item that is a
   whole sentence needs no head that does not announce it;
+- a list question ("Hvilke … kan man vælge imellem?") is answered by an enumeration
+  of options, label lines with distinct names (""sbsys_ny": her …", "Hardcoded Value:
+  …"), quoted with the sentence that introduces them; when they do not fit, by that
+  sentence and the options' names. Lines that repeat one label ("Fix: …", "Fix: …")
+  are records, not options;
 - a procedure ("Hvordan …", "Hvad skal man gøre …") led by a step keeps the
-  steps that follow it, in order;
+  steps that follow it, in order; when not all fit, the steps that hold the question's
+  words or name the action it asks about ("slå til" / "Aktivér …") go first;
+- a sentence right after a list item runs that item on and brings no items;
 - a sentence that leans on the one before ("Fx …", "… desuden …", "Derfor …")
   brings it;
 - about ``target_chars`` characters, more only for a list or steps;
