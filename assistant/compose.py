@@ -50,6 +50,7 @@ Writing (rules from ``language``):
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -104,6 +105,8 @@ PARTIAL = 0.7  # a question word found only inside a longer word (compound, deri
 MIN_STEM = 5  # shorter stems are not looked for inside other words
 MAX_STEPS = 8  # most steps quoted after the step that leads
 DEFINITIONS = 2  # passages that spell out an asked acronym, added to the candidates
+CASE_SHARE = 0.5  # share of a "hvis" question's case words a sentence must state
+COMMON_IDF = math.log(2)  # BM25 idf of a word in half the passages: too common to tell
 MAX_OPTIONS = 8  # most option lines quoted for "Hvilke … kan man vælge imellem?"
 PLACE_WORDS = 10  # a heading or title longer than this is not named in "Under »…« står der:"
 
@@ -581,7 +584,10 @@ class Composer:
         bigrams = _bigrams(retrieval.question)
         kind = expected_detail(retrieval.question)
         want_list = asks_for_list(retrieval.question)
-        case = condition_words(retrieval.question)
+        # The case a "hvis …" question asks about: its words, less those most passages
+        # hold (the corpus's own subject, "RSI", tells no case apart).
+        bm25 = index.bm25
+        case = {w for w in condition_words(retrieval.question) if bm25.idf(w) > COMMON_IDF}
         given = squash(previous_answer or "")
         given = _SOURCE_NOTE.sub("", given)
         rows: list[_Row] = []
@@ -640,7 +646,7 @@ class Composer:
                     score *= MISSING_DETAIL_PENALTY
                 elif _gives_kind(retrieval.question, text) or enumeration:
                     score += W_KIND
-                if case and 2 * len(case & condition_words(text)) >= len(case):
+                if case and len(case & condition_words(text)) >= CASE_SHARE * len(case):
                     # it states the case asked about (half its words, at least)
                     score += W_KIND
                 if is_field(text) and not has_finite_verb(text):

@@ -12,6 +12,7 @@ import pytest
 from assistant.answer import Assistant
 from assistant.citations import cite
 from assistant.compose import (
+    W_KIND,
     _bare_field,
     _gives_kind,
     _inside,
@@ -496,7 +497,10 @@ Hvis automaten er lukket, kan bøgerne lægges i postkassen ved døren.
 
 
 def test_a_sentence_stating_the_case_asked_about_answers_it(tmp_path):
-    helper = _assistant_over(tmp_path, {"lister.md": LISTS_LIKE, "bibliotek.md": LIBRARY_LIKE})
+    others = {"kort.md": SHOP_LIKE, "klinik.md": CLINIC_WHY, "hal.md": FORUM_PAGE}
+    helper = _assistant_over(
+        tmp_path, {"lister.md": LISTS_LIKE, "bibliotek.md": LIBRARY_LIKE, **others}
+    )
     history = [
         {"role": "user", "content": "Hvordan redigerer man en liste?"},
         {"role": "assistant", "content": "Find den liste du gerne vil redigere på oversigten."},
@@ -564,3 +568,42 @@ def test_in_a_qa_pages_question_section_the_asker_goes_on_and_does_not_reply(tmp
     assert text.startswith("Datoformatet for datovælgeren angives under")
     text = compose(helper, "Hvornår åbner hallen om søndagen?")
     assert text.startswith("Hallen åbner klokken otte")
+
+
+CLUB_LIKE = """# Foreningen
+
+## Om foreningen
+
+Foreningen blev stiftet i 1998 og har i dag 400 medlemmer.
+
+## Kontingent
+
+Kontingentet i foreningen er 300 kr. om året for et medlem.
+
+## Bestyrelsen
+
+Foreningen ledes af en bestyrelse på fem personer.
+
+## Træning
+
+Foreningen træner i hallen tirsdag og torsdag.
+
+## Mere
+
+Hvis du vil vide mere om foreningen, kan du besøge hjemmesiden.
+"""
+
+
+def test_a_case_word_that_most_passages_hold_tells_no_case_apart(tmp_path):
+    """The corpus's own subject ("foreningen" here, "RSI" on the RSI page) stands in a
+    "hvis" clause as in nearly every passage: stating it is not stating the case."""
+    helper = _assistant_over(tmp_path, {"forening.md": CLUB_LIKE}, chunking={"max_words": 20})
+    question = "Hvor træner man, hvis man er medlem af foreningen?"
+    text = compose(helper, question)
+    assert text.startswith("Foreningen træner i hallen")
+    scores = {
+        s.text(helper.index): score
+        for score, s in helper.composer.score(helper.retriever.search(question), None)
+    }
+    subject_only = scores["Hvis du vil vide mere om foreningen, kan du besøge hjemmesiden."]
+    assert subject_only < W_KIND  # no bonus for the case: it names only the subject
