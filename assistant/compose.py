@@ -40,7 +40,8 @@ Writing (rules from ``language``):
 - a procedure ("Hvordan …", "Hvad skal man gøre …") led by a step keeps the
   steps that follow it, in order; when not all fit, the steps that hold the question's
   words or name the action it asks about ("slå til" / "Aktivér …") go first;
-- a sentence right after a list item runs that item on and brings no items;
+- a sentence right after a list item runs that item on: it brings no items of its own,
+  and when a list is asked for it stands after its item in the list;
 - a sentence that leans on the one before ("Fx …", "… desuden …", "Derfor …")
   brings it;
 - about ``target_chars`` characters, more only for a list or steps;
@@ -742,6 +743,16 @@ class Composer:
         # list's next ones, not its own, unless it announces them.
         prev = _neighbour(index, s, -1)
         runs_on = prev is not None and _is_item(prev.text(index)) and not announces(text)
+        if runs_on and want_list and prev is not None:
+            # A list is asked for: the list, this sentence after the item it runs on;
+            # when the whole list is too long, that item with its head.
+            whole = self.group(prev, True)
+            if prev in whole and s not in whole:
+                at = whole.index(prev) + 1
+                whole = whole[:at] + [s] + whole[at:]
+                if sum(len(x.text(index)) for x in whole) > self.cfg.max_chars:
+                    whole = [x for x in self.group(prev, False)] + [s]
+                return whole
         items = _list_items(index, s) if not _is_item(text) and not runs_on else []
         if items and (want_list or announces(text)):
             after.extend(items)  # a head brings its items

@@ -524,14 +524,18 @@ Skolebestyrelsen er det øverste råd på skolen.
 """
 
 
-def test_a_sentence_after_an_item_runs_it_on_and_brings_no_items(tmp_path):
+def test_a_sentence_after_an_item_runs_that_item_on(tmp_path):
     """The RSI page's fora have the same shape: item 1, then a sentence on item 1."""
     helper = _assistant_over(tmp_path, {"skole.md": SCHOOL_LIKE, "faq.md": FAQ_WHY})
     index = helper.index
     retrieval = helper.retriever.search("Hvem sidder i skolens øverste råd?")
     scored = [s for _, s in helper.composer.score(retrieval, None)]
     runs_on = next(s for s in scored if s.text(index).startswith("Skolebestyrelsen er"))
-    assert helper.composer.group(runs_on, want_list=True) == [runs_on]
+    assert helper.composer.group(runs_on, want_list=False) == [runs_on]
+    # A list asked for: the list with this sentence after its item, not items 2-3 alone.
+    texts = [s.text(index) for s in helper.composer.group(runs_on, want_list=True)]
+    assert texts[0] == "Skolen ledes af tre råd:"
+    assert texts[1].startswith("1. Skolebestyrelsen") and texts[2] == runs_on.text(index)
     text = compose(helper, "Hvem sidder i skolens øverste råd?")
     assert "formanden vælges af forældrene" in text  # item 1, with its head
     assert not starts_with_fragment(text)
