@@ -71,6 +71,7 @@ from assistant.language import (
     has_finite_verb,
     is_yes_no_question,
     looks_english,
+    negated_condition,
     opens_as_fragment,
     person_names,
     same_action,
@@ -589,6 +590,7 @@ class Composer:
         # hold (the corpus's own subject, "RSI", tells no case apart).
         bm25 = index.bm25
         case = {w for w in condition_words(retrieval.question) if bm25.idf(w) > COMMON_IDF}
+        case_negated = negated_condition(retrieval.question)
         given = squash(previous_answer or "")
         given = _SOURCE_NOTE.sub("", given)
         rows: list[_Row] = []
@@ -647,7 +649,11 @@ class Composer:
                     score *= MISSING_DETAIL_PENALTY
                 elif _gives_kind(retrieval.question, text) or enumeration:
                     score += W_KIND
-                if case and len(case & condition_words(text)) >= CASE_SHARE * len(case):
+                if (
+                    case
+                    and len(case & condition_words(text)) >= CASE_SHARE * len(case)
+                    and negated_condition(text) == case_negated
+                ):
                     # it states the case asked about (half its words, at least)
                     score += W_KIND
                 if is_field(text) and not has_finite_verb(text):

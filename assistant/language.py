@@ -341,6 +341,12 @@ def condition_words(text: str) -> set[str]:
     return {stem for m in _CONDITION.finditer(text) for stem in analyze(m.group(1))}
 
 
+def negated_condition(text: str) -> bool:
+    """Is a conditional clause of the text negated ("hvis man ikke angiver …")? The case
+    "not X" is another case than "X": a sentence must state the one asked about."""
+    return any(NEGATION.search(m.group(1)) for m in _CONDITION.finditer(text))
+
+
 # --- sentences that cannot stand alone ------------------------------------------------
 
 # Words that open a sentence which continues or illustrates the one before it:

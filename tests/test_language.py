@@ -10,6 +10,7 @@ from assistant.language import (
     asked_detail,
     condition_words,
     count_nouns,
+    negated_condition,
     has_detail,
     has_finite_verb,
     is_yes_no_question,
@@ -180,3 +181,10 @@ def test_the_words_of_a_conditional_clause():
     assert condition_words("Ved at vælge automatisk sendes posten rigtigt.") >= {"automatisk"}
     assert condition_words("Såfremt regionen ønsker det, kan mødet flyttes.") == {"region", "ønsk"}
     assert condition_words("RSI ledes af tre fora.") == set()  # states no case
+
+
+def test_a_negated_case_is_another_case():
+    assert negated_condition("Hvad sker der, hvis man ikke angiver en afleveringsregel?")
+    assert not negated_condition('Hvis afleveringsreglen "digital_post" er angivet, skal …')
+    assert negated_condition("Hvis regionen ikke deltager, kan den ikke stemme.")
+    assert not negated_condition("Regionen deltager ikke i mødet.")  # no case stated
