@@ -7,13 +7,14 @@ followed by a ``[[chunk_id]]`` mark that ``citations.cite`` numbers. Choosing:
   compounds and typos matched through the index vocabulary; a word found only
   inside a longer one, "afsluttes" in "Projektafslutning", counts for less; a
   compound the question writes apart, "måneds navnene", counts joined and weighs as
-  both its words), less by
-  words only its heading or neighbours hold, by whether it holds the kind of
+  both its words), less by words only its heading or neighbours hold, by whether it
+  holds the kind of
   detail asked for (a number for "hvor mange", a time for "hvornår" …, and
   for "hvorfor"/"why" a cause, for "hvem" a role or a person, for a list question an
   enumeration of options), by whether it replies to a question in the source that
   holds the asker's words (a FAQ's "Hvorfor …? Fordi …"), by whether it states the
-  case a "hvis …" question asks about, and by the rank of its passage; in a follow-up the earlier question's words count a little, and a
+  case a "hvis …" question asks about, and by the rank of its passage; in a
+  follow-up the earlier question's words count a little, and a
   sentence already given in the previous answer is held back; the asker's own
   words on a Q&A page (its "Spørgsmål" section) count for less, and a line of
   tags ("Nøgleord: …") not at all;
@@ -757,7 +758,7 @@ class Composer:
                 at = whole.index(prev) + 1
                 whole = whole[:at] + [s] + whole[at:]
                 if sum(len(x.text(index)) for x in whole) > self.cfg.max_chars:
-                    whole = [x for x in self.group(prev, False)] + [s]
+                    whole = [*self.group(prev, False), s]
                 return whole
         items = _list_items(index, s) if not _is_item(text) and not runs_on else []
         if items and (want_list or announces(text)):
@@ -955,7 +956,7 @@ class Composer:
 
     def _render_options(self, group: list[Sentence], budget: int) -> str:
         """An enumeration: its head and option lines quoted whole when they fit in
-        ``budget``; else the head and the options' names ("… til SBSYS: "sbsys_ny", …")."""
+        ``budget``; else the head and the options' names ("… til SBSYS: sbsys_ny, …")."""
         index = self.index
         whole = self._render(group, budget)
         if len(whole) <= budget:
