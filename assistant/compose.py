@@ -6,11 +6,15 @@ followed by a ``[[chunk_id]]`` mark that ``citations.cite`` numbers. Choosing:
 - a sentence scores by the question's *own* words it holds (idf-weighted, with
   compounds and typos matched through the index vocabulary; a word found only
   inside a longer one, "afsluttes" in "Projektafslutning", counts for less; a
-  compound the question writes apart, "måneds navnene", counts joined), less by
-  words only its heading or neighbours hold, by whether it holds the kind of
+  compound the question writes apart, "måneds navnene", counts joined and weighs as
+  both its words), less by words only its heading or neighbours hold, by whether it
+  holds the kind of
   detail asked for (a number for "hvor mange", a time for "hvornår" …, and
-  for "hvorfor" a cause, for "hvem" a role or a person), and by the rank of its
-  passage; in a follow-up the earlier question's words count a little, and a
+  for "hvorfor"/"why" a cause, for "hvem" a role or a person, for a list question an
+  enumeration of options), by whether it replies to a question in the source that
+  holds the asker's words (a FAQ's "Hvorfor …? Fordi …"), by whether it states the
+  case a "hvis …" question asks about, and by the rank of its passage; in a
+  follow-up the earlier question's words count a little, and a
   sentence already given in the previous answer is held back; the asker's own
   words on a Q&A page (its "Spørgsmål" section) count for less, and a line of
   tags ("Nøgleord: …") not at all;
@@ -29,8 +33,16 @@ Writing (rules from ``language``):
   fora: …"; a head may also break off after a function word, its colon lost),
   and such a head brings its items when a list is asked for; an item that is a
   whole sentence needs no head that does not announce it;
+- a list question ("Hvilke … kan man vælge imellem?") is answered by an enumeration
+  of options, label lines with distinct names (""sbsys_ny": her …", "Hardcoded Value:
+  …"), quoted with the sentence that introduces them; when they do not fit, by that
+  sentence and the options' names. Lines that repeat one label ("Fix: …", "Fix: …")
+  are records, not options;
 - a procedure ("Hvordan …", "Hvad skal man gøre …") led by a step keeps the
-  steps that follow it, in order;
+  steps that follow it, in order; when not all fit, the steps that hold the question's
+  words or name the action it asks about ("slå til" / "Aktivér …") go first;
+- a sentence right after a list item runs that item on: it brings no items of its own,
+  and when a list is asked for it stands after its item in the list;
 - a sentence that leans on the one before ("Fx …", "… desuden …", "Derfor …")
   brings it;
 - about ``target_chars`` characters, more only for a list or steps;
@@ -40,6 +52,7 @@ Writing (rules from ``language``):
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -52,14 +65,17 @@ from assistant.language import (
     NEGATION,
     PERSON_ROLES,
     asked_acronym,
+    condition_words,
     count_nouns,
     expected_detail,
     has_detail,
     has_finite_verb,
     is_yes_no_question,
     looks_english,
+    negated_condition,
     opens_as_fragment,
     person_names,
+    same_action,
     spells_out,
     states_count,
 )
@@ -73,6 +89,7 @@ W_PREVIOUS = 0.25  # a word of the earlier question (follow-ups)
 W_DETAIL = 0.35  # the sentence holds the kind of detail asked for
 W_RANK = 0.3  # prior of the passage's rank: W_RANK / (1 + rank)
 W_KIND = W_DETAIL  # it gives a cause ("hvorfor") or names a role or person ("hvem")
+W_ANSWERS = 0.5  # the sentence replies to a question in the source that the asker's matches
 W_PHRASE = 0.3  # share of the question's word pairs found side by side in the sentence
 KEEP_RATIO = 0.5  # further sentences must score this share of the best
 COVER_RATIO = 0.4  # … or this share, when they hold question words the others lack:
@@ -91,6 +108,9 @@ PARTIAL = 0.7  # a question word found only inside a longer word (compound, deri
 MIN_STEM = 5  # shorter stems are not looked for inside other words
 MAX_STEPS = 8  # most steps quoted after the step that leads
 DEFINITIONS = 2  # passages that spell out an asked acronym, added to the candidates
+CASE_SHARE = 0.5  # share of a "hvis" question's case words a sentence must state
+COMMON_IDF = math.log(2)  # BM25 idf of a word in half the passages: too common to tell
+MAX_OPTIONS = 8  # most option lines quoted for "Hvilke … kan man vælge imellem?"
 PLACE_WORDS = 10  # a heading or title longer than this is not named in "Under »…« står der:"
 
 _ASKS_LIST = re.compile(
@@ -108,7 +128,7 @@ _ASKS_STEPS = re.compile(
 _ASKS_REASON = re.compile(r"^\s*(?:hvorfor|why)\b|\b(?:årsagen|grunden)\s+til\b", re.I)
 _GIVES_REASON = re.compile(
     r"\b(?:fordi|derfor|idet|skyldes|skyldtes|årsag\w*|grunden|på\s+grund\s+af|because|"
-    r"therefore|due\s+to)\b",
+    r"therefore|due\s+to)\b|,\s+da\s",
     re.I,
 )
 # "Hvem …?" asks for a person or a body: a sentence naming a role or a person answers it.
@@ -127,8 +147,13 @@ _ITEM_LABEL = re.compile(r"^\s*#\d+\s*:\s*")  # "#246: …", an issue number bef
 # "Projektafslutning: 15. november 2026", "Dato: 10.11.2025; Milepæl: …", "29.10.2025: Kickoff
 # …": a label (a few words or a date) and its value, the way documents and tables state facts.
 _FIELD = re.compile(
-    r"^\s*(?:[-*•–]\s+)?(?:[^\W\d_][^:;.!?]{0,40}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})\s*:\s+\S"
+    r"^\s*(?:[-*•–]\s+)?[\"“«']?(?:[^\W\d_][^:;.!?]{0,40}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})"
+    r"\s*:\s+\S"
 )
+# A label's colon inside a line: "Hardcoded Value: En fast værdi By function: …" (a list
+# whose line breaks were lost runs its labels together); a URL's "https:" has no space.
+_LABEL_COLON = re.compile(r"[^\W_]\S{0,2}:\s+\S")
+_QUOTED_LABEL = re.compile(r"[\"“«]([^\"“”«»]{1,40})[\"”»]:\s")
 
 
 def _bigrams(text: str) -> set[tuple[str, str]]:
@@ -299,6 +324,98 @@ def _continues_item(index, s: Sentence) -> bool:
     return False
 
 
+def _labels(text: str) -> int:
+    """How many "Label: value" pairs a line holds (a row of a table holds none: its
+    labels are the columns, "Trin: 2; Handling: …")."""
+    if ";" in text or text.rstrip().endswith(":"):
+        return 0
+    count = len(_LABEL_COLON.findall(text))
+    return count if is_field(text) or count >= 2 else 0
+
+
+def is_option(text: str) -> bool:
+    """A line that names one of several options by a label and describes it:
+    ""sbsys_ny": her vil data altid …", "Hardcoded Value: En fast værdi". Options are
+    distinct names; steps ("Trin: 1; Handling: …") are rows of one table."""
+    return _labels(text) > 0
+
+
+def _same_section(index, a: Sentence, b: Sentence) -> bool:
+    ca, cb = index.chunks[a.position], index.chunks[b.position]
+    return ca.doc_id == cb.doc_id and ca.heading == cb.heading
+
+
+def option_run(index, s: Sentence, limit: int = MAX_OPTIONS) -> tuple[Sentence | None, list]:
+    """The enumeration an option line belongs to: its head (the sentence before the first
+    option, in the same section) and its option lines in order. A sentence that describes
+    an option further may stand between two options ("Hvis en eksisterende sag findes …")."""
+    if not is_option(s.text(index)):
+        return None, []
+
+    def step(cur: Sentence, direction: int) -> Sentence | None:
+        """The next option line in ``direction``, over at most one describing sentence."""
+        nxt = _neighbour(index, cur, direction)
+        if nxt is None or not _same_section(index, nxt, s):
+            return None
+        if is_option(nxt.text(index)):
+            return nxt
+        further = _neighbour(index, nxt, direction)
+        if (
+            further is not None
+            and _same_section(index, further, s)
+            and is_option(further.text(index))
+            and has_finite_verb(nxt.text(index))
+            and not announces(nxt.text(index))
+        ):
+            return further
+        return None
+
+    first = s
+    for _ in range(limit):
+        prev = step(first, -1)
+        if prev is None:
+            break
+        first = prev
+    options = [first]
+    while len(options) < limit:
+        nxt = step(options[-1], +1)
+        if nxt is None:
+            break
+        options.append(nxt)
+    head = _neighbour(index, first, -1)
+    if head is not None and (
+        not _same_section(index, head, s) or not re.search(r"[^\W\d_]", head.text(index))
+    ):
+        head = None
+    return head, options
+
+
+def _label_noun(text: str) -> str:
+    """What a label names, to tell options from records: its last word without numbers
+    ("Acceptkriterie 1" and "MVP acceptkriterie" both name an "acceptkriterie"; "Fix:"
+    opening line after line is a record's field); a date stays itself."""
+    label = clean(text).split(":", 1)[0].lower()
+    plain = re.sub(r"[\d\W_]+", " ", label).split()
+    return plain[-1] if plain else label
+
+
+def _names_enumeration(text: str) -> bool:
+    """A short line without a verb just before an enumeration's head is its name, a
+    heading the conversion to text kept as a line ("Afleveringsregler", "Leveringsformer")."""
+    text = clean(text)
+    return 0 < len(text.split()) < MIN_WORDS and not has_finite_verb(text) and text[-1:] != ":"
+
+
+def option_labels(text: str) -> list[str]:
+    """The names of the options a line gives: its quoted labels, else its one label."""
+    quoted = _QUOTED_LABEL.findall(text)
+    if quoted:
+        return quoted
+    if _labels(text) == 1:
+        return [clean(text).split(":", 1)[0].strip(' "“”«»')]
+    return []
+
+
 _QUESTION_OPENER = re.compile(
     r"^(?:hvordan|hvad|hvorfor|hvem|hvilke|hvilken|hvilket|hvor|hvornår|kan\s+man|er\s+der|"
     r"how|what|why|who|which|where|when)\b",
@@ -407,7 +524,8 @@ class Composer:
             stems = analyze(a + b)
             if stems and stems[0] in vocab.tokens and stems[0] not in known:
                 known.add(stems[0])
-                out.append(({stems[0]}, self.index.bm25.idf(stems[0]), ()))
+                # It stands for both words the question wrote, and weighs as both.
+                out.append(({stems[0]}, 2 * self.index.bm25.idf(stems[0]), ()))
         return out
 
     def score(self, retrieval, previous_answer: str | None) -> list[tuple[float, Sentence]]:
@@ -468,6 +586,12 @@ class Composer:
         prev_total = sum(w for _, w, _ in prev) or 1.0
         bigrams = _bigrams(retrieval.question)
         kind = expected_detail(retrieval.question)
+        want_list = asks_for_list(retrieval.question)
+        # The case a "hvis …" question asks about: its words, less those most passages
+        # hold (the corpus's own subject, "RSI", tells no case apart).
+        bm25 = index.bm25
+        case = {w for w in condition_words(retrieval.question) if bm25.idf(w) > COMMON_IDF}
+        case_negated = negated_condition(retrieval.question)
         given = squash(previous_answer or "")
         given = _SOURCE_NOTE.sub("", given)
         rows: list[_Row] = []
@@ -493,6 +617,14 @@ class Composer:
                 if not re.search(r"[^\W\d_]", clean(text)):  # a rule, a number: no words
                     continue
                 toks = set(analyze(text))
+                enumeration = self.enumeration(s) if want_list else None
+                if enumeration:  # the options answer with their head, as one
+                    head, options = enumeration
+                    for o in ([head] if head else []) + options:
+                        toks.update(analyze(o.text(index)))
+                    name = _neighbour(index, head, -1) if head else None
+                    if name is not None and _names_enumeration(name.text(index)):
+                        toks.update(analyze(name.text(index)))
                 near = set(context)
                 for step in (-1, 1):
                     n = _neighbour(index, s, step)
@@ -502,13 +634,28 @@ class Composer:
                 ctx = _share(own, near, exclude=toks) / own_total
                 topic = _share(prev, toks) / prev_total if prev else 0.0
                 score = lexical + W_CONTEXT * ctx + W_RANK / (1 + rank) + W_PREVIOUS * topic
+                before = _neighbour(index, s, -1)
+                if before is not None and is_question(before.text(index)) and not asked_section:
+                    # The source asks a question and this sentence replies (a FAQ, a Q&A
+                    # page, "Hvorfor …? Fordi …"): as far as that question is the asker's,
+                    # this is the answer to it (not in a Q&A page's question section: the
+                    # asker goes on describing the problem there).
+                    asked = _share(own, set(analyze(before.text(index)))) / own_total
+                    score += W_ANSWERS * asked
                 if bigrams:  # the question's words in the same order, side by side
                     score += W_PHRASE * len(bigrams & _bigrams(text)) / len(bigrams)
                 if kind and self._holds(kind, text, retrieval):
                     score += W_DETAIL
                 elif kind:  # it cannot answer what was asked
                     score *= MISSING_DETAIL_PENALTY
-                elif _gives_kind(retrieval.question, text):
+                elif _gives_kind(retrieval.question, text) or enumeration:
+                    score += W_KIND
+                if (
+                    case
+                    and len(case & condition_words(text)) >= CASE_SHARE * len(case)
+                    and negated_condition(text) == case_negated
+                ):
+                    # it states the case asked about (half its words, at least)
                     score += W_KIND
                 if is_field(text) and not has_finite_verb(text):
                     score *= FIELD_PENALTY
@@ -549,6 +696,17 @@ class Composer:
         new = set().union(*(covers.get(s, frozenset()) for s in group)) - have
         return sum(weights[i] for i in new) / (sum(weights) or 1.0)
 
+    def enumeration(self, s: Sentence) -> tuple[Sentence | None, list[Sentence]] | None:
+        """The head and option lines of the enumeration ``s`` belongs to, when it names
+        at least two options ("Hvilke … kan man vælge imellem?" is answered by them)."""
+        head, options = option_run(self.index, s)
+        if sum(_labels(o.text(self.index)) for o in options) < 2:
+            return None
+        names = [_label_noun(o.text(self.index)) for o in options]
+        if len(set(names)) < len(names):  # "Fix: …", "Fix: …": records, not options
+            return None
+        return head, options
+
     def _holds(self, kind: str, text: str, retrieval) -> bool:
         """Does a sentence hold the detail asked for? A count must count the asked noun."""
         if kind == "count" and not looks_english(retrieval.question):
@@ -587,7 +745,22 @@ class Composer:
                     grand = _neighbour(index, prev, -1)
                     if grand is not None:
                         before.insert(0, grand)
-        items = _list_items(index, s) if not _is_item(text) else []
+        # A sentence right after an item runs that item on ("1. RSI-direktørkredsen som …
+        # RSI-direktørkredsen er det strategiske forum …"): the items after it are the
+        # list's next ones, not its own, unless it announces them.
+        prev = _neighbour(index, s, -1)
+        runs_on = prev is not None and _is_item(prev.text(index)) and not announces(text)
+        if runs_on and want_list and prev is not None:
+            # A list is asked for: the list, this sentence after the item it runs on;
+            # when the whole list is too long, that item with its head.
+            whole = self.group(prev, True)
+            if prev in whole and s not in whole:
+                at = whole.index(prev) + 1
+                whole = whole[:at] + [s] + whole[at:]
+                if sum(len(x.text(index)) for x in whole) > self.cfg.max_chars:
+                    whole = [*self.group(prev, False), s]
+                return whole
+        items = _list_items(index, s) if not _is_item(text) and not runs_on else []
         if items and (want_list or announces(text)):
             after.extend(items)  # a head brings its items
         elif announces(text):  # a colon announces what follows: quote it too
@@ -669,7 +842,18 @@ class Composer:
         # line introduced by where it stands; none: nothing to say.
         lead = lead_group = None
         framed = ""
+        options: list[Sentence] = []
         for _, cand in scored:
+            enumeration = self.enumeration(cand) if want_list else None
+            if enumeration and markup_share(cand.text(index)) <= MARKUP_SHARE:
+                head, options = enumeration
+                lead = cand
+                if head is not None and self._opens(head):
+                    lead_group = [head, *options]
+                else:
+                    lead_group = list(options)
+                    framed = wording.quoted_from(self._place(options[0]))
+                break
             group = self.group(cand, want_list)
             opening = clean(group[0].text(index))
             if opening.endswith(":") and len(group) > 1:  # "Label: item …" reads as one
@@ -691,8 +875,10 @@ class Composer:
             return Draft("", passages)
         assert lead_group is not None  # set together with lead
         if asks_for_steps(retrieval.question) and _is_step(lead.text(index)):
-            budget = self.cfg.max_chars
-            lead_group = lead_group + self._steps_after(lead_group[-1], lead_group, budget)
+            budget = self.cfg.max_chars - len(framed)
+            lead_group = lead_group + self._steps_after(
+                lead_group[-1], lead_group, budget, retrieval
+            )
         best = next(sc for sc, s in scored if s == lead)
         chosen = list(lead_group)
         length = sum(len(s.text(index)) for s in chosen)
@@ -713,6 +899,10 @@ class Composer:
                 continue
             group = [g for g in self.group(cand, want_list) if g not in chosen]
             extra = sum(len(g.text(index)) for g in group)
+            if length + extra > budget and want_list and _is_item(ctext):
+                # A list too long to add whole: the item that matched, with its head.
+                group = [g for g in self.group(cand, False) if g not in chosen]
+                extra = sum(len(g.text(index)) for g in group)
             if length + extra > budget:
                 continue
             chosen += group
@@ -738,7 +928,10 @@ class Composer:
         for s in ordered:
             chunk = index.chunks[s.position]
             passages.setdefault(chunk.chunk_id, (chunk, 0.0))
-        text = self._render(lead_group, budget, want_list)
+        if options:
+            text = self._render_options(lead_group, budget)
+        else:
+            text = self._render(lead_group, budget, want_list)
         if rest:
             more = self._render(rest, max(0, budget - len(text)), want_list)
             if len(text) + len(more) <= self.cfg.max_chars:
@@ -750,9 +943,45 @@ class Composer:
         statements = [(clean(s.text(index)), self._context(s)) for s in ordered]
         return Draft(text, passages, lead, ordered, statements)
 
-    def _steps_after(self, s: Sentence, have: list[Sentence], budget: int) -> list[Sentence]:
-        """The steps that follow a step of a procedure (numbered items or table rows),
-        as many as fit in ``budget`` characters with the sentences already chosen."""
+    def _opens(self, s: Sentence) -> bool:
+        """Can this sentence open an answer on its own?"""
+        text = clean(s.text(self.index))
+        return (
+            not opens_as_fragment(text)
+            and len(text.split()) >= MIN_WORDS
+            and not _bare_field(text)
+            and not is_question(text)
+            and markup_share(s.text(self.index)) <= MARKUP_SHARE
+        )
+
+    def _render_options(self, group: list[Sentence], budget: int) -> str:
+        """An enumeration: its head and option lines quoted whole when they fit in
+        ``budget``; else the head and the options' names ("… til SBSYS: sbsys_ny, …")."""
+        index = self.index
+        whole = self._render(group, budget)
+        if len(whole) <= budget:
+            return whole
+        head = [] if is_option(group[0].text(index)) else [group[0]]
+        options = group[len(head) :]
+        labels = [label for o in options for label in option_labels(o.text(index))]
+        if len(labels) < 2:
+            return whole
+        ids = [index.chunks[s.position].chunk_id for s in group]
+        marks = "".join(mark(c) for c in dict.fromkeys(ids))
+        listed = ", ".join(labels[:-1]) + " og " + labels[-1]
+        if not head:
+            return f"{listed}{marks}."
+        opening = clean(head[0].text(index)).rstrip(".:;, ")
+        return f"{opening}: {listed}{marks}."
+
+    def _steps_after(
+        self, s: Sentence, have: list[Sentence], budget: int, retrieval=None
+    ) -> list[Sentence]:
+        """The steps that follow a step of a procedure (numbered items or table rows), in
+        order. When they do not all fit in ``budget`` characters with the sentences already
+        chosen, the steps that hold the question's words or name the action it asks about
+        ("slå til" / "Aktivér …") go first, then the others from the top; each step keeps
+        its number, so a step left out shows."""
         index = self.index
         length = sum(len(clean(x.text(index))) for x in have)
         steps: list[Sentence] = []
@@ -761,13 +990,34 @@ class Composer:
             nxt = _neighbour(index, cur, +1)
             if nxt is None or not _is_step(nxt.text(index)):
                 break
-            text = clean(nxt.text(index))
-            if length + len(text) > budget or markup_share(nxt.text(index)) > MARKUP_SHARE:
+            if markup_share(nxt.text(index)) > MARKUP_SHARE:
                 break
             steps.append(nxt)
-            length += len(text)
             cur = nxt
-        return steps
+        sizes = [len(clean(x.text(index))) for x in steps]
+        if length + sum(sizes) <= budget or retrieval is None:
+            kept: list[Sentence] = []
+            for x, size in zip(steps, sizes, strict=True):
+                if length + size > budget:
+                    break
+                kept.append(x)
+                length += size
+            return kept
+        own = self._weights(retrieval.own_terms or retrieval.terms)
+        asked = [
+            x
+            for x in steps
+            if _share(own, set(analyze(x.text(index)))) > 0
+            or same_action(retrieval.question, x.text(index))
+        ]
+        order = asked + [x for x in steps if x not in asked]
+        kept_set: set[Sentence] = set()
+        for x in order:
+            size = len(clean(x.text(index)))
+            if length + size <= budget:
+                kept_set.add(x)
+                length += size
+        return [x for x in steps if x in kept_set]
 
     def _context(self, s: Sentence) -> str:
         """What a quoted sentence is about: its title, heading and the sentence before it."""

@@ -368,6 +368,55 @@ def has_detail(kind: str, text: str, question: str) -> bool:
     return any(m.group(0).lower() not in asked for m in HAS[kind].finditer(text))
 
 
+# --- one action, several names ---------------------------------------------------------
+
+# Danish names switching a setting on or off in several ways, and instructions often
+# keep the English name of the button: "slå X til" = "aktivere X" = "tænde for X"
+# ("Enable"); "slå X fra" = "deaktivere X" = "slukke for X" ("Disable").
+_SWITCH_ON = re.compile(
+    r"\bslå\w*\s+(?:\w+\s+){0,2}?til\b|\baktiv(?:er|ere|erer|érer|eres|ér|eret)\b|"
+    r"\btænd\w*|\benabl\w*|\bswitch\w*\s+on\b|\bturn\w*\s+on\b",
+    re.I,
+)
+_SWITCH_OFF = re.compile(
+    r"\bslå\w*\s+(?:\w+\s+){0,2}?fra\b|\bdeaktiv\w*|\bsluk\w*|\bdisabl\w*|"
+    r"\bswitch\w*\s+off\b|\bturn\w*\s+off\b",
+    re.I,
+)
+
+
+def same_action(question: str, text: str) -> bool:
+    """Does the text name the action the question asks about, in other words?
+    ("Hvad skal man slå til?" / "Aktivér Send out notifications")."""
+    for action in (_SWITCH_OFF, _SWITCH_ON):
+        if action.search(question):
+            return bool(action.search(text))
+    return False
+
+
+# --- conditions ------------------------------------------------------------------------
+
+# "Hvis …", "Såfremt …", "Dersom …" (English "if") open a conditional clause, and "Ved at
+# …" states the case as a means ("Ved at vælge automatisk …"); the clause runs to the
+# comma that closes it, or to the end ("Hvis det er en meget stor liste kan man …").
+_CONDITION = re.compile(r"\b(?:hvis|såfremt|dersom|ved\s+at|if)\b([^,.;:?!]*)", re.I)
+
+
+def condition_words(text: str) -> set[str]:
+    """The stems of the words in the text's conditional clauses: a question that asks
+    about a case ("Og hvis listen er meget lang, …?") is answered by the sentence that
+    states that case ("Hvis det er en meget stor liste kan man …")."""
+    from assistant.lexical import analyze
+
+    return {stem for m in _CONDITION.finditer(text) for stem in analyze(m.group(1))}
+
+
+def negated_condition(text: str) -> bool:
+    """Is a conditional clause of the text negated ("hvis man ikke angiver …")? The case
+    "not X" is another case than "X": a sentence must state the one asked about."""
+    return any(NEGATION.search(m.group(1)) for m in _CONDITION.finditer(text))
+
+
 # --- sentences that cannot stand alone ------------------------------------------------
 
 # Words that open a sentence which continues or illustrates the one before it:

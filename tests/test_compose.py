@@ -12,14 +12,17 @@ import pytest
 from assistant.answer import Assistant
 from assistant.citations import cite
 from assistant.compose import (
+    W_KIND,
     _bare_field,
     _gives_kind,
     _inside,
     announces,
     asks_for_steps,
     is_field,
+    is_option,
     markup_share,
     merge_marks,
+    option_labels,
 )
 from assistant.evals.metrics import starts_with_fragment
 
@@ -308,3 +311,303 @@ def test_an_asked_acronym_brings_the_passage_that_spells_it_out(tmp_path):
     assert text.startswith("Data kommer fra DAWA (Danmarks Adressers Web API)")
     retrieval = helper.retriever.search("Hvad står forkortelsen API for?")
     assert helper.composer._definitions(retrieval.question, set(), 1.0) == []  # no "(API)"
+
+
+# --- enumerations, procedures, replies and cases ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line, option, labels",
+    [
+        # OS2forms: quoted identifiers, and a list whose line breaks were lost
+        ('"sbsys_ny": her vil data altid blive journaliseret til en ny sag.', True, ["sbsys_ny"]),
+        ("Hardcoded Value: En fast værdi By function: Hent fra formularen.", True, []),
+        ("Trin: 2; Handling: Aktivér Send out notifications", False, []),  # a table row
+        # Ordinary prose and the RSI page
+        ("Afhentning: Pakken hentes i butikken inden for syv dage.", True, ["Afhentning"]),
+        ("RSI ledes af tre fora:", False, []),  # a head announcing a list
+        ("Pt. samarbejder regionerne om 15 it-projekter.", False, []),
+        ("Læs mere her: https://example.org/side", True, ["Læs mere her"]),  # one label
+    ],
+)
+def test_option_lines_and_their_names(line, option, labels):
+    assert is_option(line) is option
+    assert option_labels(line) == labels
+
+
+SBSYS_LIKE = """# Aflevering af data til sagssystemet
+
+## Svar
+
+Data sendes til sagssystemet via en email handler.
+
+Afleveringsregler
+
+Selvbetjeningsdesigneren har mulighed for at angive en eller flere standardiserede måder at få journaliseret data til sagssystemet.
+
+"sag_standard": her søges der først efter eksisterende sager på cpr nummer og sagsskabelon id, og data journaliseres på den sag der findes eller på en ny sag med den angivne skabelon.
+
+Hvis der ikke findes en sag, oprettes en ny sag med cpr nummeret som sagspart.
+
+"sag_ny": her vil data altid blive journaliseret til en ny sag ud fra den angivne sagsskabelon, oprettet med cpr nummer eller cvr nummer som sagspart i sagssystemet.
+
+"sag_direkte": her vil data blive journaliseret direkte til en eksisterende sag, når formularen medsender et gyldigt sagsnummer fra sagssystemet.
+
+"digital_post": her vil der blive sendt en besked til cpr eller cvr partens digitale postkasse.
+"""
+
+SHOP_LIKE = """# Levering
+
+## Leveringsformer
+
+Borgeren kan vælge mellem tre måder at få sit nye sundhedskort leveret på.
+
+Afhentning: Kortet hentes i borgerservice inden for fjorten dage.
+
+Levering: Kortet sendes med posten til folkeregisteradressen.
+
+Digitalt: Kortet vises i appen med det samme.
+
+## Om kortet
+
+Kortet viser borgerens læge og gælder i hele landet.
+"""
+
+RECORDS_LIKE = """# Rettelser
+
+## Liste
+
+Fix: formularen gemmer ikke kladder. Test: udfyld og gem en kladde.
+
+Fix: kvitteringen sendes to gange. Test: indsend og tjek loggen for kvitteringer.
+"""
+
+
+def test_a_list_question_is_answered_by_the_options_with_their_head(tmp_path):
+    helper = _assistant_over(tmp_path, {"sbsys.md": SBSYS_LIKE, "kort.md": SHOP_LIKE})
+    text = compose(helper, "Hvilke afleveringsregler kan selvbetjeningsdesigneren vælge imellem?")
+    assert text.startswith("Selvbetjeningsdesigneren har mulighed for")
+    for name in ("sag_standard", "sag_ny", "sag_direkte", "digital_post"):
+        assert name in text  # too long to quote whole: the options' names
+    assert len(text) <= helper.settings.answer.max_chars
+    assert not starts_with_fragment(text)
+    # Short options of ordinary prose are quoted whole, after their head.
+    text = compose(helper, "Hvilke måder kan borgeren vælge at få sundhedskortet leveret på?")
+    assert text.startswith("Borgeren kan vælge mellem tre måder")
+    assert "Afhentning: Kortet hentes" in text and "Digitalt: Kortet vises" in text
+    assert not starts_with_fragment(text)
+
+
+def test_records_that_repeat_their_labels_are_no_enumeration(tmp_path):
+    helper = _assistant_over(tmp_path, {"rettelser.md": RECORDS_LIKE, "kort.md": SHOP_LIKE})
+    retrieval = helper.retriever.search("Hvilke rettelser er der?")
+    first = next(s for _, s in helper.composer.score(retrieval, None))
+    assert helper.composer.enumeration(first) is None
+    leveret = helper.retriever.search("Hvilke leveringsformer findes?")
+    option = next(
+        s for _, s in helper.composer.score(leveret, None) if is_option(s.text(helper.index))
+    )
+    head, options = helper.composer.enumeration(option)
+    assert head is not None and "tre måder" in head.text(helper.index)
+    assert len(options) == 3
+
+
+MAESTRO_LIKE = """# Konfiguration af flowmotoren
+
+Denne vejledning skal følges af en administrator.
+
+| Trin | Handling |
+|---|---|
+| 1 | Gå til Indstillinger => Flow Admin settings [site]/en/admin/config/workflow/flowmotor/indstillinger |
+| 2 | Aktivér Send out notifications |
+| 3 | Sørg for at der står en token i The token that MUST be appended to the URL in order to run the engine |
+| 4 | Skriv en tekst i Provide a site-wide token key for use in the URL as the key in a key-value pair |
+| 5 | Skriv en tekst i Provide a second key for the URL when the first key is shared between several sites |
+| 6 | Aktivér Enable Zero-User notification mechanism |
+| 7 | Klik Gem |
+"""
+
+GUIDE_LIKE = """# Påmindelser i appen
+
+## Sådan gør du
+
+1. Åbn appen og log ind med MitID, og vælg den profil du vil ændre for dig selv eller dit barn.
+2. Gå til Indstillinger nederst på forsiden, og rul ned til afsnittet om meddelelser og lyde.
+3. Vælg hvilke meddelelser der skal vises på låseskærmen, og hvilke der kun skal vises i appen.
+4. Vælg hvor længe før en aftale du vil have besked, fra en time til en hel uge før aftalen.
+5. Vælg om beskeden også skal sendes som sms til det telefonnummer, der står på din profil.
+6. Slå påmindelser til nederst på siden.
+"""
+
+
+def test_the_steps_that_do_what_is_asked_come_when_not_all_fit(tmp_path):
+    helper = _assistant_over(tmp_path, {"flow.md": MAESTRO_LIKE, "app.md": GUIDE_LIKE})
+    text = compose(helper, "Hvad skal administratoren slå til i flowmotorens indstillinger?")
+    assert "Send out notifications" in text and "Zero-User" in text  # step 6 of 7
+    assert text.index("Send out notifications") < text.index("Zero-User")
+    assert len(text) <= helper.settings.answer.max_chars + 20  # the place named first
+    text = compose(helper, "Hvordan slår jeg påmindelser til i appen?")
+    assert "Slå påmindelser til" in text
+    assert not starts_with_fragment(text)
+
+
+FAQ_WHY = """# Digital post fra formularer
+
+## Svar
+
+Løsningen har ikke nogen direkte integration til den digitale postløsning.
+Afsendelse håndteres af en 3. parts service, f.eks. en integrationsplatform.
+Hvorfor har vi ikke lavet en direkte integration til den digitale postløsning?
+Fordi de fleste kommuner allerede har mindst ét system der kan afsende beskeder.
+"""
+
+CLINIC_WHY = """# Lukkedage
+
+Klinikken holder lukket i uge 29 og 30.
+Hvorfor holder klinikken lukket om sommeren?
+Personalet holder ferie samtidig, fordi lægerne deler vagterne.
+"""
+
+
+def test_the_reply_to_a_question_in_the_source_answers_it(tmp_path):
+    helper = _assistant_over(tmp_path, {"post.md": FAQ_WHY, "klinik.md": CLINIC_WHY})
+    text = compose(helper, "Why is there no direct integration to the digital post solution?")
+    assert "Fordi de fleste kommuner allerede" in text
+    assert text.index("Fordi") < text.index("ikke nogen direkte integration")
+    text = compose(helper, "Hvorfor holder klinikken lukket om sommeren?")
+    assert text.startswith("Personalet holder ferie samtidig")
+
+
+LISTS_LIKE = """# Lister
+
+## Redigering
+
+Find den liste du gerne vil redigere på oversigten.
+Det kræver administratoradgang at redigere i eksisterende lister.
+Hvis det er en meget stor liste kan man med fordel vælge "Kilde" øverst på siden.
+"""
+
+LIBRARY_LIKE = """# Udlån
+
+## Aflevering
+
+Bøger afleveres i automaten ved indgangen.
+Hvis automaten er lukket, kan bøgerne lægges i postkassen ved døren.
+"""
+
+
+def test_a_sentence_stating_the_case_asked_about_answers_it(tmp_path):
+    others = {"kort.md": SHOP_LIKE, "klinik.md": CLINIC_WHY, "hal.md": FORUM_PAGE}
+    helper = _assistant_over(
+        tmp_path, {"lister.md": LISTS_LIKE, "bibliotek.md": LIBRARY_LIKE, **others}
+    )
+    history = [
+        {"role": "user", "content": "Hvordan redigerer man en liste?"},
+        {"role": "assistant", "content": "Find den liste du gerne vil redigere på oversigten."},
+    ]
+    text = compose(helper, "Og hvis listen er meget lang, er der så en hurtigere måde?", history)
+    assert text.startswith('Hvis det er en meget stor liste kan man med fordel vælge "Kilde"')
+    text = compose(helper, "Hvor afleverer jeg bøgerne, hvis automaten er lukket?")
+    assert text.startswith("Hvis automaten er lukket")
+
+
+SCHOOL_LIKE = """# Skolens råd
+
+## Råd
+
+Skolen ledes af tre råd:
+
+1. Skolebestyrelsen som har to forældre fra hver klasse, og hvor formanden vælges af forældrene.
+Skolebestyrelsen er det øverste råd på skolen.
+2. Elevrådet som har en elev fra hver klasse og som planlægger elevernes arrangementer i løbet af året og taler elevernes sag over for ledelsen.
+3. Pædagogisk råd som har alle lærere og som rådgiver ledelsen om undervisningen og om planlægningen af skoleåret for alle klasser.
+"""
+
+
+def test_a_sentence_after_an_item_runs_that_item_on(tmp_path):
+    """The RSI page's fora have the same shape: item 1, then a sentence on item 1."""
+    helper = _assistant_over(tmp_path, {"skole.md": SCHOOL_LIKE, "faq.md": FAQ_WHY})
+    index = helper.index
+    retrieval = helper.retriever.search("Hvem sidder i skolens øverste råd?")
+    scored = [s for _, s in helper.composer.score(retrieval, None)]
+    runs_on = next(s for s in scored if s.text(index).startswith("Skolebestyrelsen er"))
+    assert helper.composer.group(runs_on, want_list=False) == [runs_on]
+    # A list asked for: the list with this sentence after its item, not items 2-3 alone.
+    texts = [s.text(index) for s in helper.composer.group(runs_on, want_list=True)]
+    assert texts[0] == "Skolen ledes af tre råd:"
+    assert texts[1].startswith("1. Skolebestyrelsen") and texts[2] == runs_on.text(index)
+    text = compose(helper, "Hvem sidder i skolens øverste råd?")
+    assert "formanden vælges af forældrene" in text  # item 1, with its head
+    assert not starts_with_fragment(text)
+
+
+QA_PAGE = """# Datoformat i datovælgeren
+
+## Spørgsmål
+
+Hvordan angives standard datoformat for en datovælger?
+Datoformatet bruges når elementet printes til et PDF dokument.
+
+## Svar
+
+Datoformatet for datovælgeren angives under "Avanceret" -> "Visning" på elementet.
+"""
+
+FORUM_PAGE = """# Åbningstider i hallen
+
+## Spørgsmål
+
+Hvornår åbner hallen om søndagen?
+Vi vil gerne træne tidligt om søndagen med holdet.
+
+## Svar
+
+Hallen åbner klokken otte om søndagen, og holdene kan booke tider i appen.
+"""
+
+
+def test_in_a_qa_pages_question_section_the_asker_goes_on_and_does_not_reply(tmp_path):
+    helper = _assistant_over(tmp_path, {"dato.md": QA_PAGE, "hal.md": FORUM_PAGE})
+    text = compose(helper, "Hvordan angives standard datoformat for datovælgeren?")
+    assert text.startswith("Datoformatet for datovælgeren angives under")
+    text = compose(helper, "Hvornår åbner hallen om søndagen?")
+    assert text.startswith("Hallen åbner klokken otte")
+
+
+CLUB_LIKE = """# Foreningen
+
+## Om foreningen
+
+Foreningen blev stiftet i 1998 og har i dag 400 medlemmer.
+
+## Kontingent
+
+Kontingentet i foreningen er 300 kr. om året for et medlem.
+
+## Bestyrelsen
+
+Foreningen ledes af en bestyrelse på fem personer.
+
+## Træning
+
+Foreningen træner i hallen tirsdag og torsdag.
+
+## Mere
+
+Hvis du vil vide mere om foreningen, kan du besøge hjemmesiden.
+"""
+
+
+def test_a_case_word_that_most_passages_hold_tells_no_case_apart(tmp_path):
+    """The corpus's own subject ("foreningen" here, "RSI" on the RSI page) stands in a
+    "hvis" clause as in nearly every passage: stating it is not stating the case."""
+    helper = _assistant_over(tmp_path, {"forening.md": CLUB_LIKE}, chunking={"max_words": 20})
+    question = "Hvor træner man, hvis man er medlem af foreningen?"
+    text = compose(helper, question)
+    assert text.startswith("Foreningen træner i hallen")
+    scores = {
+        s.text(helper.index): score
+        for score, s in helper.composer.score(helper.retriever.search(question), None)
+    }
+    subject_only = scores["Hvis du vil vide mere om foreningen, kan du besøge hjemmesiden."]
+    assert subject_only < W_KIND  # no bonus for the case: it names only the subject

@@ -9,14 +9,17 @@ from assistant.language import (
     asked_acronym,
     asked_detail,
     asks_count,
+    condition_words,
     count_nouns,
     counts_something,
     has_detail,
     has_finite_verb,
     is_yes_no_question,
+    negated_condition,
     numerals,
     opens_as_fragment,
     person_names,
+    same_action,
     spells_out,
     states_count,
 )
@@ -208,3 +211,43 @@ def test_yes_no_questions_open_with_the_verb():
     assert is_yes_no_question("Er RITA repræsenteret i det nationale it-arkitekturråd?")
     assert is_yes_no_question("Får borgerne en konto, når de logger ind?")
     assert not is_yes_no_question("Hvem er formand for RSI-direktørkredsen?")
+
+
+@pytest.mark.parametrize(
+    "question, text, same",
+    [
+        # OS2forms: an instruction keeps the English name of the button
+        (
+            "Hvad skal administratoren slå til i indstillingerne?",
+            "Aktivér Send out notifications",
+            True,
+        ),
+        ("Hvad skal administratoren slå til i indstillingerne?", "Gå til Indstillinger", False),
+        ("How do I enable logging?", "Trin: 2; Handling: Aktivér logning", True),
+        # Ordinary prose: "slå … fra" is the opposite action
+        ("Hvordan slår man påmindelserne fra?", "Man kan deaktivere påmindelserne i appen.", True),
+        ("Hvordan slår man påmindelserne fra?", "Man kan aktivere påmindelserne i appen.", False),
+        ("Hvad koster det?", "Aktivér Send out notifications", False),  # asks no action
+    ],
+)
+def test_one_action_named_in_other_words(question, text, same):
+    assert same_action(question, text) is same
+
+
+def test_the_words_of_a_conditional_clause():
+    # A follow-up in the documentation's words, and a sentence of ordinary prose.
+    assert condition_words("Og hvis listen er meget lang, er der en hurtigere måde?") == {
+        "list",
+        "lang",
+    }
+    assert {"list"} <= condition_words("Hvis det er en meget stor liste kan man vælge Kilde.")
+    assert condition_words("Ved at vælge automatisk sendes posten rigtigt.") >= {"automatisk"}
+    assert condition_words("Såfremt regionen ønsker det, kan mødet flyttes.") == {"region", "ønsk"}
+    assert condition_words("RSI ledes af tre fora.") == set()  # states no case
+
+
+def test_a_negated_case_is_another_case():
+    assert negated_condition("Hvad sker der, hvis man ikke angiver en afleveringsregel?")
+    assert not negated_condition('Hvis afleveringsreglen "digital_post" er angivet, skal …')
+    assert negated_condition("Hvis regionen ikke deltager, kan den ikke stemme.")
+    assert not negated_condition("Regionen deltager ikke i mødet.")  # no case stated
