@@ -752,14 +752,16 @@ class Composer:
         runs_on = prev is not None and _is_item(prev.text(index)) and not announces(text)
         if runs_on and want_list and prev is not None:
             # A list is asked for: the list, this sentence after the item it runs on;
-            # when the whole list is too long, that item with its head.
-            whole = self.group(prev, True)
-            if prev in whole and s not in whole:
-                at = whole.index(prev) + 1
-                whole = whole[:at] + [s] + whole[at:]
-                if sum(len(x.text(index)) for x in whole) > self.cfg.max_chars:
-                    whole = [*self.group(prev, False), s]
-                return whole
+            # when that is too long, the list without it (the list is what was asked);
+            # when even the list is too long, that item with its head.
+            listed = self.group(prev, True)
+            if prev in listed and s not in listed:
+                at = listed.index(prev) + 1
+                whole = listed[:at] + [s] + listed[at:]
+                for option in (whole, listed):
+                    if sum(len(x.text(index)) for x in option) <= self.cfg.max_chars:
+                        return option
+                return [*self.group(prev, False), s]
         items = _list_items(index, s) if not _is_item(text) and not runs_on else []
         if items and (want_list or announces(text)):
             after.extend(items)  # a head brings its items

@@ -541,6 +541,26 @@ def test_a_sentence_after_an_item_runs_that_item_on(tmp_path):
     assert not starts_with_fragment(text)
 
 
+def test_an_asked_list_that_fits_only_without_the_run_on_sentence_comes_whole(tmp_path):
+    """A list is what a "which …" question asks for: when the list and a sentence that
+    runs its first item on are too long together, the run-on sentence gives way."""
+    helper = _assistant_over(tmp_path, {"skole.md": SCHOOL_LIKE, "faq.md": FAQ_WHY})
+    index = helper.index
+    retrieval = helper.retriever.search("Hvem sidder i skolens øverste råd?")
+    scored = [s for _, s in helper.composer.score(retrieval, None)]
+    runs_on = next(s for s in scored if s.text(index).startswith("Skolebestyrelsen er"))
+    listed = [s.text(index) for s in helper.composer.group(runs_on, want_list=True)]
+    whole = sum(len(t) for t in listed)
+    helper.composer.cfg.max_chars = whole - len(runs_on.text(index)) + 5
+    texts = [s.text(index) for s in helper.composer.group(runs_on, want_list=True)]
+    assert texts[0] == "Skolen ledes af tre råd:" and len(texts) == 4
+    assert runs_on.text(index) not in texts and texts[3].startswith("3. Pædagogisk råd")
+    # Shorter still: the matched item with its head, and the sentence on it.
+    helper.composer.cfg.max_chars = 100
+    texts = [s.text(index) for s in helper.composer.group(runs_on, want_list=True)]
+    assert texts == [texts[0], texts[1], runs_on.text(index)] and texts[1].startswith("1. ")
+
+
 QA_PAGE = """# Datoformat i datovælgeren
 
 ## Spørgsmål
