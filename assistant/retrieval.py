@@ -123,15 +123,22 @@ class Retriever:
         terms: list[QueryTerm],
         fused: dict[int, float],
         weight: float | None = None,
+        question: str = "",
     ) -> list[int]:
         """Re-order the best fused candidates by where the question's words meet.
 
         A passage in which the question's words occur together in one sentence window
         (the sentence, its neighbours, its heading and title) answers more likely than
         one that holds them scattered, or holds only the words that every passage of a
-        long page shares. Score: (1 - w) * fused score (scaled to the best) + w * the
-        best window's idf-weighted coverage.
+        long page shares. A window that also holds the kind of detail the question asks
+        for (a date for "hvornår", an e-mail address for "hvilken e-mailadresse", a
+        number for "hvor mange": ``language.expected_detail``) answers more likely than
+        one that only repeats the question's words: the neighbouring passages of one
+        section share its words, the one with the detail is the answer. Score:
+        (1 - w) * fused score (scaled to the best) + w * (the best window's idf-weighted
+        coverage + ``rerank_detail_weight`` when it holds the detail).
         """
+        from assistant.language import expected_detail, has_detail
         from assistant.lexical import analyze
 
         weights = _idf_weights(self.index.bm25, terms)
@@ -140,6 +147,8 @@ class Retriever:
             return order
         top = max(fused[p] for p in order) or 1.0
         w = self.cfg.rerank_weight if weight is None else weight
+        kind = expected_detail(question) if question else None
+        bonus = self.cfg.rerank_detail_weight
         scored = []
         for p in order:
             chunk = self.index.chunks[p]
@@ -149,7 +158,12 @@ class Retriever:
             best = 0.0
             for k in range(len(sents)):
                 toks = context.union(*sents[max(0, k - 1) : k + 2])
-                best = max(best, sum(x for m, x in weights if m & toks) / total)
+                score = sum(x for m, x in weights if m & toks) / total
+                if kind and bonus:
+                    window = spans[max(0, k - 1) : k + 2]
+                    if has_detail(kind, chunk.text[window[0][0] : window[-1][1]], question):
+                        score += bonus
+                best = max(best, score)
             scored.append(((1 - w) * fused[p] / top + w * best, p))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return [p for _, p in scored]
@@ -229,7 +243,9 @@ class Retriever:
         order = sorted(fused, key=lambda p: (-fused[p], p))
         if mode == "hybrid" and rerank_weight > 0:
             order = (
-                self.rerank(order[: self.cfg.rerank_depth], terms, fused, rerank_weight)
+                self.rerank(
+                    order[: self.cfg.rerank_depth], terms, fused, rerank_weight, question=question
+                )
                 + order[self.cfg.rerank_depth :]
             )
         order = order[: top_k or self.cfg.top_k]

@@ -162,15 +162,58 @@ def test_dense_first_also_lowers_the_weight_of_where_the_words_meet(retriever, m
     seen: list[float] = []
     original = Retriever.rerank
 
-    def recording(self, order, terms, fused, weight=None):
+    def recording(self, order, terms, fused, weight=None, **kwargs):
         seen.append(self.cfg.rerank_weight if weight is None else weight)
-        return original(self, order, terms, fused, weight)
+        return original(self, order, terms, fused, weight, **kwargs)
 
     monkeypatch.setattr(Retriever, "rerank", recording)
     cfg = retriever.cfg
     retriever.search("Hvad koordinerer regionernes arkitekturråd?")  # every word known
     retriever.search("Hvilke makkerpar af landsdele findes uden for netværket?")  # few known
     assert seen == [cfg.rerank_weight, cfg.rerank_weight * cfg.dense_first_bm25_factor]
+
+
+# Two kinds of text in which neighbouring passages of one section share the question's
+# words and only one of them holds the detail asked for.
+RELEASE_PLAN = (
+    "Efterårsrelease\n\n"
+    "Releasen testes af kommunerne i testmiljøet. Releasen testes med fokus på formularer. "
+    "Releasen testes efter planen med kickoff på testen 29.10.2025 for alle kommuner.\n"
+)
+CONTACT_PAGE = (
+    "Aflevering af data\n\n"
+    "Data afleveres til fagsystemet via en e-mail fra formularen. Modtageren af e-mailen er "
+    "fagsystemets indbakke. E-mailen skal sendes til adressen data@kommune.dk hver gang.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "corpus, question, detail",
+    [
+        (RELEASE_PLAN, "Hvornår testes releasen?", "29.10.2025"),
+        (CONTACT_PAGE, "Hvilken e-mailadresse afleveres data til?", "data@kommune.dk"),
+    ],
+)
+def test_rerank_prefers_the_passage_with_the_detail_asked_for(
+    tmp_path, make_settings, corpus, question, detail
+):
+    settings = make_settings(tmp_path, chunking={"max_words": 10})
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "doc.txt").write_text(corpus, encoding="utf-8")
+    build_index(settings, FakeEmbedder())
+    r = Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
+    chunks = r.index.chunks
+    assert len(chunks) >= 2  # the section is split: several passages share its words
+    with_detail = next(p for p, c in enumerate(chunks) if detail in c.text)
+    terms = query_terms(question, r.index.bm25.vocab)
+    # every passage ranked alike by fusion, the one with the detail last
+    order = [p for p in range(len(chunks)) if p != with_detail] + [with_detail]
+    fused = dict.fromkeys(order, 1.0)
+    assert r.rerank(order, terms, fused, 0.5, question=question)[0] == with_detail
+    # without the question (or with the bonus off) only the words count: it does not lead
+    assert r.rerank(order, terms, fused, 0.5)[0] != with_detail
+    r.cfg = r.cfg.model_copy(update={"rerank_detail_weight": 0.0})
+    assert r.rerank(order, terms, fused, 0.5, question=question)[0] != with_detail
 
 
 # --- the real model ------------------------------------------------------------------
