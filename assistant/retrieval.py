@@ -26,6 +26,14 @@ _ANAPHORA = frozenset(
 _CONTINUATION = re.compile(
     r"^\s*(og|men|også|hvad med|hvad så med|hvordan med|and|but|what about|how about)\b", re.I
 )
+# The heading of a Q&A page's question ("Spørgsmål", "Question"); the answer follows
+# under "Svar"/"Answer".
+_ASKED_SECTION = re.compile(r"^\s*(?:spørgsmål(?:et)?|question)\s*:?\s*$", re.I)
+
+
+def is_asked_section(heading: str) -> bool:
+    """Is this the question section of a Q&A page (its heading "Spørgsmål"/"Question")?"""
+    return bool(_ASKED_SECTION.match(heading))
 
 
 @dataclass
@@ -136,7 +144,10 @@ class Retriever:
         one that only repeats the question's words: the neighbouring passages of one
         section share its words, the one with the detail is the answer. Score:
         (1 - w) * fused score (scaled to the best) + w * (the best window's idf-weighted
-        coverage + ``rerank_detail_weight`` when it holds the detail).
+        coverage + ``rerank_detail_weight`` when it holds the detail), times
+        ``asked_section_factor`` for a passage of a Q&A page's question section: the
+        asker's problem in words much like the question's, which both rankers favour,
+        while the answer stands under "Svar".
         """
         from assistant.language import expected_detail, has_detail
         from assistant.lexical import analyze
@@ -164,7 +175,10 @@ class Retriever:
                     if has_detail(kind, chunk.text[window[0][0] : window[-1][1]], question):
                         score += bonus
                 best = max(best, score)
-            scored.append(((1 - w) * fused[p] / top + w * best, p))
+            score = (1 - w) * fused[p] / top + w * best
+            if is_asked_section(chunk.heading):
+                score *= self.cfg.asked_section_factor
+            scored.append((score, p))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return [p for _, p in scored]
 

@@ -13,6 +13,7 @@ from assistant.lexical import Vocabulary, query_terms
 from assistant.retrieval import (
     Retriever,
     cap_tokens,
+    is_asked_section,
     needs_context,
     previous_user_question,
     rrf,
@@ -214,6 +215,63 @@ def test_rerank_prefers_the_passage_with_the_detail_asked_for(
     assert r.rerank(order, terms, fused, 0.5)[0] != with_detail
     r.cfg = r.cfg.model_copy(update={"rerank_detail_weight": 0.0})
     assert r.rerank(order, terms, fused, 0.5, question=question)[0] != with_detail
+
+
+FAQ_PAGE = (
+    "# Spørgsmål\n\n"
+    "Hvordan skjuler jeg felter i en formular, når der klikkes på en checkbox?\n\n"
+    "# Svar\n\n"
+    "Felter i en formular skjules med vilkår, som sættes på feltet under Rediger.\n"
+)
+FAQ_PAGE_EN = (
+    "# Question\n\n"
+    "How do I export the submissions of a form to a spreadsheet?\n\n"
+    "# Answer\n\n"
+    "You export the submissions of a form from the Results tab as a spreadsheet.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "heading, expected",
+    [
+        ("Spørgsmål", True),
+        ("Spørgsmålet:", True),
+        ("Question", True),
+        ("Svar", False),
+        ("Spørgsmål om betaling", False),  # a section about questions, not the asker's
+        ("", False),
+    ],
+)
+def test_is_asked_section(heading, expected):
+    assert is_asked_section(heading) is expected
+
+
+@pytest.mark.parametrize(
+    "corpus, question, answer",
+    [
+        (FAQ_PAGE, "Hvordan skjuler man felter i en formular?", "vilkår"),
+        (FAQ_PAGE_EN, "How do I export submissions of a form?", "Results tab"),
+    ],
+)
+def test_rerank_puts_the_answer_before_the_restated_question(
+    tmp_path, make_settings, corpus, question, answer
+):
+    """On a Q&A page the asker's question repeats the words of a question about it; the
+    answer section comes first unless the factor is 1."""
+    settings = make_settings(tmp_path)
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "faq.md").write_text(corpus, encoding="utf-8")
+    build_index(settings, FakeEmbedder())
+    r = Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
+    chunks = r.index.chunks
+    asked = next(p for p, c in enumerate(chunks) if is_asked_section(c.heading))
+    answered = next(p for p, c in enumerate(chunks) if answer in c.text)
+    terms = query_terms(question, r.index.bm25.vocab)
+    order = [asked, answered]
+    fused = {asked: 1.0, answered: 0.9}  # fusion likes the restated question a little more
+    assert r.rerank(order, terms, fused, 0.3) == [answered, asked]
+    r.cfg = r.cfg.model_copy(update={"asked_section_factor": 1.0})
+    assert r.rerank(order, terms, fused, 0.3) == [asked, answered]
 
 
 # --- the real model ------------------------------------------------------------------
