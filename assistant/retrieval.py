@@ -124,6 +124,18 @@ def _idf_weights(bm25, terms: list[QueryTerm]) -> list[tuple[set[str], float]]:
     ]
 
 
+def lead_headings(chunks: list[Chunk]) -> dict[str, str]:
+    """Each document's first heading (its first chunk's), by document id.
+
+    A page's first heading names what the whole page is about, where its title may not
+    ("Oplæg" above "# Efterårsrelease 2025 - oplæg til koordinationsgruppen"); a chunk
+    carries only its own section's heading, so the sections further down lose it."""
+    leads: dict[str, str] = {}
+    for chunk in chunks:
+        leads.setdefault(chunk.doc_id, chunk.heading)
+    return leads
+
+
 class Retriever:
     def rerank(
         self,
@@ -136,7 +148,8 @@ class Retriever:
         """Re-order the best fused candidates by where the question's words meet.
 
         A passage in which the question's words occur together in one sentence window
-        (the sentence, its neighbours, its heading and title) answers more likely than
+        (the sentence, its neighbours, its heading, its page's title and first heading:
+        ``lead_headings``) answers more likely than
         one that holds them scattered, or holds only the words that every passage of a
         long page shares. A window that also holds the kind of detail the question asks
         for (a date for "hvornår", an e-mail address for "hvilken e-mailadresse", a
@@ -163,7 +176,8 @@ class Retriever:
         scored = []
         for p in order:
             chunk = self.index.chunks[p]
-            context = set(analyze(f"{chunk.title} {chunk.heading}"))
+            lead = self.leads.get(chunk.doc_id, "")
+            context = set(analyze(f"{chunk.title} {lead} {chunk.heading}"))
             spans = chunk.sentences or ((0, len(chunk.text)),)
             sents = [set(analyze(chunk.text[s:e])) for s, e in spans]
             best = 0.0
@@ -186,6 +200,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.cfg = cfg
+        self.leads = lead_headings(index.chunks)
 
     def dense(self, query: str, k: int) -> tuple[list[tuple[int, float]], float]:
         vec = self.embedder.embed_query(query).reshape(1, -1)

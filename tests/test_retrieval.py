@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import Assistant
+from assistant.chunking import Chunk
 from assistant.embedders import FakeEmbedder
 from assistant.evals.bench import worst_case_question
 from assistant.index import build_index, load_index
@@ -14,6 +15,7 @@ from assistant.retrieval import (
     Retriever,
     cap_tokens,
     is_asked_section,
+    lead_headings,
     needs_context,
     previous_user_question,
     rrf,
@@ -272,6 +274,70 @@ def test_rerank_puts_the_answer_before_the_restated_question(
     assert r.rerank(order, terms, fused, 0.3) == [answered, asked]
     r.cfg = r.cfg.model_copy(update={"asked_section_factor": 1.0})
     assert r.rerank(order, terms, fused, 0.3) == [asked, answered]
+
+
+def _chunk(doc_id: str, heading: str, text: str = "Tekst.") -> Chunk:
+    return Chunk(f"{doc_id}#0-x", doc_id, 0, text, heading, "Oplæg", None, ((0, len(text)),), "x")
+
+
+def test_lead_headings_are_each_document_s_first_heading():
+    chunks = [
+        _chunk("release", "Efterårsrelease 2025 - oplæg"),
+        _chunk("release", "Milepæle"),
+        _chunk("guide", ""),  # text before any heading: the page has no lead heading
+        _chunk("guide", "Opdatering"),
+        _chunk("faq", "Hvordan opretter man lister?"),
+        _chunk("faq", "Svar"),
+    ]
+    assert lead_headings(chunks) == {
+        "release": "Efterårsrelease 2025 - oplæg",
+        "guide": "",
+        "faq": "Hvordan opretter man lister?",
+    }
+
+
+RELEASE_PAGE = (
+    "---\ntitle: Oplæg\n---\n\n"  # a title that does not name the page's topic
+    "# Efterårsrelease 2025 - oplæg\n\n"
+    "Overblik over releasen til koordinationsgruppen.\n\n"
+    "# Milepæle\n\n"
+    "Releasen blev merget til main branch den 20.11.2025.\n"
+)
+GUIDE_PAGE = (
+    "---\ntitle: Vejledning\n---\n\n"
+    "# Digital Post på en formular\n\n"
+    "Denne vejledning beskriver opsætningen.\n\n"
+    "# Kvittering\n\n"
+    "Kvitteringen sendes som PDF til borgerens postkasse.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "corpus, question, answer",
+    [
+        (RELEASE_PAGE, "Blev efterårsreleasen merget til main branch?", "merget"),
+        (GUIDE_PAGE, "Sendes kvitteringen for Digital Post som PDF?", "PDF"),
+    ],
+)
+def test_rerank_reads_the_page_s_first_heading_with_every_section(
+    tmp_path, make_settings, corpus, question, answer
+):
+    """The section further down holds the answer but not the page's topic, which only
+    its first heading names: with the lead heading as context it covers the question."""
+    settings = make_settings(tmp_path)
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "page.md").write_text(corpus, encoding="utf-8")
+    build_index(settings, FakeEmbedder())
+    r = Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
+    chunks = r.index.chunks
+    first = 0
+    answered = next(p for p, c in enumerate(chunks) if answer in c.text)
+    assert answered != first and chunks[first].heading not in chunks[answered].embed_text()
+    terms = query_terms(question, r.index.bm25.vocab)
+    order, fused = [first, answered], {first: 1.0, answered: 0.55}
+    assert r.rerank(order, terms, fused, 0.5) == [answered, first]
+    r.leads = {}  # without it the section lacks the topic's words and stays second
+    assert r.rerank(order, terms, fused, 0.5) == [first, answered]
 
 
 # --- the real model ------------------------------------------------------------------
