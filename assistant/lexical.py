@@ -184,10 +184,13 @@ def query_terms(text: str, vocab: Vocabulary, max_terms: int | None = None) -> l
         if not matches:
             parts = vocab.split(stem)
             matches += parts
-        if not matches:  # "digitaliserings kredsen" -> "digitaliseringskreds"
-            for other in (stems[i + 1] if i + 1 < len(stems) else None,):
-                if other and (stem + other) in vocab.tokens:
-                    matches.append(stem + other)
+        if not matches and i + 1 < len(stems):
+            # A compound written apart: "digitaliserings kredsen" -> "digitaliseringskreds";
+            # the joined word stems on its own ("kick off" -> "kickof", as "kickoff" does).
+            for joined in (stem + stems[i + 1], _stemmer().stemWord(word + ws[i + 1])):
+                if joined in vocab.tokens:
+                    matches.append(joined)
+                    break
         if not matches:
             matches += vocab.near(stem)
         if not matches:

@@ -26,6 +26,14 @@ _ANAPHORA = frozenset(
 _CONTINUATION = re.compile(
     r"^\s*(og|men|også|hvad med|hvad så med|hvordan med|and|but|what about|how about)\b", re.I
 )
+# The heading of a Q&A page's question ("Spørgsmål", "Question"); the answer follows
+# under "Svar"/"Answer".
+_ASKED_SECTION = re.compile(r"^\s*(?:spørgsmål(?:et)?|question)\s*:?\s*$", re.I)
+
+
+def is_asked_section(heading: str) -> bool:
+    """Is this the question section of a Q&A page (its heading "Spørgsmål"/"Question")?"""
+    return bool(_ASKED_SECTION.match(heading))
 
 
 @dataclass
@@ -116,6 +124,18 @@ def _idf_weights(bm25, terms: list[QueryTerm]) -> list[tuple[set[str], float]]:
     ]
 
 
+def lead_headings(chunks: list[Chunk]) -> dict[str, str]:
+    """Each document's first heading (its first chunk's), by document id.
+
+    A page's first heading names what the whole page is about, where its title may not
+    ("Oplæg" above "# Efterårsrelease 2025 - oplæg til koordinationsgruppen"); a chunk
+    carries only its own section's heading, so the sections further down lose it."""
+    leads: dict[str, str] = {}
+    for chunk in chunks:
+        leads.setdefault(chunk.doc_id, chunk.heading)
+    return leads
+
+
 class Retriever:
     def rerank(
         self,
@@ -123,15 +143,26 @@ class Retriever:
         terms: list[QueryTerm],
         fused: dict[int, float],
         weight: float | None = None,
+        question: str = "",
     ) -> list[int]:
         """Re-order the best fused candidates by where the question's words meet.
 
         A passage in which the question's words occur together in one sentence window
-        (the sentence, its neighbours, its heading and title) answers more likely than
+        (the sentence, its neighbours, its heading, its page's title and first heading:
+        ``lead_headings``) answers more likely than
         one that holds them scattered, or holds only the words that every passage of a
-        long page shares. Score: (1 - w) * fused score (scaled to the best) + w * the
-        best window's idf-weighted coverage.
+        long page shares. A window that also holds the kind of detail the question asks
+        for (a date for "hvornår", an e-mail address for "hvilken e-mailadresse", a
+        number for "hvor mange": ``language.expected_detail``) answers more likely than
+        one that only repeats the question's words: the neighbouring passages of one
+        section share its words, the one with the detail is the answer. Score:
+        (1 - w) * fused score (scaled to the best) + w * (the best window's idf-weighted
+        coverage + ``rerank_detail_weight`` when it holds the detail), times
+        ``asked_section_factor`` for a passage of a Q&A page's question section: the
+        asker's problem in words much like the question's, which both rankers favour,
+        while the answer stands under "Svar".
         """
+        from assistant.language import expected_detail, has_detail
         from assistant.lexical import analyze
 
         weights = _idf_weights(self.index.bm25, terms)
@@ -140,17 +171,28 @@ class Retriever:
             return order
         top = max(fused[p] for p in order) or 1.0
         w = self.cfg.rerank_weight if weight is None else weight
+        kind = expected_detail(question) if question else None
+        bonus = self.cfg.rerank_detail_weight
         scored = []
         for p in order:
             chunk = self.index.chunks[p]
-            context = set(analyze(f"{chunk.title} {chunk.heading}"))
+            lead = self.leads.get(chunk.doc_id, "")
+            context = set(analyze(f"{chunk.title} {lead} {chunk.heading}"))
             spans = chunk.sentences or ((0, len(chunk.text)),)
             sents = [set(analyze(chunk.text[s:e])) for s, e in spans]
             best = 0.0
             for k in range(len(sents)):
                 toks = context.union(*sents[max(0, k - 1) : k + 2])
-                best = max(best, sum(x for m, x in weights if m & toks) / total)
-            scored.append(((1 - w) * fused[p] / top + w * best, p))
+                score = sum(x for m, x in weights if m & toks) / total
+                if kind and bonus:
+                    window = spans[max(0, k - 1) : k + 2]
+                    if has_detail(kind, chunk.text[window[0][0] : window[-1][1]], question):
+                        score += bonus
+                best = max(best, score)
+            score = (1 - w) * fused[p] / top + w * best
+            if is_asked_section(chunk.heading):
+                score *= self.cfg.asked_section_factor
+            scored.append((score, p))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return [p for _, p in scored]
 
@@ -158,6 +200,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.cfg = cfg
+        self.leads = lead_headings(index.chunks)
 
     def dense(self, query: str, k: int) -> tuple[list[tuple[int, float]], float]:
         vec = self.embedder.embed_query(query).reshape(1, -1)
@@ -229,7 +272,9 @@ class Retriever:
         order = sorted(fused, key=lambda p: (-fused[p], p))
         if mode == "hybrid" and rerank_weight > 0:
             order = (
-                self.rerank(order[: self.cfg.rerank_depth], terms, fused, rerank_weight)
+                self.rerank(
+                    order[: self.cfg.rerank_depth], terms, fused, rerank_weight, question=question
+                )
                 + order[self.cfg.rerank_depth :]
             )
         order = order[: top_k or self.cfg.top_k]

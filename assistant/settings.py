@@ -83,6 +83,22 @@ class RetrievalSettings(_Group):
         description="Weight of where the question's words meet (one sentence window) against "
         "the fused rank when re-ordering the best candidates (0 = fusion order).",
     )
+    rerank_detail_weight: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Added to a candidate's window coverage in the re-ranking when the window "
+        "holds the kind of detail the question asks for (a date for 'hvornår', a number for "
+        "'hvor mange', an e-mail address …); 0 = ignore what is asked for.",
+    )
+    asked_section_factor: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Factor on the re-ranking score of a passage under a Q&A page's question "
+        "heading ('Spørgsmål', 'Question'): it restates the problem, the answer is under "
+        "'Svar' (1 = no difference).",
+    )
     rerank_depth: int = Field(20, ge=1, description="Fused candidates that are re-ordered.")
     dense_first_below: float = Field(
         0.6,

@@ -84,6 +84,23 @@ def test_compound_expansion_terms(bm25):
     assert term.matches[0] == "projek" and "projket" not in term.matches
 
 
+@pytest.mark.parametrize(
+    "apart, joined",
+    [
+        ("kick off", "Vi holder kickoff på testen i oktober."),  # a loan word written apart
+        ("efterårs releasen", "Efterårsreleasen er planlagt."),  # a Danish compound, -s- link
+        ("digitaliserings kredsen", "Digitaliseringskredsen mødes."),
+    ],
+)
+def test_a_compound_written_apart_matches_the_indexed_compound(apart, joined):
+    """The two words are joined and stemmed as one word: "kick off" -> "kickof", which
+    is what the index holds for "kickoff" (the stem of "off" alone would not join)."""
+    index = BM25Index.build([joined, "Intet om det her."])
+    first = query_terms(apart, index.vocab)[0]
+    assert first.matches and set(first.matches) <= set(analyze(joined))
+    assert _top(index, apart, 1) == [0]
+
+
 def test_unknown_words_match_nothing(bm25):
     (term,) = query_terms("vejrudsigten", bm25.vocab)
     assert term.matches == ()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import Assistant
+from assistant.chunking import Chunk
 from assistant.embedders import FakeEmbedder
 from assistant.evals.bench import worst_case_question
 from assistant.index import build_index, load_index
@@ -13,6 +14,8 @@ from assistant.lexical import Vocabulary, query_terms
 from assistant.retrieval import (
     Retriever,
     cap_tokens,
+    is_asked_section,
+    lead_headings,
     needs_context,
     previous_user_question,
     rrf,
@@ -162,15 +165,179 @@ def test_dense_first_also_lowers_the_weight_of_where_the_words_meet(retriever, m
     seen: list[float] = []
     original = Retriever.rerank
 
-    def recording(self, order, terms, fused, weight=None):
+    def recording(self, order, terms, fused, weight=None, **kwargs):
         seen.append(self.cfg.rerank_weight if weight is None else weight)
-        return original(self, order, terms, fused, weight)
+        return original(self, order, terms, fused, weight, **kwargs)
 
     monkeypatch.setattr(Retriever, "rerank", recording)
     cfg = retriever.cfg
     retriever.search("Hvad koordinerer regionernes arkitekturråd?")  # every word known
     retriever.search("Hvilke makkerpar af landsdele findes uden for netværket?")  # few known
     assert seen == [cfg.rerank_weight, cfg.rerank_weight * cfg.dense_first_bm25_factor]
+
+
+# Two kinds of text in which neighbouring passages of one section share the question's
+# words and only one of them holds the detail asked for.
+RELEASE_PLAN = (
+    "Efterårsrelease\n\n"
+    "Releasen testes af kommunerne i testmiljøet. Releasen testes med fokus på formularer. "
+    "Releasen testes efter planen med kickoff på testen 29.10.2025 for alle kommuner.\n"
+)
+CONTACT_PAGE = (
+    "Aflevering af data\n\n"
+    "Data afleveres til fagsystemet via en e-mail fra formularen. Modtageren af e-mailen er "
+    "fagsystemets indbakke. E-mailen skal sendes til adressen data@kommune.dk hver gang.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "corpus, question, detail",
+    [
+        (RELEASE_PLAN, "Hvornår testes releasen?", "29.10.2025"),
+        (CONTACT_PAGE, "Hvilken e-mailadresse afleveres data til?", "data@kommune.dk"),
+    ],
+)
+def test_rerank_prefers_the_passage_with_the_detail_asked_for(
+    tmp_path, make_settings, corpus, question, detail
+):
+    settings = make_settings(tmp_path, chunking={"max_words": 10})
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "doc.txt").write_text(corpus, encoding="utf-8")
+    build_index(settings, FakeEmbedder())
+    r = Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
+    chunks = r.index.chunks
+    assert len(chunks) >= 2  # the section is split: several passages share its words
+    with_detail = next(p for p, c in enumerate(chunks) if detail in c.text)
+    terms = query_terms(question, r.index.bm25.vocab)
+    # every passage ranked alike by fusion, the one with the detail last
+    order = [p for p in range(len(chunks)) if p != with_detail] + [with_detail]
+    fused = dict.fromkeys(order, 1.0)
+    assert r.rerank(order, terms, fused, 0.5, question=question)[0] == with_detail
+    # without the question (or with the bonus off) only the words count: it does not lead
+    assert r.rerank(order, terms, fused, 0.5)[0] != with_detail
+    r.cfg = r.cfg.model_copy(update={"rerank_detail_weight": 0.0})
+    assert r.rerank(order, terms, fused, 0.5, question=question)[0] != with_detail
+
+
+FAQ_PAGE = (
+    "# Spørgsmål\n\n"
+    "Hvordan skjuler jeg felter i en formular, når der klikkes på en checkbox?\n\n"
+    "# Svar\n\n"
+    "Felter i en formular skjules med vilkår, som sættes på feltet under Rediger.\n"
+)
+FAQ_PAGE_EN = (
+    "# Question\n\n"
+    "How do I export the submissions of a form to a spreadsheet?\n\n"
+    "# Answer\n\n"
+    "You export the submissions of a form from the Results tab as a spreadsheet.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "heading, expected",
+    [
+        ("Spørgsmål", True),
+        ("Spørgsmålet:", True),
+        ("Question", True),
+        ("Svar", False),
+        ("Spørgsmål om betaling", False),  # a section about questions, not the asker's
+        ("", False),
+    ],
+)
+def test_is_asked_section(heading, expected):
+    assert is_asked_section(heading) is expected
+
+
+@pytest.mark.parametrize(
+    "corpus, question, answer",
+    [
+        (FAQ_PAGE, "Hvordan skjuler man felter i en formular?", "vilkår"),
+        (FAQ_PAGE_EN, "How do I export submissions of a form?", "Results tab"),
+    ],
+)
+def test_rerank_puts_the_answer_before_the_restated_question(
+    tmp_path, make_settings, corpus, question, answer
+):
+    """On a Q&A page the asker's question repeats the words of a question about it; the
+    answer section comes first unless the factor is 1."""
+    settings = make_settings(tmp_path)
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "faq.md").write_text(corpus, encoding="utf-8")
+    build_index(settings, FakeEmbedder())
+    r = Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
+    chunks = r.index.chunks
+    asked = next(p for p, c in enumerate(chunks) if is_asked_section(c.heading))
+    answered = next(p for p, c in enumerate(chunks) if answer in c.text)
+    terms = query_terms(question, r.index.bm25.vocab)
+    order = [asked, answered]
+    fused = {asked: 1.0, answered: 0.9}  # fusion likes the restated question a little more
+    assert r.rerank(order, terms, fused, 0.3) == [answered, asked]
+    r.cfg = r.cfg.model_copy(update={"asked_section_factor": 1.0})
+    assert r.rerank(order, terms, fused, 0.3) == [asked, answered]
+
+
+def _chunk(doc_id: str, heading: str, text: str = "Tekst.") -> Chunk:
+    return Chunk(f"{doc_id}#0-x", doc_id, 0, text, heading, "Oplæg", None, ((0, len(text)),), "x")
+
+
+def test_lead_headings_are_each_document_s_first_heading():
+    chunks = [
+        _chunk("release", "Efterårsrelease 2025 - oplæg"),
+        _chunk("release", "Milepæle"),
+        _chunk("guide", ""),  # text before any heading: the page has no lead heading
+        _chunk("guide", "Opdatering"),
+        _chunk("faq", "Hvordan opretter man lister?"),
+        _chunk("faq", "Svar"),
+    ]
+    assert lead_headings(chunks) == {
+        "release": "Efterårsrelease 2025 - oplæg",
+        "guide": "",
+        "faq": "Hvordan opretter man lister?",
+    }
+
+
+RELEASE_PAGE = (
+    "---\ntitle: Oplæg\n---\n\n"  # a title that does not name the page's topic
+    "# Efterårsrelease 2025 - oplæg\n\n"
+    "Overblik over releasen til koordinationsgruppen.\n\n"
+    "# Milepæle\n\n"
+    "Releasen blev merget til main branch den 20.11.2025.\n"
+)
+GUIDE_PAGE = (
+    "---\ntitle: Vejledning\n---\n\n"
+    "# Digital Post på en formular\n\n"
+    "Denne vejledning beskriver opsætningen.\n\n"
+    "# Kvittering\n\n"
+    "Kvitteringen sendes som PDF til borgerens postkasse.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "corpus, question, answer",
+    [
+        (RELEASE_PAGE, "Blev efterårsreleasen merget til main branch?", "merget"),
+        (GUIDE_PAGE, "Sendes kvitteringen for Digital Post som PDF?", "PDF"),
+    ],
+)
+def test_rerank_reads_the_page_s_first_heading_with_every_section(
+    tmp_path, make_settings, corpus, question, answer
+):
+    """The section further down holds the answer but not the page's topic, which only
+    its first heading names: with the lead heading as context it covers the question."""
+    settings = make_settings(tmp_path)
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "page.md").write_text(corpus, encoding="utf-8")
+    build_index(settings, FakeEmbedder())
+    r = Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
+    chunks = r.index.chunks
+    first = 0
+    answered = next(p for p, c in enumerate(chunks) if answer in c.text)
+    assert answered != first and chunks[first].heading not in chunks[answered].embed_text()
+    terms = query_terms(question, r.index.bm25.vocab)
+    order, fused = [first, answered], {first: 1.0, answered: 0.55}
+    assert r.rerank(order, terms, fused, 0.5) == [answered, first]
+    r.leads = {}  # without it the section lacks the topic's words and stays second
+    assert r.rerank(order, terms, fused, 0.5) == [first, answered]
 
 
 # --- the real model ------------------------------------------------------------------
