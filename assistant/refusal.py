@@ -371,6 +371,29 @@ def unknown_asked_noun(retrieval) -> str | None:
     return noun if term is not None and not term.matches else None
 
 
+# "Hvordan slår man captcha til …", "Hvordan kan jeg opsætte SMS-påmindelser …": a how
+# question's verb, its subject, then the thing it is done to.
+_HOW_TO = re.compile(r"^\s*(?:og\s+)?hvordan\s+([\w-]+)\s+(?:man|jeg|vi|du|i|de)\s+(.+)", re.I)
+_MODALS = frozenset("kan skal må bør kunne skulle ville vil".split())
+
+
+def unknown_how_object(retrieval) -> str | None:
+    """The thing a how question is about ("Hvordan slår man captcha til?" -> "captcha")
+    when the index never mentions it. Sources that never name the feature or thing
+    do not say how to use it, however well they match the rest ("formular",
+    "indstillinger")."""
+    m = _HOW_TO.match(retrieval.question)
+    if not m or retrieval.followup:  # "Hvordan holder vi den opdateret?" leans back
+        return None
+    rest = [w for w in words(m.group(2)) if w not in STOPWORDS]
+    if m.group(1).lower() in _MODALS:
+        rest = rest[1:]  # "Hvordan kan man slå …": the infinitive comes first
+    if not rest or len(rest[0]) < 5:
+        return None
+    term = next((t for t in retrieval.own_terms if t.word == rest[0]), None)
+    return rest[0] if term is not None and not term.matches else None
+
+
 def unknown_asked(retrieval) -> list[str]:
     """Unknown subjects (``unknown_subjects``) that are what the question asks for.
 
@@ -539,7 +562,9 @@ def decide(
         return Decision(True, "not-covered", not_covered, evidence=ev)
     if statements is not None and not statements:
         return Decision(True, "not-covered", not_covered, evidence=ev)
-    if not ev.english and (unknown_names(retrieval) or unknown_asked_noun(retrieval)):
+    if not ev.english and (
+        unknown_names(retrieval) or unknown_asked_noun(retrieval) or unknown_how_object(retrieval)
+    ):
         return Decision(True, "not-covered", not_covered, evidence=ev)
     if not ev.english and ev.dense_norm < UNKNOWN_SUBJECT_DENSE and unknown_asked(retrieval):
         return Decision(True, "not-covered", not_covered, evidence=ev)

@@ -521,3 +521,19 @@ def test_a_partitive_count_of_a_property_the_sources_never_mention():
     assert unknown_partition(_with_terms(q, {"formularerne"})) == []  # the set, not a part
     q = "Hvor mange digitale udviklingsopgaver arbejder landsdelene på?"
     assert unknown_partition(_with_terms(q, {"udviklingsopgaver", "arbejder"})) == []
+
+
+def test_the_thing_a_how_question_is_about_when_the_sources_never_name_it():
+    from assistant.refusal import unknown_how_object
+
+    q = "Hvordan slår man captcha til mod spam på en formular?"
+    assert unknown_how_object(_with_terms(q, {"captcha", "spam"})) == "captcha"
+    assert unknown_how_object(_with_terms(q, {"spam"})) is None
+    q = "Hvordan kan jeg bestille en tolk gennem sundhedsjournalen?"
+    assert unknown_how_object(_with_terms(q, {"tolk"})) is None  # too short to judge
+    q = "Hvordan kan jeg opsætte videokonsultationer i sundhedsjournalen?"
+    assert unknown_how_object(_with_terms(q, {"videokonsultationer"})) == "videokonsultationer"
+    # Not a how question, or the thing is known.
+    assert unknown_how_object(_with_terms("Hvorfor bruger man captcha?", {"captcha"})) is None
+    q = "Hvordan sætter man betalingsmodulet op?"
+    assert unknown_how_object(_with_terms(q)) is None
