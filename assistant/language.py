@@ -108,6 +108,12 @@ ASKS = {
         re.I,
     ),
     "contact": re.compile(r"\bkontaktoplysning\w*|\bcontact\s+details\b", re.I),
+    # A version: "Hvilken version …", "Hvilken PHP-version …", "versionsnummeret".
+    "version": re.compile(
+        r"\bhvilken\s+(?:[\w.]+-)?version\b|\bversionsnummer\w*|\bwhich\s+version\b|"
+        r"\bwhat\s+version\b",
+        re.I,
+    ),
 }
 
 HAS = {
@@ -364,8 +370,41 @@ def has_detail(kind: str, text: str, question: str) -> bool:
     if kind == "count":
         asked_numbers = set(numerals(question))
         return any(n not in asked_numbers for n in numerals(text))
+    if kind == "version":
+        return states_version(text, question)
     asked = question.lower()
     return any(m.group(0).lower() not in asked for m in HAS[kind].finditer(text))
+
+
+# "Hvilken PHP-version …", "Hvilken version af Drupal …": the product whose version is asked.
+_VERSION_OF = re.compile(
+    r"\b([\w.]+)-version\b|\bversion(?:en|snummeret)?\s+(?:af|of)\s+([\w.-]+)|"
+    r"\b([\w.]+)\s+version\b",
+    re.I,
+)
+_VERSION_NUMBER = r"v?\d+(?:\.\d+){0,3}\b"
+
+
+def states_version(text: str, question: str) -> bool:
+    """Does the text give the version the question asks for? Danish and English write a
+    version right after the product's name or the word version ("PHP 8.3", "Drupal
+    10.6.7", "version 5.1.0"). When the question names the product ("Hvilken
+    PHP-version …"), the number must follow that name or the word version, and not
+    be a number the question holds: "releasen 5.1.0" gives no PHP version."""
+    m = _VERSION_OF.search(question)
+    product = next((g for g in m.groups() if g), None) if m else None
+    if product and product.lower() in {"hvilken", "which", "what", "den", "the"}:
+        product = None
+    asked = set(numerals(question))
+    names = [r"version(?:en)?", r"v"] + ([re.escape(product)] if product else [])
+    pattern = rf"\b(?:{'|'.join(names)})[\s:-]*({_VERSION_NUMBER})"
+    if not product:
+        pattern += r"|\b(\d+\.\d+(?:\.\d+)*)\b"
+    for hit in re.finditer(pattern, text, re.I):
+        number = next(g for g in hit.groups() if g)
+        if number.lstrip("vV") not in asked:
+            return True
+    return False
 
 
 # --- one action, several names ---------------------------------------------------------

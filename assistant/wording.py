@@ -78,6 +78,7 @@ DETAIL_NAMES = {
     "email": "e-mailadressen",
     "phone": "telefonnummeret",
     "contact": "kontaktoplysninger",
+    "version": "versionen",
 }
 
 SOURCES_HEADING = "Kilder"

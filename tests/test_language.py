@@ -251,3 +251,22 @@ def test_a_negated_case_is_another_case():
     assert not negated_condition('Hvis afleveringsreglen "digital_post" er angivet, skal …')
     assert negated_condition("Hvis regionen ikke deltager, kan den ikke stemme.")
     assert not negated_condition("Regionen deltager ikke i mødet.")  # no case stated
+
+
+def test_a_version_is_asked_and_given_after_the_product_or_the_word_version():
+    from assistant.language import asked_detail, has_detail
+
+    # Software documentation: the number must be the asked product's.
+    q = "Hvilken PHP-version kræver Drupal 11-opgraderingen?"
+    assert asked_detail(q) == "version"
+    assert has_detail("version", "Opgraderingen kræver PHP 8.3 eller nyere.", q)
+    assert not has_detail("version", "Efter releasen 5.1.0 er 3 ud af 4 moduler klar.", q)
+    assert not has_detail("version", "Drupal 11 kræver en nyere PHP.", q)
+    # A page about health IT: "version af …" and the word version.
+    q = "Hvilken version af Fælles Medicinkort bruger regionerne?"
+    assert asked_detail(q) == "version"
+    assert has_detail("version", "Regionerne bruger FMK i version 1.4.", q)
+    assert not has_detail("version", "Regionerne bruger Fælles Medicinkort siden 2013.", q)
+    # Without a product any new version number does; a how question asks for a way.
+    assert has_detail("version", "Den nyeste er 5.1.0.", "Hvilken version er den nyeste?")
+    assert asked_detail("Hvordan opdaterer man til den nyeste version?") is None
