@@ -108,6 +108,18 @@ ASKS = {
         re.I,
     ),
     "contact": re.compile(r"\bkontaktoplysning\w*|\bcontact\s+details\b", re.I),
+    # A length of time: "Hvor lang tid tager …", "hvor længe", "sagsbehandlingstiden".
+    "duration": re.compile(
+        r"\bhvor\s+lang\s+tid\b|\bhvor\s+længe\b|\bhow\s+long\b|\bvarighed\w*|"
+        r"\w*behandlingstid\w*|\bventetid\w*|\bleveringstid\w*",
+        re.I,
+    ),
+    # A web address: "webadressen", "hjemmesiden", "linket til …", "URL'en".
+    "url": re.compile(
+        r"\bwebadresse\w*|\bhjemmeside(?:n|adresse\w*)?\b|\blink(?:et)?\s+til\b|"
+        r"\burl(?:'en|en)?\b|\bwebsite\b|\bweb\s+address\b",
+        re.I,
+    ),
     # A version: "Hvilken version …", "Hvilken PHP-version …", "versionsnummeret".
     "version": re.compile(
         r"\bhvilken\s+(?:[\w.]+-)?version\b|\bversionsnummer\w*|\bwhich\s+version\b|"
@@ -141,6 +153,19 @@ HAS = {
         r"\b(?:hver|hvert|hvers|en\s+gang\s+(?:om|i|pr\.?)|to\s+gange|\d+\s+gange)\s+"
         r"(?:dag|uge|måned|år|kvartal|halvår)\w*|\b(?:dagligt|ugentligt|månedligt|årligt|"
         r"kvartalsvis|løbende)\b|\b(?:daily|weekly|monthly|yearly|annually|every)\b",
+        re.I,
+    ),
+    # A number or a number word with a unit of time ("30 dage", "to uger", "3-5
+    # hverdage"), or a start ("siden 2010": as long as since then).
+    "duration": re.compile(
+        r"(?:\b\d+(?:[,.-]\d+)?|\b(?:en|et|" + "|".join(NUMBER_WORDS) + r"))\s+"
+        r"(?:\w+\s+)?(?:sekund|minut|time|timer|døgn|dag|dage|hverdag|uge|måned|år|kvartal|"
+        r"second|minute|hour|day|week|month|year)\w*|\bsiden\s+(?:1[89]|20)\d\d\b|"
+        r"\bsince\s+(?:1[89]|20)\d\d\b",
+        re.I,
+    ),
+    "url": re.compile(
+        r"https?://\S+|\bwww\.[\w-]+\.\w+|\b[\w-]+(?:\.[\w-]+)*\.(?:dk|com|eu|org|net|io|nu)\b",
         re.I,
     ),
     "email": re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),

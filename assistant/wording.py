@@ -79,6 +79,8 @@ DETAIL_NAMES = {
     "phone": "telefonnummeret",
     "contact": "kontaktoplysninger",
     "version": "versionen",
+    "duration": "hvor lang tid det tager",
+    "url": "webadressen",
 }
 
 SOURCES_HEADING = "Kilder"

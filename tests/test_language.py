@@ -270,3 +270,33 @@ def test_a_version_is_asked_and_given_after_the_product_or_the_word_version():
     # Without a product any new version number does; a how question asks for a way.
     assert has_detail("version", "Den nyeste er 5.1.0.", "Hvilken version er den nyeste?")
     assert asked_detail("Hvordan opdaterer man til den nyeste version?") is None
+
+
+def test_a_length_of_time_is_a_number_with_a_unit_of_time_or_a_start():
+    from assistant.language import asked_detail, has_detail
+
+    # A page about health IT.
+    q = "Hvor lang tid tager det at få adgang til sundhedsjournalen?"
+    assert asked_detail(q) == "duration"
+    assert has_detail("duration", "Adgangen gives normalt inden for 3 hverdage.", q)
+    assert not has_detail("duration", "Sundhedsjournalen giver adgang til journaldata.", q)
+    q = "Hvor længe har RSI eksisteret?"
+    assert has_detail("duration", "Et forum der har eksisteret siden 2010.", q)
+    # Software documentation.
+    q = "Hvor længe gemmes indsendelser, før de slettes?"
+    assert has_detail("duration", "Koordinationsgruppen opfordrer til, at der vælges 30 dage.", q)
+    assert not has_detail("duration", "Indsendelser slettes automatisk.", q)
+    assert asked_detail("Hvornår slettes indsendelserne?") == "when"
+
+
+def test_a_web_address_is_asked_for_and_given():
+    from assistant.language import asked_detail, has_detail
+
+    q = "Hvad er webadressen til testmiljøet?"
+    assert asked_detail(q) == "url"
+    assert has_detail("url", "URL til testmiljø: https://test.os2forms.dk/", q)
+    assert has_detail("url", "Læs mere på regioner.dk.", "Hvad er linket til hjemmesiden?")
+    assert not has_detail("url", "Skemaet findes på regionens side.", "Hvad er linket til skemaet?")
+    # A way to get a link, or where to read more, is not a request for the address.
+    assert asked_detail("Hvordan får man et link til opgaven?") is None
+    assert asked_detail("Hvor kan man læse mere om RSI?") is None
