@@ -41,7 +41,8 @@ from assistant.settings import DeploymentSettings
 
 # Symptoms and bodily complaints (Danish and English).
 _SYMPTOM = re.compile(
-    r"\bondt\s+(?:i|af)\b|\bgør\s+ondt\b|\bsmerter?\b|\bsmertefuld\w*|\bfeber\b|\bhovedpine\b|\bmavepine\b|"
+    # "-pine" and "-smerter" compounds name a pain ("tandpine", "rygsmerter").
+    r"\bondt\s+(?:i|af)\b|\bgør\s+ondt\b|\w*smert\w*|\bfeber\b|\w+pine\b|"
     r"\bbrystsmert\w*|\bsvimmel\w*|\bkvalme\b|\bkaster\s+op\b|\bopkast\w*|\budslæt\b|"
     r"\båndenød\b|\bkan\s+ikke\s+(?:få\s+luft|trække\s+vejret)\b|\bbløder\b|\bblødning\w*|"
     r"\bbesvim\w*|\bkramper\b|\bbevidstløs\w*|\bforgiftet\b|\bforgiftning\w*|\boverdosis\b|"

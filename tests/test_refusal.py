@@ -32,6 +32,8 @@ CAL = Calibration(dense_floor=0.7, dense_ceil=0.9)
         "Hvad gør man ved hjertestop?",
         "I have chest pain, what should I do?",
         "My child has a fever",
+        "Hvor mange milligram ibuprofen kan jeg tage mod tandpine?",
+        "Min mand har rygsmerter om natten",
     ],
 )
 def test_health_questions_are_recognised(question):
@@ -49,6 +51,8 @@ def test_health_questions_are_recognised(question):
         "Hvordan registrerer jeg en patient med feber i journalen?",
         "Hvordan logger jeg ind med MitID?",  # OS2forms
         "Hvordan tjekker formularen alderen ud fra et CPR-nummer?",
+        "Hvilke smertestillende lægemidler vises i medicinkortet?",
+        "Hvordan registrerer en sygeplejerske rygsmerter i journalen?",
     ],
 )
 def test_health_it_questions_are_not_health_questions(question):
