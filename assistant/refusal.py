@@ -330,6 +330,17 @@ GENERIC_KINDS = frozenset(
 )
 
 
+# Nouns that ask for a value, not for a thing: "Hvilket tidspunkt …", "Hvilket nummer …".
+# The answer is a date, a number or a name; sources give it without using the word.
+VALUE_KINDS = frozenset(
+    """
+    dato datoen dag dagen tidspunkt tidspunktet måned måneden uge ugen årstal klokkeslæt
+    periode perioden pris prisen beløb beløbet nummer nummeret navn navnet adresse
+    adressen procent andel andelen antal antallet niveau niveauet
+    """.split()
+)
+
+
 def asked_kinds(question: str) -> list[str]:
     """The words that name what a "hvilken …" / "hvor mange …" question asks for (up to
     the first function word): "Hvilken leverandør står bag …" -> ["leverandør"].
@@ -352,10 +363,10 @@ def asked_noun(question: str) -> str | None:
     puts a noun (or an adjective before one), never a finite verb, so a verb-like
     ending ("browser", "leverandører") does not make it one."""
     m = re.search(r"\b(?:hvilken|hvilket|hvilke)\s+([\w-]+)", question, re.I)
-    if not m:
-        return None
+    if not m or asked_detail(question):
+        return None  # "Hvilken dato …": the answer is a value, the sources need not say "dato"
     word = m.group(1).lower()
-    if word in GENERIC_KINDS or word in STOPWORDS or len(word) < 4:
+    if word in GENERIC_KINDS or word in VALUE_KINDS or word in STOPWORDS or len(word) < 4:
         return None
     return word
 

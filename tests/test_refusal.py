@@ -541,3 +541,14 @@ def test_the_thing_a_how_question_is_about_when_the_sources_never_name_it():
     assert unknown_how_object(_with_terms("Hvorfor bruger man captcha?", {"captcha"})) is None
     q = "Hvordan sætter man betalingsmodulet op?"
     assert unknown_how_object(_with_terms(q)) is None
+
+
+def test_an_asked_value_noun_is_not_a_thing_the_sources_must_name():
+    from assistant.refusal import asked_noun, unknown_asked_noun
+
+    # A page that gives dates and times without the words "dato" or "tidspunkt".
+    q = "Hvilken dato træder den nye ordning i kraft?"
+    assert asked_noun(q) is None
+    assert unknown_asked_noun(_with_terms(q, {"dato"})) is None
+    q = "Hvilket tidspunkt på dagen sendes påmindelsen fra formularen?"
+    assert unknown_asked_noun(_with_terms(q, {"tidspunkt"})) is None
