@@ -935,8 +935,8 @@ class Composer:
         else:
             text = self._render(lead_group, budget, want_list)
         if rest:
-            more = self._render(rest, max(0, budget - len(text)), want_list)
-            if len(text) + len(more) <= self.cfg.max_chars:
+            more = self._render(rest, max(0, budget - shown_length(text)), want_list)
+            if shown_length(text) + shown_length(more) <= self.cfg.max_chars:
                 text = f"{text} {more}"
         text = merge_marks(text)
         if framed:
@@ -961,7 +961,7 @@ class Composer:
         ``budget``; else the head and the options' names ("… til SBSYS: sbsys_ny, …")."""
         index = self.index
         whole = self._render(group, budget)
-        if len(whole) <= budget:
+        if shown_length(whole) <= budget:
             return whole
         head = [] if is_option(group[0].text(index)) else [group[0]]
         options = group[len(head) :]
@@ -1049,6 +1049,12 @@ class Composer:
                 yes_no = "Nej" if NEGATION.search(said) else "Ja"
                 return f"{yes_no}, {_lower_first(text)}"
         return text
+
+
+def shown_length(text: str) -> int:
+    """The length of a draft as the reader sees it: each ``[[chunk_id]]`` mark becomes a
+    short "[n]" (``citations.cite``), so a long chunk id must not use up the budget."""
+    return len(MARK.sub(" [9]", text))
 
 
 def merge_marks(text: str) -> str:

@@ -23,6 +23,7 @@ from assistant.compose import (
     markup_share,
     merge_marks,
     option_labels,
+    shown_length,
 )
 from assistant.evals.metrics import starts_with_fragment
 
@@ -169,6 +170,24 @@ def test_one_mark_after_a_run_of_sentences_from_one_passage():
     assert merge_marks(text) == "RSI ledes af tre fora: A. B er et forum [[rsi#4]]. C [[rsi#5]]."
     other = "Trin: 1 [[os#1]]. Trin: 2 [[os#2]]. Trin: 3 [[os#1]]."
     assert merge_marks(other) == other  # not a run: another passage comes between
+
+
+@pytest.mark.parametrize(
+    "draft, shown",
+    [
+        # RSI: a short page id; OS2forms: a long file name with a hash in the chunk id.
+        ("RSI ledes af tre fora [[rsi#4-1a2b3c4d]].", "RSI ledes af tre fora [1]."),
+        (
+            "Trin: 1; Handling: Gå til indstillinger [[vejl-autentificering-i-flow#1-001318cf]]. "
+            "Klik gem [[vejl-autentificering-i-flow#2-a117ac59]].",
+            "Trin: 1; Handling: Gå til indstillinger [1]. Klik gem [2].",
+        ),
+    ],
+)
+def test_a_draft_is_as_long_as_its_numbered_marks_read(draft, shown):
+    """The answer's length budget counts what the reader sees: a mark becomes "[n]"."""
+    assert shown_length(draft) == len(shown)
+    assert shown_length(draft) < len(draft)
 
 
 def test_a_keyword_line_is_metadata_not_prose():
