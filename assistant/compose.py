@@ -878,6 +878,7 @@ class Composer:
         assert lead_group is not None  # set together with lead
         if asks_for_steps(retrieval.question) and _is_step(lead.text(index)):
             budget = self.cfg.max_chars - len(framed)
+            lead_group = self._steps_before(lead_group[0], lead_group, budget) + lead_group
             lead_group = lead_group + self._steps_after(
                 lead_group[-1], lead_group, budget, retrieval
             )
@@ -975,6 +976,29 @@ class Composer:
             return f"{listed}{marks}."
         opening = clean(head[0].text(index)).rstrip(".:;, ")
         return f"{opening}: {listed}{marks}."
+
+    def _steps_before(self, s: Sentence, have: list[Sentence], budget: int) -> list[Sentence]:
+        """The steps of the same procedure before the step that leads, in order: a "how"
+        question is answered from the procedure's start ("Gå til Indstillinger", "Fold
+        skabelon ud" before "Vælg din ønskede standard …"), as far as they fit in
+        ``budget`` characters with the sentences already chosen (the nearest first)."""
+        index = self.index
+        length = sum(len(clean(x.text(index))) for x in have)
+        steps: list[Sentence] = []
+        cur = s
+        for _ in range(MAX_STEPS):
+            prev = _neighbour(index, cur, -1)
+            if prev is None or not _is_step(prev.text(index)) or not _same_section(index, prev, s):
+                break
+            if markup_share(prev.text(index)) > MARKUP_SHARE:
+                break
+            size = len(clean(prev.text(index)))
+            if length + size > budget:
+                break
+            steps.insert(0, prev)
+            length += size
+            cur = prev
+        return steps
 
     def _steps_after(
         self, s: Sentence, have: list[Sentence], budget: int, retrieval=None

@@ -47,6 +47,12 @@ ENGLISH_STOPWORDS = frozenset(
     """.split()
 )
 STOPWORDS = DANISH_STOPWORDS | ENGLISH_STOPWORDS
+# Danish determiners that point at a noun without naming anything: "selve url'en" (the
+# url itself), "den samme formular", "deres egen enhed". Dropped from questions only: the
+# index keeps them (changing index-time analysis would need a new analyzer version), and
+# as query words they stem into unrelated compounds ("selve" -> "selv" ->
+# "selvbetjeningsside", "samme" -> "sammenhæng").
+QUERY_STOPWORDS = STOPWORDS | frozenset("selve samme egen eget egne".split())
 _LONG_STOPWORDS = tuple(w for w in DANISH_STOPWORDS if len(w) >= 5)
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -158,7 +164,7 @@ def query_terms(text: str, vocab: Vocabulary, max_terms: int | None = None) -> l
     search over the vocabulary): words after the first ``max_terms`` distinct ones
     are dropped, repeats of kept words stay.
     """
-    ws = [w for w in words(text) if w not in STOPWORDS]
+    ws = [w for w in words(text) if w not in QUERY_STOPWORDS]
     if max_terms is not None and len(set(ws)) > max_terms:
         kept: set[str] = set()
         capped = []

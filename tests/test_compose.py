@@ -650,3 +650,45 @@ def test_a_case_word_that_most_passages_hold_tells_no_case_apart(tmp_path):
     }
     subject_only = scores["Hvis du vil vide mere om foreningen, kan du besøge hjemmesiden."]
     assert subject_only < W_KIND  # no bonus for the case: it names only the subject
+
+
+PDF_LIKE = """# Styling af pdf
+
+## Sæt standarden for installationen
+
+| Trin | Handling |
+|---|---|
+| 1 | Gå til Formularer og vælg fanen Indstillinger |
+| 2 | Fold skabelon ud |
+| 3 | Vælg din ønskede standard sidehoved og sidefod |
+| 4 | Klik Gem indstillinger |
+"""
+
+BOOKING_LIKE = """# Booking af lokaler
+
+## Sådan booker du et mødelokale
+
+| Trin | Handling |
+|---|---|
+| 1 | Log ind i kalenderen med dit medarbejderlogin |
+| 2 | Åbn fanen Ressourcer |
+| 3 | Vælg et mødelokale og tidspunktet for mødet |
+| 4 | Klik Send |
+"""
+
+
+@pytest.mark.parametrize(
+    "question, first, lead",
+    [
+        ("Hvordan vælger man standard sidehoved og sidefod?", "Fold skabelon ud", "sidehoved"),
+        ("Hvordan vælger jeg mødelokale og tidspunkt?", "Åbn fanen Ressourcer", "tidspunktet"),
+    ],
+)
+def test_a_procedure_led_by_a_later_step_brings_the_steps_before_it(
+    tmp_path, question, first, lead
+):
+    """A "how" question matched by step 3 is answered from the procedure's start."""
+    helper = _assistant_over(tmp_path, {"pdf.md": PDF_LIKE, "booking.md": BOOKING_LIKE})
+    text = compose(helper, question)
+    assert first in text and lead in text
+    assert text.index(first) < text.index(lead)  # in the procedure's order

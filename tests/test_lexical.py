@@ -148,3 +148,21 @@ def test_misspelt_question_word_is_not_a_content_term():
     stems = [t.stem for t in query_terms("hvornar startede rsi samarbejdet", vocab)]
     assert "hvornar" not in stems  # one edit from the stop word "hvornår"
     assert stems == ["started", "rsi", "samarbejd"]  # the content words stay
+
+
+@pytest.mark.parametrize(
+    "question, tokens, kept",
+    [
+        # OS2forms: "selve url'en" is the url itself, not a self-service page.
+        ("Og hvordan skal selve url'en så se ud?", ["selvbetjeningssid", "url"], ["url"]),
+        # RSI: "den samme aftale" is the agreement, not a "sammenhæng".
+        ("Gælder den samme aftale for alle regioner?", ["sammenhæng", "aftal"], ["aftal"]),
+        ("Kan hver enhed kun se deres egne formularer?", ["egnet", "formular"], ["formular"]),
+    ],
+)
+def test_determiners_that_name_nothing_are_no_question_terms(question, tokens, kept):
+    vocab = Vocabulary(tokens)
+    terms = query_terms(question, vocab)
+    matched = {m for t in terms for m in t.matches}
+    assert matched == set(kept)
+    assert not {"selve", "samme", "egne"} & {t.word for t in terms}
