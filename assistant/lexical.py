@@ -47,12 +47,14 @@ ENGLISH_STOPWORDS = frozenset(
     """.split()
 )
 STOPWORDS = DANISH_STOPWORDS | ENGLISH_STOPWORDS
-# Danish determiners that point at a noun without naming anything: "selve url'en" (the
-# url itself), "den samme formular", "deres egen enhed". Dropped from questions only: the
-# index keeps them (changing index-time analysis would need a new analyzer version), and
-# as query words they stem into unrelated compounds ("selve" -> "selv" ->
-# "selvbetjeningsside", "samme" -> "sammenhæng").
-QUERY_STOPWORDS = STOPWORDS | frozenset("selve samme egen eget egne".split())
+# Danish function words that name nothing: the determiners "selve url'en" (the url
+# itself), "den samme formular", "deres egen enhed", and the conjunctions of time "før" and
+# "inden" (as "efter" above). Dropped from questions only: the index keeps them (changing
+# index-time analysis would need a new analyzer version). As query words they stem into
+# unrelated compounds ("selve" -> "selv" -> "selvbetjeningsside", "samme" ->
+# "sammenhæng"), and they make a follow-up ("… før det kan virke?") look like a question
+# with words of its own (``retrieval.needs_context``).
+QUERY_STOPWORDS = STOPWORDS | frozenset("selve samme egen eget egne før inden".split())
 _LONG_STOPWORDS = tuple(w for w in DANISH_STOPWORDS if len(w) >= 5)
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

@@ -158,6 +158,8 @@ def test_misspelt_question_word_is_not_a_content_term():
         # RSI: "den samme aftale" is the agreement, not a "sammenhæng".
         ("Gælder den samme aftale for alle regioner?", ["sammenhæng", "aftal"], ["aftal"]),
         ("Kan hver enhed kun se deres egne formularer?", ["egnet", "formular"], ["formular"]),
+        ("Hvad skal på plads, før formularen virker?", ["før", "formular"], ["formular"]),
+        ("Skal aftalen godkendes inden mødet?", ["inden", "aftal", "mød"], ["aftal", "mød"]),
     ],
 )
 def test_determiners_that_name_nothing_are_no_question_terms(question, tokens, kept):
@@ -165,4 +167,4 @@ def test_determiners_that_name_nothing_are_no_question_terms(question, tokens, k
     terms = query_terms(question, vocab)
     matched = {m for t in terms for m in t.matches}
     assert matched == set(kept)
-    assert not {"selve", "samme", "egne"} & {t.word for t in terms}
+    assert not {"selve", "samme", "egne", "før", "inden"} & {t.word for t in terms}
