@@ -259,11 +259,27 @@ class BM25Index:
         return cls(retriever, Vocabulary([t for t in retriever.vocab_dict if t]))
 
     def search(self, terms: list[QueryTerm], k: int) -> list[tuple[int, float]]:
-        """Top ``k`` (chunk position, score) for the expanded query terms."""
-        tokens = [t for term in terms for t in term.matches]
-        if not tokens:
+        """Top ``k`` (chunk position, score) for the expanded query terms.
+
+        Each question word counts once, through the form of it that scores best in a
+        passage: a word whose compounds are many ("borger": "borgerpc", "borgernetværk",
+        "borgersag" …) would otherwise add one score per compound, and a page that uses
+        many of them would outrank the passage that answers. A compound split into indexed
+        parts needs them all: their scores add up."""
+        if not any(term.matches for term in terms):
             return []
-        scores = self._retriever.get_scores(tokens)
+        scores = np.zeros(self.num_docs, dtype=np.float64)
+        for term in terms:
+            if not term.matches:
+                continue
+            best = np.zeros(self.num_docs, dtype=np.float64)
+            if term.parts:
+                best = np.asarray(self._retriever.get_scores(list(term.parts)), dtype=np.float64)
+            for token in term.matches:
+                if token in term.parts:
+                    continue
+                best = np.maximum(best, self._retriever.get_scores([token]))
+            scores += best
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]

@@ -168,3 +168,31 @@ def test_determiners_that_name_nothing_are_no_question_terms(question, tokens, k
     matched = {m for t in terms for m in t.matches}
     assert matched == set(kept)
     assert not {"selve", "samme", "egne", "før", "inden"} & {t.word for t in terms}
+
+
+@pytest.mark.parametrize(
+    "texts, question",
+    [
+        (  # OS2forms: a page full of "borger…" compounds against the one that answers
+            [
+                "Borgerpc på rådhuset, borgernetværk og borgerservice for borgerne.",
+                "Borgere bliver ikke oprettet, når de logger ind med Nem-login.",
+                "Formularen sendes til sagsbehandleren.",
+            ],
+            "Bliver borgere oprettet, når de logger ind?",
+        ),
+        (  # RSI: "region…" compounds against the passage on the asked budget
+            [
+                "Regionsrådet, regionshuset og regionsdirektøren i regionerne.",
+                "Regionerne har et budget på 40 mio. kr. til telemedicin.",
+                "Kommunerne står for hjemmeplejen.",
+            ],
+            "Hvor stort er regionernes budget?",
+        ),
+    ],
+)
+def test_a_question_word_counts_once_however_many_compounds_match_it(texts, question):
+    index = BM25Index.build(texts)
+    terms = query_terms(question, index.vocab)
+    assert any(len(t.matches) > 2 for t in terms)  # the word does have compounds
+    assert index.search(terms, 3)[0][0] == 1
