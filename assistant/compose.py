@@ -60,6 +60,7 @@ from assistant import wording
 from assistant.citations import MARK, mark
 from assistant.language import (
     DEPENDENT_OPENERS,
+    EXAMPLE_MARKER,
     LEANS_BACK,
     LIST_MARKER,
     NEGATION,
@@ -772,9 +773,13 @@ class Composer:
         else:
             nxt = _neighbour(index, s, +1)
             if nxt is not None and re.match(
-                r"^(?:fx|f\.eks\.|eksempelvis)\s", nxt.text(index), re.I
+                r"^(?:fx|f\.\s?eks|eks|eksempelvis|e\.g)\.?:?\s", nxt.text(index), re.I
             ):
                 after.append(nxt)  # the example that illustrates it
+            elif nxt is not None and EXAMPLE_MARKER.match(nxt.text(index)):
+                example = _neighbour(index, nxt, +1)  # "eks." alone: the example follows
+                if example is not None and not EXAMPLE_MARKER.match(example.text(index)):
+                    after += [nxt, example]
         return before + [s] + after
 
     # --- writing --------------------------------------------------------------------------

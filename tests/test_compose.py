@@ -692,3 +692,39 @@ def test_a_procedure_led_by_a_later_step_brings_the_steps_before_it(
     text = compose(helper, question)
     assert first in text and lead in text
     assert text.index(first) < text.index(lead)  # in the procedure's order
+
+
+MAIL_TOKEN_LIKE = """# Modtager af formularens mail
+
+Man kan lave en mail handler der sender til en mailadresse dannet ud fra initialerne i formularen. eks.
+
+[webform_submission:values:initialer]@kommune.dk
+
+Handleren findes under indstillinger.
+"""
+
+CONTACT_LIKE = """# Kontakt til sekretariatet
+
+Henvendelser om samarbejdsaftalen sendes til sekretariatets fælles postkasse.
+Fx:
+sekretariat@regioner.dk
+
+Sekretariatet holder lukket i juli.
+"""
+
+
+@pytest.mark.parametrize(
+    "question, example",
+    [
+        (
+            "Hvordan sender mail handleren til en mailadresse ud fra initialerne?",
+            "[webform_submission:values:initialer]@kommune.dk",
+        ),
+        ("Hvordan sendes henvendelser om samarbejdsaftalen?", "sekretariat@regioner.dk"),
+    ],
+)
+def test_a_line_that_only_says_example_brings_the_example_after_it(tmp_path, question, example):
+    """ "eks." or "Fx:" alone on a line announces the example on the next line."""
+    helper = _assistant_over(tmp_path, {"mail.md": MAIL_TOKEN_LIKE, "kontakt.md": CONTACT_LIKE})
+    text = compose(helper, question)
+    assert example in text
