@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.language import (
+    EXAMPLE_MARKER,
     asked_acronym,
     asked_detail,
     asks_count,
@@ -251,3 +252,20 @@ def test_a_negated_case_is_another_case():
     assert not negated_condition('Hvis afleveringsreglen "digital_post" er angivet, skal …')
     assert negated_condition("Hvis regionen ikke deltager, kan den ikke stemme.")
     assert not negated_condition("Regionen deltager ikke i mødet.")  # no case stated
+
+
+@pytest.mark.parametrize(
+    "line, marker",
+    [
+        ("eks.", True),  # OS2forms forum answer, before a token line
+        ("Fx:", True),  # RSI-like page, before an address
+        ("F.eks.", True),
+        ("Eksempel:", True),
+        ("e.g.", True),
+        ("Fx kan du oprette en selvbetjeningsside.", False),  # the example itself
+        ("Eksempel på en formular med beregninger", False),  # a heading
+        ("Ekstra felter", False),
+    ],
+)
+def test_a_line_that_only_says_example(line, marker):
+    assert bool(EXAMPLE_MARKER.match(line)) is marker
