@@ -60,6 +60,7 @@ from assistant import wording
 from assistant.citations import MARK, mark
 from assistant.language import (
     DEPENDENT_OPENERS,
+    EXAMPLE_MARKER,
     LEANS_BACK,
     LIST_MARKER,
     NEGATION,
@@ -772,9 +773,13 @@ class Composer:
         else:
             nxt = _neighbour(index, s, +1)
             if nxt is not None and re.match(
-                r"^(?:fx|f\.eks\.|eksempelvis)\s", nxt.text(index), re.I
+                r"^(?:fx|f\.\s?eks|eks|eksempelvis|e\.g)\.?:?\s", nxt.text(index), re.I
             ):
                 after.append(nxt)  # the example that illustrates it
+            elif nxt is not None and EXAMPLE_MARKER.match(nxt.text(index)):
+                example = _neighbour(index, nxt, +1)  # "eks." alone: the example follows
+                if example is not None and not EXAMPLE_MARKER.match(example.text(index)):
+                    after += [nxt, example]
         return before + [s] + after
 
     # --- writing --------------------------------------------------------------------------
@@ -878,6 +883,7 @@ class Composer:
         assert lead_group is not None  # set together with lead
         if asks_for_steps(retrieval.question) and _is_step(lead.text(index)):
             budget = self.cfg.max_chars - len(framed)
+            lead_group = self._steps_before(lead_group[0], lead_group, budget) + lead_group
             lead_group = lead_group + self._steps_after(
                 lead_group[-1], lead_group, budget, retrieval
             )
@@ -935,8 +941,8 @@ class Composer:
         else:
             text = self._render(lead_group, budget, want_list)
         if rest:
-            more = self._render(rest, max(0, budget - len(text)), want_list)
-            if len(text) + len(more) <= self.cfg.max_chars:
+            more = self._render(rest, max(0, budget - shown_length(text)), want_list)
+            if shown_length(text) + shown_length(more) <= self.cfg.max_chars:
                 text = f"{text} {more}"
         text = merge_marks(text)
         if framed:
@@ -961,7 +967,7 @@ class Composer:
         ``budget``; else the head and the options' names ("… til SBSYS: sbsys_ny, …")."""
         index = self.index
         whole = self._render(group, budget)
-        if len(whole) <= budget:
+        if shown_length(whole) <= budget:
             return whole
         head = [] if is_option(group[0].text(index)) else [group[0]]
         options = group[len(head) :]
@@ -975,6 +981,29 @@ class Composer:
             return f"{listed}{marks}."
         opening = clean(head[0].text(index)).rstrip(".:;, ")
         return f"{opening}: {listed}{marks}."
+
+    def _steps_before(self, s: Sentence, have: list[Sentence], budget: int) -> list[Sentence]:
+        """The steps of the same procedure before the step that leads, in order: a "how"
+        question is answered from the procedure's start ("Gå til Indstillinger", "Fold
+        skabelon ud" before "Vælg din ønskede standard …"), as far as they fit in
+        ``budget`` characters with the sentences already chosen (the nearest first)."""
+        index = self.index
+        length = sum(len(clean(x.text(index))) for x in have)
+        steps: list[Sentence] = []
+        cur = s
+        for _ in range(MAX_STEPS):
+            prev = _neighbour(index, cur, -1)
+            if prev is None or not _is_step(prev.text(index)) or not _same_section(index, prev, s):
+                break
+            if markup_share(prev.text(index)) > MARKUP_SHARE:
+                break
+            size = len(clean(prev.text(index)))
+            if length + size > budget:
+                break
+            steps.insert(0, prev)
+            length += size
+            cur = prev
+        return steps
 
     def _steps_after(
         self, s: Sentence, have: list[Sentence], budget: int, retrieval=None
@@ -1049,6 +1078,12 @@ class Composer:
                 yes_no = "Nej" if NEGATION.search(said) else "Ja"
                 return f"{yes_no}, {_lower_first(text)}"
         return text
+
+
+def shown_length(text: str) -> int:
+    """The length of a draft as the reader sees it: each ``[[chunk_id]]`` mark becomes a
+    short "[n]" (``citations.cite``), so a long chunk id must not use up the budget."""
+    return len(MARK.sub(" [9]", text))
 
 
 def merge_marks(text: str) -> str:

@@ -491,6 +491,14 @@ DEPENDENT_OPENERS = re.compile(
     r"e\.g\.|and|but|or|which)\b",
     re.I,
 )
+# A line that is only the word "example", abbreviated or not ("eks.", "Fx:", "F.eks.",
+# "Eksempel:", "e.g."): the example it announces follows on the next line (a code line, a
+# token, an address), and it illustrates the sentence before the marker.
+EXAMPLE_MARKER = re.compile(
+    r"^\s*(?:eks|fx|f\.\s?eks|eksempel|eksempelvis|for\s+eksempel|e\.\s?g|example|"
+    r"for\s+example)\s*[.:]?\s*$",
+    re.I,
+)
 # A word that makes the sentence lean on the one before it ("desuden", "derfor" …).
 LEANS_BACK = re.compile(
     r"\b(?:desuden|derved|dermed|derfor|herved|endvidere|ligeledes|heraf|herefter|"

