@@ -82,7 +82,7 @@ from assistant.language import (
 )
 from assistant.lexical import DANISH_STOPWORDS, STOPWORDS, analyze, words
 from assistant.normalize import squash
-from assistant.retrieval import Hit
+from assistant.retrieval import Hit, is_asked_section
 
 # Weights of the sentence score (documented in the module docstring).
 W_CONTEXT = 0.3  # a question word found only in the heading/title/neighbours
@@ -137,7 +137,6 @@ _ASKS_WHO = re.compile(r"^\s*(?:hvem|who)\b", re.I)
 _ROLE = re.compile(rf"\b(?:{PERSON_ROLES})", re.I)
 # The heading of a Q&A page's question ("Spørgsmål", "Question"): its sentences describe
 # the asker's problem; the answer is under "Svar"/"Answer".
-_ASKED_SECTION = re.compile(r"^(?:spørgsmål(?:et)?|question)\s*:?\s*$", re.I)
 # A line of tags or keywords ("Nøgleord: lister dropdown genbrug"): metadata, not a statement.
 _METADATA = re.compile(r"^\s*(?:nøgleord|emneord|søgeord|tags?|keywords?|labels?)\s*:", re.I)
 _SOURCE_NOTE = re.compile(r"\s*\[\d+\]")  # the source's own footnote marks
@@ -600,7 +599,7 @@ class Composer:
         for rank, hit in self._candidates(retrieval):
             chunk = hit.chunk
             context = set(analyze(f"{chunk.title} {chunk.heading}"))
-            asked_section = bool(_ASKED_SECTION.match(clean(chunk.heading)))
+            asked_section = is_asked_section(clean(chunk.heading))
             ks = list(range(len(chunk.sentences)))
             heading = clean(chunk.heading)
             if (
