@@ -135,8 +135,6 @@ _GIVES_REASON = re.compile(
 # "Hvem …?" asks for a person or a body: a sentence naming a role or a person answers it.
 _ASKS_WHO = re.compile(r"^\s*(?:hvem|who)\b", re.I)
 _ROLE = re.compile(rf"\b(?:{PERSON_ROLES})", re.I)
-# The heading of a Q&A page's question ("Spørgsmål", "Question"): its sentences describe
-# the asker's problem; the answer is under "Svar"/"Answer".
 # A line of tags or keywords ("Nøgleord: lister dropdown genbrug"): metadata, not a statement.
 _METADATA = re.compile(r"^\s*(?:nøgleord|emneord|søgeord|tags?|keywords?|labels?)\s*:", re.I)
 _SOURCE_NOTE = re.compile(r"\s*\[\d+\]")  # the source's own footnote marks
