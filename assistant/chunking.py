@@ -123,14 +123,34 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if not text[s:e].strip():
             continue
         if spans and (
-            _ends_with_abbreviation(text[spans[-1][0] : spans[-1][1]]) or spans[-1][1] == s
+            _ends_with_abbreviation(text[spans[-1][0] : spans[-1][1]])
+            or spans[-1][1] == s
+            or _quoted_stop(text[spans[-1][0] : spans[-1][1]], text[s:e])
         ):
-            # Punkt's orthographic heuristic broke after "f.eks.", or inside a word
-            # ("no.:"): joining the parts with a space would no longer quote the text.
+            # Punkt's orthographic heuristic broke after "f.eks.", inside a word
+            # ("no.:"), or at a quoted mark (`er "?" i url`): joining the parts with a
+            # space would no longer quote the text, so the span runs on.
             spans[-1] = (spans[-1][0], e)
         else:
             spans.append((s, e))
     return spans
+
+
+# Closing quotation marks: straight, typographic (”’) and the Danish »…« and «…» pairs.
+_CLOSING_QUOTES = "\"'”’«»"
+# A mark that is itself quoted (`"?"`, »!«): the text names the character, as manuals do.
+_QUOTED_MARK = re.compile(rf"[{_CLOSING_QUOTES}“‘„][.!?]+[{_CLOSING_QUOTES}]$")
+_STOP_BEFORE_QUOTE = re.compile(rf"[.!?][{_CLOSING_QUOTES}]+$")
+
+
+def _quoted_stop(sentence: str, following: str) -> bool:
+    """A ".", "?" or "!" inside quotes that does not end the sentence: a quoted mark
+    (`indsæt "?" i url'en`), or a quotation ending in one that the sentence goes on
+    after in lower case (`»Hvor er kortet?« spurgte hun`). Danish sentences begin
+    with a capital (or a digit), so a lower-case word continues the sentence."""
+    if _QUOTED_MARK.search(sentence):
+        return True
+    return bool(_STOP_BEFORE_QUOTE.search(sentence)) and following[:1].islower()
 
 
 def _ends_with_abbreviation(sentence: str) -> bool:
@@ -141,7 +161,8 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # Bump when reading documents (assistant/ingest.py, markup.py, pdftext.py) or chunking
 # them changes what the chunks hold: indexes built before are then rebuilt (only
 # chunks whose text changed are embedded again). 2: PDF layout, Word tables, titles.
-TEXT_VERSION = 2
+# 3: quoted marks do not end a sentence; rows of a broken Markdown table are blocks.
+TEXT_VERSION = 3
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")

@@ -1016,7 +1016,14 @@ class Composer:
         cur = s
         for _ in range(MAX_STEPS):
             nxt = _neighbour(index, cur, +1)
-            if nxt is None or not _is_step(nxt.text(index)):
+            if nxt is not None and not _is_step(nxt.text(index)):
+                # A sentence between two steps is the rest of the step before it (a
+                # table cell or list item may hold several sentences): it runs that
+                # step on, and the steps after it still follow.
+                after = _neighbour(index, nxt, +1)
+                if after is None or not _is_step(after.text(index)):
+                    break
+            if nxt is None:
                 break
             if markup_share(nxt.text(index)) > MARKUP_SHARE:
                 break

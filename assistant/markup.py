@@ -208,8 +208,9 @@ class _MarkdownRenderer:
         Converted pages often hold multi-paragraph cells; Markdown ends the table at
         the blank line, and the rest of the rows arrive as paragraphs with "|"
         between their cells. A line that starts a row (a number such as a step
-        number in its first cell) becomes a row again; in other lines the cell
-        separators become line breaks."""
+        number in its first cell) becomes a row again, a block of its own as the
+        rows of an unbroken table are (the lines after it, the rest of its cell,
+        stay in its block); in other lines the cell separators become line breaks."""
         lines: list[str] = []
         for line in text.split("\n"):
             cells = [c.strip() for c in _CELL_SEPARATOR.split(line)]
@@ -222,6 +223,8 @@ class _MarkdownRenderer:
                 cells = cells[1:]
             if cells and re.fullmatch(r"\d{1,3}\.?", cells[0]):
                 if row := join_row(self.headers, cells):
+                    if lines:
+                        lines.append("")  # a blank line: each row is a block of its own
                     lines.append(row)
             else:
                 lines.extend(c for c in cells if c)

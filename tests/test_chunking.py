@@ -301,3 +301,67 @@ def test_chunk_corpus_collects_the_warnings_of_every_document():
     chunks, warnings = chunk_corpus([_doc(POISONED, "a"), _doc("Rent indhold.", "b")], 45)
     assert [c.doc_id for c in chunks] == ["a", "a", "b"]
     assert len(warnings) == 1 and "a.txt" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # software docs: the quoted mark is a character to type, not a sentence end
+        'NB : hvis der allerede er "?" i url, skal du i stedet indsætte "&".',
+        'Skriv "." som skilletegn i feltet, og brug »!« til at udelade et ord.',
+        # public-sector prose: a quoted question the sentence goes on after
+        "Borgeren spurgte »Hvornår får jeg svar?« og fik et brev fra regionen.",
+        'Kampagnen "Tal med din læge!" kører i alle fem regioner i 2024.',
+    ],
+)
+def test_quoted_marks_do_not_end_a_sentence(text):
+    assert _sentences(text) == [text]
+
+
+def test_a_quotation_that_ends_a_sentence_still_ends_it():
+    text = 'Patienten spurgte: "Hvor er mit svar?" Regionen svarede samme dag. Tryk "Gem."'
+    assert _sentences(text) == [
+        'Patienten spurgte: "Hvor er mit svar?"',
+        "Regionen svarede samme dag.",
+        'Tryk "Gem."',
+    ]
+
+
+def test_a_space_before_a_colon_is_kept_verbatim():
+    units = document_units(_doc('NB : hvis der allerede er "?" i url, indsæt "&".'))
+    assert [u.text for u in units] == ['NB : hvis der allerede er "?" i url, indsæt "&".']
+
+
+@pytest.mark.parametrize(
+    ("markdown", "rows"),
+    [
+        (  # software docs: a blank line in a cell ended the table
+            "Trin | Handling\n---|---\n1 | Gå til Indstillinger\n"
+            "2 | Klik Gem\n\nNB : se også hjælpen |\n3 | Vælg opgave\n4 | Klik Gem opgave |\n",
+            [
+                "Trin: 2; Handling: Klik Gem",
+                "NB : se også hjælpen",
+                "Trin: 3; Handling: Vælg opgave",
+                "Trin: 4; Handling: Klik Gem opgave",
+            ],
+        ),
+        (  # health-IT prose: numbered rows of a plan, the first cell broken
+            "Nr. | Indsats\n---|---\n1 | Fælles journal i alle regioner\n\n"
+            "Planen gælder fra 2025 |\n2 | Telemedicin til KOL-patienter\n"
+            "3 | Ét login for klinikere |\n",
+            [
+                "Planen gælder fra 2025",
+                "Nr.: 2; Indsats: Telemedicin til KOL-patienter",
+                "Nr.: 3; Indsats: Ét login for klinikere",
+            ],
+        ),
+    ],
+)
+def test_rows_of_a_broken_table_are_units_of_their_own(markdown, rows):
+    from assistant.markup import markdown_to_text
+
+    text = markdown_to_text(markdown).text
+    doc = Document(doc_id="tabel", title="Tabel", text=text, path="tabel.md", sha256="0" * 64)
+    texts = [u.text for u in document_units(doc)]
+    for row in rows:
+        assert row in texts

@@ -728,3 +728,38 @@ def test_a_line_that_only_says_example_brings_the_example_after_it(tmp_path, que
     helper = _assistant_over(tmp_path, {"mail.md": MAIL_TOKEN_LIKE, "kontakt.md": CONTACT_LIKE})
     text = compose(helper, question)
     assert example in text
+
+
+BOOKING_STEPS_LIKE = """# Bestil tid i patientportalen
+
+1. Log ind i patientportalen med MitID.
+2. Vælg Ny aftale i menuen. Du ser kun klinikker i din egen region.
+3. Vælg en ledig tid i kalenderen, og klik Bekræft aftale.
+"""
+
+
+@pytest.mark.parametrize(
+    "docs, question, first, last",
+    [
+        (  # a table cell of two sentences: "… key-value pair. Fx opgave"
+            {"flow.md": MAESTRO_LIKE.replace("key-value pair |", "key-value pair. Fx opgave |")},
+            "Hvad skal administratoren slå til i flowmotorens indstillinger?",
+            "Send out notifications",
+            "Zero-User",
+        ),
+        (  # a list item of two sentences
+            {"tid.md": BOOKING_STEPS_LIKE},
+            "Hvordan bestiller jeg tid i patientportalen?",
+            "Log ind",
+            "Bekræft aftale",
+        ),
+    ],
+)
+def test_a_sentence_between_two_steps_does_not_end_the_procedure(
+    tmp_path, docs, question, first, last
+):
+    """The rest of a step's cell or item (a second sentence) is no end of the steps."""
+    helper = _assistant_over(tmp_path, {**docs, "app.md": GUIDE_LIKE})
+    text = compose(helper, question)
+    assert first in text and last in text
+    assert text.index(first) < text.index(last)
