@@ -743,8 +743,8 @@ class Composer:
                     grand = _neighbour(index, prev, -1)
                     if grand is not None:
                         before.insert(0, grand)
-        # A sentence right after an item runs that item on ("1. RSI-direktørkredsen som …
-        # RSI-direktørkredsen er det strategiske forum …"): the items after it are the
+        # A sentence right after an item runs that item on ("1. Skolebestyrelsen som …
+        # Skolebestyrelsen er det øverste råd …"): the items after it are the
         # list's next ones, not its own, unless it announces them.
         prev = _neighbour(index, s, -1)
         runs_on = prev is not None and _is_item(prev.text(index)) and not announces(text)
