@@ -85,6 +85,7 @@ clear=rydde
 click=klikke
 close=lukke
 code=kode
+collaborate=samarbejde
 collaboration=samarbejde
 color=farve
 colour=farve
