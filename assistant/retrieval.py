@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from assistant.chunking import Chunk
 from assistant.embedders import Embedder
+from assistant.english import translate_terms
 from assistant.index import LoadedIndex
+from assistant.language import looks_english
 from assistant.lexical import QueryTerm, query_terms, words
 from assistant.settings import RetrievalSettings
 
@@ -245,6 +247,8 @@ class Retriever:
             else:  # each part capped, so a long earlier question cannot crowd this one out
                 terms = query_terms(previous, vocab, cap) + terms
             query = self.bounded_query(question, previous)
+        if looks_english(question):  # English words also match their Danish translations
+            terms, own_terms = translate_terms(terms, vocab), translate_terms(own_terms, vocab)
         n = self.cfg.candidates
         t1 = time.perf_counter()
         # In a follow-up the question's own words say what is asked now, the earlier

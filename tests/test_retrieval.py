@@ -114,6 +114,17 @@ def test_follow_up_searches_with_the_previous_question(retriever):
     assert alone.followup is False and alone.query == q
 
 
+def test_only_an_english_question_s_words_match_their_danish_translations(retriever):
+    english = retriever.search("Which regions collaborate?")
+    terms = {t.word: t for t in english.terms}
+    assert "samarbejd" in terms["collaborate"].matches  # "samarbejde"
+    assert "Regionerne samarbejder" in english.hits[0].chunk.text
+    # a Danish question keeps its own words: "region" is no English word to translate
+    danish = retriever.search("Hvilke regioner samarbejder?")
+    assert {t.word for t in danish.terms} == {"regioner", "samarbejder"}
+    assert "collaborate" not in {t.word for t in danish.terms}
+
+
 def test_standalone_question_ignores_history(retriever):
     r = retriever.search("Hvad koordinerer regionernes arkitekturråd?", HISTORY)
     assert r.followup is False and r.query == r.question
