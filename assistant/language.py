@@ -339,7 +339,7 @@ def person_names(text: str) -> list[str]:
 
     A Danish person is written first name + surname ("Anders Jensen"); an
     organisation's name holds an organisation noun or a genitive -s ("Region
-    Hovedstaden", "Danske Regioner", "Kommunernes Landsforening").
+    Hovedstaden", "Kommunernes Landsforening", "Sundhedsstyrelsens Råd").
     """
     names = []
     for m in _NAME.finditer(text):

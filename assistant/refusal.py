@@ -409,7 +409,7 @@ def unknown_how_object(retrieval) -> str | None:
 def unknown_asked(retrieval) -> list[str]:
     """Unknown subjects (``unknown_subjects``) that are what the question asks for.
 
-    "Hvilken leverandør står bag Sundhedsplatformen?" asks for a leverandør, and
+    "Hvilken leverandør står bag journalsystemet?" asks for a leverandør, and
     sources that never name one cannot answer it, however close in meaning they
     are. Other unknown words are often everyday words for what the sources say
     in their own terms ("landsdelene" for "regionerne", "makkerskab" for
@@ -460,7 +460,7 @@ def asked_person(question: str) -> str | None:
 def identifies(role: str, text: str, context: str, question: str) -> bool:
     """Does a statement say who holds the role? Either it names a person ("Anders
     Jensen"), or it says what the role holder is with a copula ("formanden er
-    direktøren for Danske Regioner", "X er it-direktør"). A mention in a list ("to
+    direktøren for Sundhedsstyrelsen", "X er it-direktør"). A mention in a list ("to
     medlemmer (en koncerndirektør og it-direktøren)") says that the role exists, not
     who holds it. Names after the role in the question ("i Region Hovedstaden") must
     be in the statement or its heading: a role holder elsewhere is someone else.
