@@ -109,7 +109,7 @@ def _passage_numbers(text: str) -> set[str]:
 
 def _names(sentence: str) -> list[str]:
     """Proper names, acronyms and months: capitalised words after the first word,
-    any word with two capitals ("RSI", "RSI-direktørkredsen"), month names."""
+    any word with two capitals ("RSI", "OS2forms"), month names."""
     out = []
     for i, m in enumerate(_NAMEISH.finditer(sentence)):
         token = m.group(0).strip("'’-")
