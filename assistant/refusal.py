@@ -478,11 +478,12 @@ def identifies(role: str, text: str, context: str, question: str) -> bool:
     )
     # "Projektleder: Magenta", "en projektleder fra Magenta": a name next to the role
     # (one the question does not hold) says who.
-    beside = re.finditer(rf"(?i:{word})[\s,:;–-]+(?:[a-zæøå]+\s+){{0,2}}?([A-ZÆØÅ][\w-]+)", text)
-    beside = any(m.group(1).lower() not in question.lower() for m in beside)
+    nearby = re.finditer(rf"(?i:{word})[\s,:;–-]+(?:[a-zæøå]+\s+){{0,2}}?([A-ZÆØÅ][\w-]+)", text)
+    beside = any(m.group(1).lower() not in question.lower() for m in nearby)
     if not (named or copula or beside):
         return False
-    after = question[_ASKS_PERSON.search(question).end() :]
+    asks = _ASKS_PERSON.search(question)
+    after = question[asks.end() :] if asks else question
     places = _CAPITALISED_WORD.findall(after)
     have = set(analyze(f"{context} {text}"))
     return all(set(analyze(p)) <= have for p in places)
