@@ -571,6 +571,16 @@ def decide(
     if not retrieval.hits:
         return Decision(True, "not-covered", not_covered)
     ev = evidence or weigh(retrieval, index, calibration)
+
+    def missing(detail: str) -> Decision:  # the sources name the topic, not the asked detail
+        return Decision(
+            True,
+            "detail-missing",
+            wording.refusal_detail_missing(deployment, detail),
+            detail=detail,
+            evidence=ev,
+        )
+
     if ev.score < calibration.refusal_threshold:
         return Decision(True, "not-covered", not_covered, evidence=ev)
     if statements is not None and not statements:
@@ -591,22 +601,10 @@ def decide(
             and _focus(f"{context} {text}", terms, index) >= DETAIL_FOCUS
             for text, context in statements
         ):
-            return Decision(
-                True,
-                "detail-missing",
-                wording.refusal_detail_missing(deployment, detail),
-                detail=detail,
-                evidence=ev,
-            )
+            return missing(detail)
     if asks_count(question) and statements is not None and not ev.english:
         if unknown_partition(retrieval):
-            return Decision(
-                True,
-                "detail-missing",
-                wording.refusal_detail_missing(deployment, "count"),
-                detail="count",
-                evidence=ev,
-            )
+            return missing("count")
         nouns = set(count_nouns(question))
         stems = set().union(*(set(t.matches) for t in retrieval.own_terms if t.word in nouns))
         if nouns and not stems:
@@ -621,21 +619,9 @@ def decide(
         else:
             found = any(states_count(text, question, stems) for text, _ in statements)
         if not found:
-            return Decision(
-                True,
-                "detail-missing",
-                wording.refusal_detail_missing(deployment, "count"),
-                detail="count",
-                evidence=ev,
-            )
+            return missing("count")
     role = asked_person(question)
     if role and statements is not None and not ev.english:
         if not any(identifies(role, text, context, question) for text, context in statements):
-            return Decision(
-                True,
-                "detail-missing",
-                wording.refusal_detail_missing(deployment, "person"),
-                detail="person",
-                evidence=ev,
-            )
+            return missing("person")
     return Decision(False, "answer", evidence=ev)
