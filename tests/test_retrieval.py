@@ -89,13 +89,19 @@ def test_previous_user_question():
     assert previous_user_question(None) is None
 
 
+def _retriever_over(settings, files: dict[str, str]) -> Retriever:
+    """A retriever (fake embedder) over ``files`` (name -> text) in ``settings.corpus_dir``."""
+    settings.corpus_dir.mkdir()
+    for name, text in files.items():
+        (settings.corpus_dir / name).write_text(text, encoding="utf-8")
+    build_index(settings, FakeEmbedder())
+    return Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
+
+
 @pytest.fixture
 def retriever(tmp_path, make_settings):
     settings = make_settings(tmp_path, chunking={"max_words": 15})
-    settings.corpus_dir.mkdir()
-    (settings.corpus_dir / "rsi.txt").write_text(CORPUS, encoding="utf-8")
-    build_index(settings, FakeEmbedder())
-    return Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
+    return _retriever_over(settings, {"rsi.txt": CORPUS})
 
 
 HISTORY = [
@@ -212,10 +218,7 @@ def test_rerank_prefers_the_passage_with_the_detail_asked_for(
     tmp_path, make_settings, corpus, question, detail
 ):
     settings = make_settings(tmp_path, chunking={"max_words": 10})
-    settings.corpus_dir.mkdir()
-    (settings.corpus_dir / "doc.txt").write_text(corpus, encoding="utf-8")
-    build_index(settings, FakeEmbedder())
-    r = Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
+    r = _retriever_over(settings, {"doc.txt": corpus})
     chunks = r.index.chunks
     assert len(chunks) >= 2  # the section is split: several passages share its words
     with_detail = next(p for p, c in enumerate(chunks) if detail in c.text)
@@ -272,10 +275,7 @@ def test_rerank_puts_the_answer_before_the_restated_question(
     """On a Q&A page the asker's question repeats the words of a question about it; the
     answer section comes first unless the factor is 1."""
     settings = make_settings(tmp_path)
-    settings.corpus_dir.mkdir()
-    (settings.corpus_dir / "faq.md").write_text(corpus, encoding="utf-8")
-    build_index(settings, FakeEmbedder())
-    r = Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
+    r = _retriever_over(settings, {"faq.md": corpus})
     chunks = r.index.chunks
     asked = next(p for p, c in enumerate(chunks) if is_asked_section(c.heading))
     answered = next(p for p, c in enumerate(chunks) if answer in c.text)
@@ -336,10 +336,7 @@ def test_rerank_reads_the_page_s_first_heading_with_every_section(
     """The section further down holds the answer but not the page's topic, which only
     its first heading names: with the lead heading as context it covers the question."""
     settings = make_settings(tmp_path)
-    settings.corpus_dir.mkdir()
-    (settings.corpus_dir / "page.md").write_text(corpus, encoding="utf-8")
-    build_index(settings, FakeEmbedder())
-    r = Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
+    r = _retriever_over(settings, {"page.md": corpus})
     chunks = r.index.chunks
     first = 0
     answered = next(p for p, c in enumerate(chunks) if answer in c.text)
@@ -533,11 +530,7 @@ def test_a_follow_up_s_own_words_outweigh_the_earlier_question_s(
 ):
     """The earlier question gives the topic; what is asked now decides the ranking."""
     settings = make_settings(tmp_path, chunking={"max_words": 15})
-    settings.corpus_dir.mkdir()
-    for name, text in FOLLOW_UP_PAGES.items():
-        (settings.corpus_dir / name).write_text(text, encoding="utf-8")
-    build_index(settings, FakeEmbedder())
-    retriever = Retriever(load_index(settings.index_dir), FakeEmbedder(), settings.retrieval)
+    retriever = _retriever_over(settings, FOLLOW_UP_PAGES)
     history = [{"role": "user", "content": earlier}, {"role": "assistant", "content": "…"}]
     r = retriever.search(question, history, mode="bm25")
     assert r.followup
