@@ -12,6 +12,12 @@ Danish text 0.2-0.6), so no similarity constant lives in code. At build time
   an upper quartile here would leave the closest off-topic questions well
   inside the band, where they cannot be told from a paraphrase in everyday
   words (measured on both eval corpora);
+- *English floor*: the same, from the English probes alone. A question in
+  another language than its passages meets them at a lower similarity, on- and
+  off-topic alike (multilingual e5 on both eval corpora: English probes reach
+  0.76-0.82 where Danish ones reach 0.80-0.86, and answerable English
+  questions 0.83-0.91), so an English question is measured from the English
+  floor; on the common floor most answerable English questions scored 0;
 - *ceiling*: how similar a passage is to a short question-like snippet of its
   own text.
 
@@ -30,7 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
-CALIBRATION_VERSION = 2  # 2: the floor is the highest off-topic similarity
+from assistant.language import looks_english
+
+CALIBRATION_VERSION = 3  # 2: the floor is the highest off-topic similarity; 3: English floor
 
 # Threshold and weight on the normalised scale, chosen on the tuning splits of both
 # public eval sets (README: Evaluation); used until `eval --calibrate` stores others.
@@ -74,10 +82,14 @@ class Calibration:
     refusal_threshold: float = DEFAULT_THRESHOLD
     coverage_weight: float = DEFAULT_COVERAGE_WEIGHT
     source: str = "build"  # build | eval --calibrate | settings
+    dense_floor_en: float | None = None  # the floor for English questions (None: dense_floor)
 
-    def dense_norm(self, similarity: float) -> float:
-        span = max(1e-6, self.dense_ceil - self.dense_floor)
-        return min(1.0, max(0.0, (similarity - self.dense_floor) / span))
+    def dense_norm(self, similarity: float, english: bool = False) -> float:
+        floor = self.dense_floor
+        if english and self.dense_floor_en is not None:
+            floor = min(floor, self.dense_floor_en)
+        span = max(1e-6, self.dense_ceil - floor)
+        return min(1.0, max(0.0, (similarity - floor) / span))
 
     def to_dict(self) -> dict:
         return dict(asdict(self), version=CALIBRATION_VERSION)
@@ -104,11 +116,18 @@ def measure_band(chunks: list, vectors: np.ndarray, embedder) -> dict:
     off = [float(np.max(vectors @ embedder.embed_query(q))) for q in OFF_TOPIC_PROBES]
     # Off-topic questions reach up to here (the closest of them) ...
     floor = float(np.max(off))
+    # ... and English ones, across the language gap, up to here.
+    english = [s for q, s in zip(OFF_TOPIC_PROBES, off, strict=True) if looks_english(q)]
+    floor_en = float(np.max(english)) if english else floor
     # ... and a snippet of a passage typically (median) reaches this close to it.
     ceil = float(np.median(own))
     if ceil <= floor:  # a model that cannot tell them apart: a band it can still use
         ceil = floor + max(1e-3, float(np.std(own + off)))
-    return {"dense_floor": round(floor, 4), "dense_ceil": round(ceil, 4)}
+    return {
+        "dense_floor": round(floor, 4),
+        "dense_ceil": round(ceil, 4),
+        "dense_floor_en": round(min(floor_en, floor), 4),
+    }
 
 
 def at_build(chunks: list, vectors: np.ndarray, embedder) -> dict:
@@ -131,6 +150,7 @@ def resolve(manifest: dict, answer_settings, fallback_band: dict | None = None) 
     cal = Calibration(
         dense_floor=band["dense_floor"],
         dense_ceil=band["dense_ceil"],
+        dense_floor_en=band.get("dense_floor_en"),
         refusal_threshold=stored.get("refusal_threshold", DEFAULT_THRESHOLD),
         coverage_weight=stored.get("coverage_weight", DEFAULT_COVERAGE_WEIGHT),
         source=stored.get("source", "build"),

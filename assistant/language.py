@@ -86,10 +86,13 @@ ASKS = {
         re.I,
     ),
     # A time: "hvornår" is always interrogative in Danish (the conjunction is "når");
-    # English "when" asks for a time only when it opens the question.
+    # English "when" asks for a time only when it opens the question and an auxiliary
+    # follows it ("When does …", "When was …"); "When I edit …, what …" is a clause.
     "when": re.compile(
         r"\bhvorn[aå]r\b|\bhvilket\s+år\b|\bi\s+hvilken\s+uge\b|\bårstal\w*|"
-        r"^\s*(?:since\s+)?when\b|\bwhat\s+year\b|\bwhich\s+year\b|\bin\s+which\s+week\b",
+        r"^\s*(?:since\s+)?when\s+(?:is|was|are|were|do|does|did|will|would|can|could|"
+        r"should|shall|has|have|had|must|may)\b|"
+        r"\bwhat\s+year\b|\bwhich\s+year\b|\bin\s+which\s+week\b",
         re.I,
     ),
     # A size or a limit: "filstørrelse", "hvor stor", "den maksimale længde".

@@ -208,8 +208,8 @@ def sentence_coverage(retrieval, index, top: int = 3) -> float:
 
 def weigh(retrieval, index, calibration: Calibration) -> Evidence:
     coverage = sentence_coverage(retrieval, index)
-    dense_norm = calibration.dense_norm(retrieval.top_dense)
     english = looks_english(retrieval.question)
+    dense_norm = calibration.dense_norm(retrieval.top_dense, english)
     w = calibration.coverage_weight
     score = w * coverage + (1 - w) * dense_norm
     if english:  # English words missing from Danish sources say nothing; meaning still counts

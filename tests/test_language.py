@@ -53,6 +53,9 @@ def test_articles_are_not_numbers():
         ("Hvordan sender jeg en e-mail fra formularen?", None),
         ("What happens when a form is submitted?", None),  # "when" as a conjunction
         ("When does DAWA close?", "when"),
+        ("When was the collaboration founded?", "when"),
+        ("When I edit a list in the source view, what must I do?", None),  # a clause
+        ("When the citizen logs in, which data is fetched?", None),
     ],
 )
 def test_what_a_question_asks_for(question, kind):

@@ -250,6 +250,47 @@ def test_the_band_floor_is_the_closest_off_topic_question():
     assert band["dense_ceil"] == pytest.approx(0.9, abs=1e-3)
 
 
+class _CrossLanguageProbe:
+    """Danish probes reach 0.8, English ones only 0.7 (across the language gap)."""
+
+    name, dim = "probe", 2
+
+    def embed_query(self, text):
+        import numpy as np
+
+        from assistant.calibration import OFF_TOPIC_PROBES
+        from assistant.language import looks_english
+
+        if text in OFF_TOPIC_PROBES:
+            sim = 0.7 if looks_english(text) else 0.8
+        else:
+            sim = 0.9
+        return np.array([sim, (1 - sim**2) ** 0.5], dtype=np.float32)
+
+
+def test_an_english_question_is_measured_from_the_english_floor():
+    """A similarity of 0.75 is below every Danish probe's reach but above every English
+    one's: for an English question it is evidence, for a Danish one it is not."""
+    import numpy as np
+
+    from assistant.chunking import Chunk
+
+    chunks = [Chunk("d#0", "d", i, "ord " * 20, "", "t", None, (), "h") for i in range(4)]
+    vectors = np.tile(np.array([1.0, 0.0], dtype=np.float32), (4, 1))
+    band = measure_band(chunks, vectors, _CrossLanguageProbe())
+    assert band["dense_floor"] == pytest.approx(0.8, abs=1e-3)
+    assert band["dense_floor_en"] == pytest.approx(0.7, abs=1e-3)
+    cal = resolve({"calibration": dict(band, version=CALIBRATION_VERSION)}, AnswerSettings())
+    assert cal.dense_norm(0.75) == 0.0
+    assert cal.dense_norm(0.75, english=True) == pytest.approx(0.25, abs=1e-2)
+    # An older band without an English floor treats both languages alike.
+    old = resolve(
+        {"calibration": {"dense_floor": 0.8, "dense_ceil": 0.9, "version": CALIBRATION_VERSION}},
+        AnswerSettings(),
+    )
+    assert old.dense_norm(0.75, english=True) == 0.0
+
+
 # --- "Hvem er <rolle> …?", a count in the asker's words, things the sources only name ------
 
 
