@@ -763,3 +763,74 @@ def test_a_sentence_between_two_steps_does_not_end_the_procedure(
     text = compose(helper, question)
     assert first in text and last in text
     assert text.index(first) < text.index(last)
+
+
+PURGE_LIKE = """# Automatisk sletning
+
+## Opsætning
+
+Med denne funktion kan formularen selv slette indsendelser efter et antal dage.
+Koordinationsgruppen anbefaler en periode på 30 dage.
+Vedhæftede filer slettes samtidig med indsendelsen.
+
+## Andet
+
+Handleren sender en kvittering til borgeren.
+"""
+
+THREAD_LIKE = """# Fejl i adresserne
+
+## Svar fra leverandøren
+
+Feltet har skiftet navn i forløbet, og derfor kom ordet ikke med i adresserne.
+Vi har rettet fejlen og dannet adresserne igen i aftes.
+Vh. Simon
+Hvordan tester man rettelsen bagefter?
+Man logger ind som borger og åbner formularen.
+"""
+
+
+def test_a_lead_that_answers_little_brings_the_sentences_after_it(tmp_path, monkeypatch):
+    """When the lead holds little of the question, its passage goes on after it (the
+    answer is often the next sentence); a lead that answers well is quoted as before."""
+    import assistant.compose as compose_module
+
+    helper = _assistant_over(
+        tmp_path,
+        {"slet.md": PURGE_LIKE, "traad.md": THREAD_LIKE, "rsi.md": RSI_LIKE, "p.md": OS2FORMS_LIKE},
+    )
+    asked = "Hvad sker der med indsendelser efter et antal dage i regionerne?"
+    text = compose(helper, asked)
+    assert text.startswith("Koordinationsgruppen anbefaler en periode på 30 dage.")
+    assert "Vedhæftede filer slettes samtidig" in text
+    assert not starts_with_fragment(text)
+    monkeypatch.setattr(compose_module, "FILL_COVER", 0.0)  # without it: the lead alone
+    assert "Vedhæftede filer" not in compose(helper, asked)
+    monkeypatch.undo()
+    well = compose(helper, "Hvad skete der med feltet i forløbet?")  # the lead holds it all
+    assert well.startswith("Feltet har skiftet navn") and "rettet fejlen" not in well
+
+
+def test_the_run_on_stops_at_a_signature_a_question_and_the_budget(tmp_path):
+    from assistant.compose import Sentence
+
+    helper = _assistant_over(tmp_path, {"slet.md": PURGE_LIKE, "traad.md": THREAD_LIKE})
+    composer, index = helper.composer, helper.index
+
+    def first(start: str) -> Sentence:
+        for pos, chunk in enumerate(index.chunks):
+            for k in range(len(chunk.sentences)):
+                if Sentence(pos, k).text(index).startswith(start):
+                    return Sentence(pos, k)
+        raise AssertionError(start)
+
+    def run_on(start: str, budget: int) -> list[str]:
+        return [s.text(index) for s in composer._run_on([first(start)], budget)]
+
+    reply = run_on("Feltet har skiftet navn", 1000)
+    assert [t[:20] for t in reply] == ["Vi har rettet fejlen"]  # "Vh. Simon" ends it
+    assert [t[:20] for t in run_on("Med denne funktion", 1000)] == [
+        "Koordinationsgruppen",
+        "Vedhæftede filer sle",
+    ]  # and the next section ("Andet") does not follow
+    assert run_on("Med denne funktion", 90) == []  # the next sentence does not fit
