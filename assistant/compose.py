@@ -55,6 +55,7 @@ Writing (rules from ``language``):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -516,6 +517,11 @@ class Composer:
             if matches:
                 out.append((matches, max(bm25.idf(m) for m in matches), t.parts))
         return out
+
+    @functools.cached_property
+    def _ordinary_words(self) -> frozenset[str]:
+        """Words the sources write in lower case somewhere (so not names)."""
+        return frozenset(w for chunk in self.index.chunks for w in _LOWER_WORD.findall(chunk.text))
 
     def _inside_vocabulary(self, stem: str) -> bool:
         return any(stem in tok for tok in self.index.bm25.vocab.tokens if len(tok) > len(stem))
@@ -1130,7 +1136,7 @@ class Composer:
             words_said = set(analyze(said))
             if words_asked and len(words_asked & words_said) / len(words_asked) >= 0.5:
                 yes_no = "Nej" if NEGATION.search(said) else "Ja"
-                return f"{yes_no}, {_lower_first(text)}"
+                return f"{yes_no}, {_lower_first(text, self._ordinary_words)}"
         return text
 
 
@@ -1154,9 +1160,23 @@ def merge_marks(text: str) -> str:
     return text
 
 
-def _lower_first(text: str) -> str:
-    """Lower-case the first word after "Ja, " when it is an ordinary word, not a name."""
-    first = text.split(" ", 1)[0]
-    if first.lower() in DANISH_STOPWORDS:
+_LOWER_WORD = re.compile(r"(?<![\w-])[a-zæøåéü]+(?![\w-])")
+
+
+def _lower_first(text: str, ordinary: frozenset[str] = frozenset()) -> str:
+    """Lower-case the first word after "Ja, " when it is an ordinary word, not a name.
+
+    Danish capitalises names, not nouns: a word the sources also write in lower case
+    ("Foreløbig", "Regionerne", "Formularen") is ordinary; one they only write with a
+    capital ("Holstebro", "Danske Regioner") or in capitals ("RSI") is a name.
+    """
+    first, _, rest = text.partition(" ")
+    word = first.strip(".,:;!?»«\"'()")
+    if not word or not word[0].isupper() or not word[1:].islower():
+        return text
+    if rest[:1].isupper():  # "Region Hovedstaden", "Danske Regioner": a name of two words
+        return text
+    abbreviation = first.endswith(".") and len(word) <= 4  # "Pt.", "Fx.", "Bl.a."
+    if abbreviation or word.lower() in DANISH_STOPWORDS or word.lower() in ordinary:
         return first.lower() + text[len(first) :]
     return text

@@ -834,3 +834,30 @@ def test_the_run_on_stops_at_a_signature_a_question_and_the_budget(tmp_path):
         "Vedhæftede filer sle",
     ]  # and the next section ("Andet") does not follow
     assert run_on("Med denne funktion", 90) == []  # the next sentence does not fit
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Ordinary words the sources also write in lower case lose the sentence capital.
+        ("Foreløbig er der gennemført 40 projekter.", "foreløbig er der gennemført 40 projekter."),
+        ("Formularen gemmes som kladde.", "formularen gemmes som kladde."),
+        ("Det kan man.", "det kan man."),  # a stop word
+        (
+            "Pt. samarbejder regionerne om 15 projekter.",
+            "pt. samarbejder regionerne om 15 projekter.",
+        ),
+        # Names keep theirs: only ever capitalised, in capitals, or two capitalised words.
+        ("Holstebro har lavet en løsning.", "Holstebro har lavet en løsning."),
+        ("RSI ledes af tre fora.", "RSI ledes af tre fora."),
+        ("Region Hovedstaden deltager.", "Region Hovedstaden deltager."),
+    ],
+)
+def test_the_word_after_ja_is_lower_cased_unless_it_is_a_name(text, expected):
+    from assistant.compose import _LOWER_WORD, _lower_first
+
+    sources = (
+        "Projekterne er foreløbig afsluttet. Når formularen er sendt, ligger den i "
+        "regionen. Kommunen i Holstebro bruger RSI."
+    )
+    assert _lower_first(text, frozenset(_LOWER_WORD.findall(sources))) == expected
