@@ -252,7 +252,8 @@ class Retriever:
         n = self.cfg.candidates
         t1 = time.perf_counter()
         # In a follow-up the question's own words say what is asked now, the earlier
-        # question only the topic: its own words count twice in the BM25 ranking.
+        # question only the topic: its own words count twice in the BM25 ranking and in
+        # the re-ranking (where the words meet).
         searched = terms + own_terms if followup else terms
         lexical = self.index.bm25.search(searched, n) if mode != "dense" else []
         t2 = time.perf_counter()
@@ -280,7 +281,11 @@ class Retriever:
         if mode == "hybrid" and rerank_weight > 0:
             order = (
                 self.rerank(
-                    order[: self.cfg.rerank_depth], terms, fused, rerank_weight, question=question
+                    order[: self.cfg.rerank_depth],
+                    searched,
+                    fused,
+                    rerank_weight,
+                    question=question,
                 )
                 + order[self.cfg.rerank_depth :]
             )

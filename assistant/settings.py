@@ -57,7 +57,14 @@ class ChunkSettings(_Group):
 class RetrievalSettings(_Group):
     top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
-    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    dense_weight: float = Field(
+        1.5,
+        ge=0,
+        description="Weight of the dense ranking in fusion. Above BM25's: on questions "
+        "nobody tuned on (a blind OS2forms set), the dense ranking alone put the answering "
+        "passage first more often than BM25 alone, while BM25 led on the questions the "
+        "re-ranking was tuned on; leaning on dense ranks better on unseen questions.",
+    )
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
     candidates: int = Field(30, ge=1, description="Hits taken from each ranker before fusion.")
     max_query_tokens: int = Field(

@@ -46,6 +46,18 @@ def test_rrf_weights_and_k():
     assert rrf([([], 1.0), ([5], 0.0)], k=60) == {5: 0.0}
 
 
+def test_by_default_the_dense_ranking_settles_a_split_vote():
+    """Two passages each put first by one ranker (with equal weights a tie): the dense
+    ranking's pick leads with the default weights."""
+    from assistant.settings import RetrievalSettings
+
+    cfg = RetrievalSettings()
+    split = rrf([([1, 2], cfg.dense_weight), ([2, 1], cfg.bm25_weight)], cfg.rrf_k)
+    assert split[1] > split[2]  # dense's first, BM25's second
+    even = rrf([([1, 2], 1.0), ([2, 1], 1.0)], cfg.rrf_k)
+    assert even[1] == pytest.approx(even[2])
+
+
 @pytest.mark.parametrize(
     "question, known",
     [
@@ -535,3 +547,21 @@ def test_a_follow_up_s_own_words_outweigh_the_earlier_question_s(
     r = retriever.search(question, history, mode="bm25")
     assert r.followup
     assert expected in r.hits[0].chunk.text
+
+
+def test_the_re_ranking_also_counts_a_follow_up_s_own_words_twice(retriever, monkeypatch):
+    """Where the words meet: what is asked now weighs more than the earlier topic (as in
+    the BM25 ranking); a question on its own counts each word once."""
+    seen: list[list[str]] = []
+    rerank = Retriever.rerank
+
+    def recording(self, order, terms, *args, **kwargs):
+        seen.append([t.word for t in terms])
+        return rerank(self, order, terms, *args, **kwargs)
+
+    monkeypatch.setattr(Retriever, "rerank", recording)
+    retriever.search("Og hvem er medlemmer af den?", HISTORY)
+    assert seen[-1].count("medlemmer") == 2
+    assert seen[-1].count("digitaliseringskredsen") == 1
+    retriever.search("Hvem er medlemmer af Digitaliseringskredsen?")
+    assert seen[-1].count("medlemmer") == 1
