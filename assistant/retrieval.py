@@ -204,14 +204,40 @@ class Retriever:
         self.cfg = cfg
         self.leads = lead_headings(index.chunks)
 
-    def dense(self, query: str, k: int) -> tuple[list[tuple[int, float]], float]:
+    def dense(
+        self, query: str, k: int, own: str | None = None
+    ) -> tuple[list[tuple[int, float]], float]:
+        """Top ``k`` (position, cosine similarity to ``query``) and the best similarity.
+
+        ``own`` (a follow-up's own words, when ``query`` holds the earlier question
+        too): passages are ranked by their similarity to ``query`` plus that to
+        ``own``, so what is asked now counts twice and the earlier question only sets
+        the topic (as in the BM25 ranking); the similarities reported stay those to
+        ``query``."""
         vec = self.embedder.embed_query(query).reshape(1, -1)
         k = min(k, self.index.faiss.ntotal)
         if k == 0:
             return [], 0.0
-        scores, ids = self.index.faiss.search(vec, k)
-        pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-        return pairs, (pairs[0][1] if pairs else 0.0)
+        if own is None or own == query:
+            pairs = self._nearest(vec, k)
+            return pairs, (pairs[0][1] if pairs else 0.0)
+        # Both searches go through the index (FAISS or pgvector's HNSW), twice as deep; a
+        # passage one of them did not reach counts with that search's lowest similarity.
+        wide = min(2 * k, self.index.faiss.ntotal)
+        to_query = dict(self._nearest(vec, wide))
+        to_own = dict(self._nearest(self.embedder.embed_query(own).reshape(1, -1), wide))
+        if not to_query or not to_own:
+            return list(to_query.items())[:k], max(to_query.values(), default=0.0)
+        low_q, low_o = min(to_query.values()), min(to_own.values())
+        ranked = sorted(
+            to_query.keys() | to_own.keys(),
+            key=lambda p: (-(to_query.get(p, low_q) + to_own.get(p, low_o)), p),
+        )[:k]
+        return [(p, to_query.get(p, low_q)) for p in ranked], max(to_query.values())
+
+    def _nearest(self, vec, k: int) -> list[tuple[int, float]]:
+        scores, found = self.index.faiss.search(vec, k)
+        return [(int(i), float(s)) for i, s in zip(found[0], scores[0], strict=True) if i >= 0]
 
     def bounded_query(self, question: str, previous: str | None = None) -> str:
         """What the embedder reads, at most ``max_query_tokens``: the question, cut at
@@ -257,7 +283,8 @@ class Retriever:
         searched = terms + own_terms if followup else terms
         lexical = self.index.bm25.search(searched, n) if mode != "dense" else []
         t2 = time.perf_counter()
-        dense, top_dense = self.dense(query, n) if mode != "bm25" else ([], 0.0)
+        own = self.bounded_query(question) if followup else None
+        dense, top_dense = self.dense(query, n, own) if mode != "bm25" else ([], 0.0)
         t3 = time.perf_counter()
         bm25_weight = self.cfg.bm25_weight
         rerank_weight = self.cfg.rerank_weight

