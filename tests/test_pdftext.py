@@ -116,3 +116,174 @@ def test_ligatures_are_spelled_out():
     assert pages_to_text(["Den ofﬁcielle ﬂowchart er afﬁrmeret."]) == (
         "Den officielle flowchart er affirmeret."
     )
+
+
+# --- layout mode: columns, spacing and font sizes -----------------------------------
+# pypdf's layout mode keeps a line's columns as spaces and vertical space as blank
+# lines; ``page_styles`` gives each line's font size, weight and height on the page.
+
+
+def _layout(lines: list[str]) -> str:
+    return "\n".join(lines)
+
+
+def test_a_table_in_layout_mode_becomes_header_value_rows_with_whole_cells():
+    page = _layout(
+        [
+            " Trin                 Handling",
+            "",
+            " 1                    Log ind med MitID på",
+            "                      sundhed.dk",
+            "",
+            " 2                    Vælg Journal og derefter",
+            "                      Prøvesvar",
+        ]
+    )
+    assert pages_to_text([page]).split("\n\n") == [
+        "Trin: 1; Handling: Log ind med MitID på sundhed.dk",
+        "Trin: 2; Handling: Vælg Journal og derefter Prøvesvar",
+    ]
+    # another kind of table: a release plan, three columns, a hyphenated cell
+    page = _layout(
+        [
+            " Uge        Datoer            Aktivitet",
+            " Uge 41     6-12 okt          Afklaring og forundersø-",
+            "                              gelse",
+            " Uge 42     13-19 okt         Udvikling",
+        ]
+    )
+    assert pages_to_text([page]).split("\n\n") == [
+        "Uge: Uge 41; Datoer: 6-12 okt; Aktivitet: Afklaring og forundersøgelse",
+        "Uge: Uge 42; Datoer: 13-19 okt; Aktivitet: Udvikling",
+    ]
+
+
+def test_list_markers_set_apart_are_not_table_columns():
+    page = _layout(
+        [
+            " Under indstillinger findes flere muligheder for formularen:",
+            " •      Ændre titel",
+            " •      Aktiver som skabelon",
+            " •      Arkivere formularen",
+        ]
+    )
+    text = pages_to_text([page])
+    assert "- Ændre titel\n- Aktiver som skabelon\n- Arkivere formularen" in text
+    assert ":" not in text.split("\n\n")[-1]
+
+
+def test_numbers_without_dots_make_a_list_only_in_sequence():
+    page = _layout(
+        [
+            " Gå ind på den ønskede formular og vælg derefter følgende punkter i menuen:",
+            " 1   Indstillinger",
+            " 2   Indsendelser",
+            " 3   Gem",
+        ]
+    )
+    assert pages_to_text([page]).endswith("1. Indstillinger\n2. Indsendelser\n3. Gem")
+    page = _layout(
+        [
+            " 2   Baggrund",
+            " Regionerne har i flere år arbejdet sammen om en fælles løsning for journalen,",
+            " og den er nu i drift i alle fem regioner.",
+        ]
+    )
+    assert pages_to_text([page]).startswith("# 2 Baggrund\n\n")
+
+
+def test_font_size_and_weight_mark_headings():
+    page = _layout(
+        [
+            " Adgang til journalen for",
+            " pårørende",
+            " Borgeren kan give en pårørende adgang.",
+            " Fuldmagt",
+            " Det kræver en digital fuldmagt.",
+        ]
+    )
+    styles = [(16.0, True, 760.0), (16.0, True, 742.0), (10.0, False, 720.0)]
+    styles += [(10.0, True, 700.0), (10.0, False, 687.0)]
+    assert pages_to_text([page], [styles]).split("\n\n") == [
+        "# Adgang til journalen for pårørende",  # one heading set over two lines
+        "Borgeren kan give en pårørende adgang.",
+        "# Fuldmagt",  # bold at the body's size
+        "Det kræver en digital fuldmagt.",
+    ]
+
+
+def test_a_bold_sentence_and_a_bold_list_items_second_line_are_not_headings():
+    page = _layout(
+        [
+            " Bemærk: indsendelser slettes efter 30 dage.",
+            " 1. Vælg formularen og klik på Indstillinger under",
+            "    Indsendelser og gem",
+        ]
+    )
+    styles = [(10.0, True, 700.0), (10.0, True, 680.0), (10.0, True, 667.0)]
+    text = pages_to_text([page], [styles])
+    assert "#" not in text
+    assert "1. Vælg formularen og klik på Indstillinger under Indsendelser og gem" in text
+
+
+def test_spacing_between_lines_ends_paragraphs_where_the_words_do_not():
+    # 13 points between the lines of a paragraph, 19 between paragraphs
+    page = _layout(
+        [
+            " Det er muligt at lave vilkår for elementer, alt efter om",
+            " CPR er større end en given værdi.",
+            " Der findes en token for dags dato.",
+            " Det kræver at CPR kan omsættes til en dato.",
+        ]
+    )
+    styles = [(10.0, False, 700.0), (10.0, False, 687.0), (10.0, False, 668.0)]
+    styles += [(10.0, False, 649.0)]
+    assert pages_to_text([page], [styles]).split("\n\n") == [
+        "Det er muligt at lave vilkår for elementer, alt efter om CPR er større end en "
+        "given værdi.",
+        "Der findes en token for dags dato.",
+        "Det kræver at CPR kan omsættes til en dato.",
+    ]
+
+
+def test_small_header_and_footer_of_a_one_page_document_are_dropped():
+    page = _layout(
+        [
+            "Region Syddanmark · Vejledning                          Version 2",
+            "",
+            "",
+            " Patienten kan se sine prøvesvar på sundhed.dk.",
+            " Svarene vises efter syv dage.",
+            "",
+            "",
+            "Sundhedsplatformen                                      Side 1 af 1",
+        ]
+    )
+    styles = [(8.0, False, 800.0), (10.0, False, 700.0), (10.0, False, 687.0)]
+    styles += [(8.0, False, 40.0)]
+    text = pages_to_text([page], [styles])
+    assert text == "Patienten kan se sine prøvesvar på sundhed.dk. Svarene vises efter syv dage."
+
+
+def test_a_number_column_on_the_last_line_is_not_a_page_number():
+    page = _layout(
+        [
+            " Trin      Handling",
+            " 1         Åbn formularen",
+            " 2         Udfyld felterne",
+            " 3         Klik Send",
+        ]
+    )
+    assert pages_to_text([page]).split("\n\n")[-1] == "Trin: 3; Handling: Klik Send"
+
+
+def test_a_web_address_broken_after_a_slash_is_joined():
+    text = pages_to_text(
+        [
+            "Gå til https://test.os2forms.dk/da/admin/config/system/\n"
+            "datafordeler-address-lookup og indtast din token."
+        ]
+    )
+    assert "https://test.os2forms.dk/da/admin/config/system/datafordeler-address-lookup og" in (
+        text
+    )
