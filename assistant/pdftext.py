@@ -174,18 +174,32 @@ def _without_furniture(pages: list[list[_Line]], body: float = 0.0) -> list[list
     return cleaned
 
 
+# Abbreviations Danish writes in lower case before a compound's hyphen
+# (Retskrivningsordbogen: "it-system", "pc-skærm", "sms-besked", "cpr-nummer").
+_LOWER_ABBREVIATIONS = frozenset(
+    "it tv pc cd dvd ip id ai ux sms mms pdf cpr cvr url api gps usb".split()
+)
+
+
 def _join_hyphenated(first: str, second: str, vocabulary: set[str]) -> str:
     """``first`` ends with "word-": a hyphenated line break, or a compound's own hyphen
     ("it-" + "systemer")? The document's own spelling decides; without one, a hyphen
-    after an abbreviation or digit stays and a lower-case word is joined."""
+    after an abbreviation (capitals, or one Danish writes in lower case) or a digit
+    stays, and a word that goes on in lower case is joined ("Avance-" + "ret")."""
     m = _HYPHEN_END.search(first)
     assert m is not None
     head = m.group(1)
     tail_match = re.match(r"\w+", second)
     tail = tail_match.group(0) if tail_match else ""
     joined, kept = f"{head}{tail}".lower(), f"{head}-{tail}".lower()
+    abbreviation = (
+        (head.isupper() and len(head) > 1)
+        or head.lower() in _LOWER_ABBREVIATIONS
+        or any(c.isdigit() for c in head)
+        or len(head) == 1
+    )
     keep = kept in vocabulary or not (
-        joined in vocabulary or (head.islower() and len(head) > 2 and tail[:1].islower())
+        joined in vocabulary or (not abbreviation and tail[:1].islower())
     )
     return first + second if keep else first[:-1] + second
 

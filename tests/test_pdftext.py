@@ -287,3 +287,18 @@ def test_a_web_address_broken_after_a_slash_is_joined():
     assert "https://test.os2forms.dk/da/admin/config/system/datafordeler-address-lookup og" in (
         text
     )
+
+
+def test_short_and_capitalised_syllables_are_joined_but_abbreviations_keep_the_hyphen():
+    text = pages_to_text(
+        [
+            "Vælg den måde, som dato-\nvælgeren viser datoen på: den stan-\n"
+            'dardiserede må-\nder findes under "Avance-\nret" i formularen.'
+        ]
+    )
+    assert "datovælgeren" in text and "standardiserede måder" in text
+    assert '"Avanceret"' in text
+    text = pages_to_text(
+        ["Journalen gemmes som pdf-\nfil i EPJ-\nsystemet, og borgeren får en sms-\nbesked."]
+    )
+    assert "pdf-fil" in text and "EPJ-systemet" in text and "sms-besked" in text
