@@ -255,6 +255,7 @@ _BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s{2,}(?=\S)")
 # Above this share of lines with vertical space before them, the space is the
 # document's line spacing (1.5 or double), not the space between paragraphs.
 GAP_MAX_SHARE = 0.5
+PARAGRAPHS_APART = 0.05  # share of body lines set apart where paragraphs are spaced
 LINE_JITTER = 1.25  # distances between lines within this factor count as one spacing
 
 
@@ -375,12 +376,11 @@ def _tables(
     lines: list[_Line],
     spaced: set[int],
     positioned: set[int],
-    headings: set[int],
     vocabulary: set[str],
 ) -> tuple[dict[int, list[str]], set[int]]:
     """Tables of a page in layout mode: a line of two or more cells (the header)
-    followed by lines whose cells all start in its columns, at least one of them
-    again with two cells or more. Where the table's rows stand apart, a row starts
+    followed by lines in its font size whose cells all start in its columns, two of
+    them again with two cells or more. Where the table's rows stand apart, a row starts
     where vertical space stands above a line (and at the top of a page where the
     first column has text); else where the first column has text. The lines of a
     cell are joined. Returns the rows as "header: value" lines by the
@@ -400,8 +400,8 @@ def _tables(
         for j in range(i + 1, len(lines)):
             cells = _cells(lines[j])
             ks = [_column_of(start, columns) for start, _ in cells]
-            if not cells or None in ks or (j in headings and lines[j].size > lines[i].size):
-                break  # a heading (set larger than the table) ends it
+            if not cells or None in ks or lines[j].size != lines[i].size:
+                break  # a heading or the text after the table, set in another size
             if len(cells) == 1 and ks[0] == 0 and len(columns) > 1:
                 if cells[0][0] + len(cells[0][1]) >= columns[1] - 1:
                     break  # running text from the left margin, not a cell
@@ -469,7 +469,15 @@ def pages_to_text(pages: list[str], styles: list[list[Style] | None] | None = No
         )
         if line.y is not None and not first
     }
-    positioned = placed if spaced else set()
+    # Trust spacing alone only where the document spaces its paragraphs: some body
+    # lines, not just headings, tables or lists, stand apart from the line above.
+    body_pairs = [
+        i
+        for i in placed
+        if printed[i].size == printed[i - 1].size == body and not _is_list_item(printed[i].text)
+    ]
+    apart = sum(i in spaced for i in body_pairs)
+    positioned = placed if apart >= max(2, PARAGRAPHS_APART * len(body_pairs)) else set()
     styled = {
         i
         for i, line in enumerate(printed)
@@ -491,7 +499,7 @@ def pages_to_text(pages: list[str], styles: list[list[Style] | None] | None = No
             blocks.append(current)
         current, kind = [], ""
 
-    tables, in_table = _tables(printed, spaced, positioned, styled, vocabulary)
+    tables, in_table = _tables(printed, spaced, placed, vocabulary)
     previous: _Line | None = None  # the line before, as printed
     for i, line in enumerate(lines):
         if i in tables:

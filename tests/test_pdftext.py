@@ -302,3 +302,44 @@ def test_short_and_capitalised_syllables_are_joined_but_abbreviations_keep_the_h
         ["Journalen gemmes som pdf-\nfil i EPJ-\nsystemet, og borgeren får en sms-\nbesked."]
     )
     assert "pdf-fil" in text and "EPJ-systemet" in text and "sms-besked" in text
+
+
+def test_text_after_a_table_in_another_size_is_not_a_cell():
+    page = _layout(
+        [
+            " Trin      Handling",
+            " 1         Find OS2forms sync",
+            " 2         Vælg Update manually now",
+            " Formularen",
+            " bliver opdateret, og den gamle version findes under revisioner.",
+        ]
+    )
+    styles = [(8.5, True, 700.0), (8.5, False, 684.0), (8.5, False, 668.0)]
+    styles += [(10.0, False, 650.0), (10.0, False, 637.0)]
+    blocks = pages_to_text([page], [styles]).split("\n\n")
+    assert blocks[-1] == (
+        "Formularen bliver opdateret, og den gamle version findes under revisioner."
+    )
+    assert blocks[-2] == "Trin: 2; Handling: Vælg Update manually now"
+
+
+def test_space_only_around_headings_leaves_paragraphs_to_the_shape_of_lines():
+    # no space between paragraphs: only the heading stands apart
+    page = _layout(
+        [
+            " Spørgsmål",
+            " Emne: Formular elementer",
+            " Anonym bruger",
+            " Er det muligt at lave alderskontrol på baggrund af CPR-nummer fra NemID, så",
+            " personen skal være fyldt 18 år for at kunne sende formularen?",
+        ]
+    )
+    styles = [(14.0, True, 760.0), (11.0, False, 736.0), (11.0, False, 722.0)]
+    styles += [(11.0, False, 708.0), (11.0, False, 694.0)]
+    assert pages_to_text([page], [styles]).split("\n\n") == [
+        "# Spørgsmål",
+        "Emne: Formular elementer",
+        "Anonym bruger",
+        "Er det muligt at lave alderskontrol på baggrund af CPR-nummer fra NemID, så "
+        "personen skal være fyldt 18 år for at kunne sende formularen?",
+    ]
