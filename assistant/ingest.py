@@ -436,11 +436,23 @@ def _docx_bold_heading(paragraph, text: str) -> bool:
     ``**...**``, see ``markup._bold_heading``)."""
     if len(text.split()) > 12 or "\n" in text:
         return False
+    style_bold = False  # the paragraph style's weight, from the styles it is based on
+    style = paragraph.style
+    while style is not None:
+        if style.font.bold is not None:
+            style_bold = bool(style.font.bold)
+            break
+        style = style.base_style
     runs = [r for r in paragraph.iter_inner_content() for r in getattr(r, "runs", [r])]
     runs = [r for r in runs if r.text.strip()]
-    return bool(runs) and all(
-        r.bold or (r.bold is None and r.style and r.style.font.bold) for r in runs
-    )
+
+    def bold(run) -> bool:  # the run's own setting, its character style's, the paragraph's
+        for setting in (run.bold, run.style.font.bold if run.style is not None else None):
+            if setting is not None:
+                return bool(setting)
+        return style_bold
+
+    return bool(runs) and all(bold(r) for r in runs)
 
 
 def _docx_table_rows(table) -> list[str]:

@@ -5,7 +5,14 @@ running header and footer, long words are hyphenated at the line end, headings a
 just short lines, and a sentence can run over a page break. These rules (facts about
 printed documents, tested in tests/test_pdftext.py) turn the pages' lines into the
 blocks the chunker reads: paragraphs separated by a blank line, headings marked
-"# ", list items as "- " lines.
+"# ", list items as "- " lines, table rows as "header: value" lines.
+
+The pages come from pypdf's layout mode (lines top to bottom, columns kept apart
+by spaces) and, where it can read them, each line's font size, weight and height
+(``page_styles``): then a line set larger or in bold is a heading, more space
+above a line than the line spacing starts a paragraph or a table row, and a small
+line set apart at a page's edge is a header or footer. Without them (plain text,
+or a page whose lines cannot be matched) the shape of the lines decides.
 """
 
 from __future__ import annotations

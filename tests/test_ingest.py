@@ -868,11 +868,17 @@ def test_docx_short_bold_paragraph_is_a_heading_and_bold_lead_in_is_not(corpus):
         "Denne lange fremhævede sætning er en advarsel og ikke en overskrift, "
         "selv om hele sætningen står med fed skrift."
     ).bold = True
+    strong = word.styles.add_style("Fremhævet afsnit", 1)  # a paragraph style set in bold
+    strong.base_style = word.styles["Normal"]
+    strong.font.bold = True
+    word.add_paragraph("Prøvesvar", style=strong)
+    word.add_paragraph("Svarene kan ses efter syv dage.")
     word.save(corpus / "adgang.docx")
     blocks = _load(corpus, "adgang.docx").text.split("\n\n")
     assert blocks[0] == "# Adgang til journalen"
     assert blocks[1] == "Bemærk: borgeren skal logge ind med MitID."
     assert not blocks[2].startswith("#")
+    assert blocks[3:] == ["# Prøvesvar", "Svarene kan ses efter syv dage."]
 
 
 def test_docx_hyperlinks_are_kept_as_links_and_datelines_dropped(corpus):
