@@ -318,6 +318,8 @@ def load_docx(path: Path) -> Loaded:
             continue
         links.extend(_docx_links(item))
         style = (item.style.name or "").lower() if item.style is not None else ""
+        if style.startswith(_TOC_STYLES):
+            continue  # a table of contents repeats the headings, with page numbers
         marker = numbers.marker(item, style)
         if style.startswith(("heading", "overskrift", "title", "titel")):
             text = "# " + " ".join(text.split())
@@ -339,6 +341,9 @@ def load_docx(path: Path) -> Loaded:
     meta = {"title": doc.core_properties.title} if doc.core_properties.title else {}
     return Loaded(meta, drop_page_furniture("\n\n".join(blocks)), links)
 
+
+# Word's table of contents styles ("TOC 1", Danish "Indholdsfortegnelse 1").
+_TOC_STYLES = ("toc ", "toc heading", "indholdsfortegnelse")
 
 # Word's built-in "List Continue" styles (Danish "Liste - fortsat") hold a further
 # paragraph of the list item above them, without a number or bullet of their own.

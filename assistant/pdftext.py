@@ -32,6 +32,8 @@ _SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+\S")
 _ENDS_SENTENCE = re.compile(r"[.!?:;]['\"”’)]*$")
 _HYPHEN_END = re.compile(r"(\w+)-$")
 _SLASH_END = re.compile(r"\S/$")
+# A table of contents entry: a heading, a leader of dots, its page number.
+_TOC_ENTRY = re.compile(r"(?:\.\s?){4,}\s*\d{1,4}$")
 # Running headers and footers are looked for among this many lines at each end of a page.
 EDGE_LINES = 3
 HEADING_MAX_WORDS = 12
@@ -168,6 +170,8 @@ def _without_furniture(pages: list[list[_Line]], body: float = 0.0) -> list[list
     for lines in pages:
         kept: list[_Line] = []
         for i, line in enumerate(lines):
+            if _TOC_ENTRY.search(line.text):
+                continue  # a table of contents line repeats a heading and its page
             at_edge = i < EDGE_LINES or i >= len(lines) - EDGE_LINES
             outermost = i in (0, len(lines) - 1)
             if at_edge and (_shape(line.text) in running or _is_page_number(line, outermost)):

@@ -905,3 +905,18 @@ def test_docx_hyperlinks_are_kept_as_links_and_datelines_dropped(corpus):
     doc = _load(corpus, "link.docx")
     assert doc.text == "Læs mere i vejledningen på sundhed.dk"
     assert doc.links == (("vejledningen på sundhed.dk", "https://www.sundhed.dk/borger"),)
+
+
+def test_docx_table_of_contents_is_left_out(corpus):
+    docx = pytest.importorskip("docx")
+    word = docx.Document()
+    toc = word.styles.add_style("TOC 1", 1)
+    word.add_paragraph("Indledning\t3", style=toc)
+    word.add_paragraph("Tilmelding til kurset\t4", style=toc)
+    word.add_heading("Indledning", level=1)
+    word.add_paragraph("Kurset handler om den fælles journal.")
+    word.save(corpus / "kursus.docx")
+    assert _load(corpus, "kursus.docx").text.split("\n\n") == [
+        "# Indledning",
+        "Kurset handler om den fælles journal.",
+    ]

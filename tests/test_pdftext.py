@@ -343,3 +343,14 @@ def test_space_only_around_headings_leaves_paragraphs_to_the_shape_of_lines():
         "Er det muligt at lave alderskontrol på baggrund af CPR-nummer fra NemID, så "
         "personen skal være fyldt 18 år for at kunne sende formularen?",
     ]
+
+
+def test_table_of_contents_lines_are_dropped():
+    page = (
+        "Indhold\nIndledning .................................. 3\n"
+        "2.1 Adgang til journalen . . . . . . . . . . . 7\n"
+        f"Indledning\n{WIDE}\nog den er i drift nu. Se afsnit 2 på side 7."
+    )
+    text = pages_to_text([page])
+    assert "...." not in text and ". . ." not in text
+    assert "Se afsnit 2 på side 7." in text
