@@ -557,7 +557,9 @@ def pages_to_text(pages: list[str], styles: list[list[Style] | None] | None = No
                 and (bool(_ENDS_SENTENCE.search(previous.text)) or not line[:1].islower())
             )
         )
-        if not styled and ended and i not in bare and _is_heading(line, after, then, width):
+        # Where font sizes are known, they mark the headings; a line set like the
+        # text around it is text (a list's lead-in: "For at gøre dette skal du").
+        if not body and ended and i not in bare and _is_heading(line, after, then, width):
             close()
             blocks.append(["# " + line])
             previous = None  # a heading may follow a heading ("2 Baggrund", "2.1 Formål")

@@ -354,3 +354,20 @@ def test_table_of_contents_lines_are_dropped():
     text = pages_to_text([page])
     assert "...." not in text and ". . ." not in text
     assert "Se afsnit 2 på side 7." in text
+
+
+def test_where_sizes_are_known_a_lead_in_set_like_the_text_stays_with_its_list():
+    page = _layout(
+        [
+            " For at kunne gøre dette skal du",
+            " - have oprettet formularer",
+            " - have koblet flow på formularen",
+        ]
+    )
+    styles = [(10.0, False, 700.0), (10.0, False, 681.0), (10.0, False, 662.0)]
+    assert pages_to_text([page], [styles]).split("\n\n") == [
+        "For at kunne gøre dette skal du",
+        "- have oprettet formularer\n- have koblet flow på formularen",
+    ]
+    # without sizes, the shape of the lines still finds a heading over a list
+    assert pages_to_text(["Tilbud\n- telemedicin\n- fælles booking"]).startswith("# Tilbud")
