@@ -230,7 +230,9 @@ def _broken_early(right: int, after: str, width: int) -> bool:
     return right + 1 + len(_first_word(after)) <= width
 
 
-def _is_heading(line: str, after: str | None, then: str | None, width: int) -> bool:
+def _is_heading(
+    line: str, after: str | None, then: str | None, width: int, lead_in: bool = False
+) -> bool:
     """A short line without a sentence's end that starts with a capital letter or a
     section number, followed by running text (a full line, a finished one-line
     sentence, a sentence that goes on on the line ``then``, or a list): table rows,
@@ -246,6 +248,8 @@ def _is_heading(line: str, after: str | None, then: str | None, width: int) -> b
         return False
     if after is None:  # nothing under it: the end of a table or a closing line
         return False
+    if _is_list_item(after) and lead_in:
+        return False  # set like the text, a line before a list is its lead-in
     if _is_list_item(after) or _SECTION_NUMBER.match(after):
         return True
     starts = after[:1].isupper() or after[:1].isdigit()
@@ -557,9 +561,15 @@ def pages_to_text(pages: list[str], styles: list[list[Style] | None] | None = No
                 and (bool(_ENDS_SENTENCE.search(previous.text)) or not line[:1].islower())
             )
         )
-        # Where font sizes are known, they mark the headings; a line set like the
-        # text around it is text (a list's lead-in: "For at gøre dette skal du").
-        if not body and ended and i not in bare and _is_heading(line, after, then, width):
+        # Where font sizes mark headings, they alone do; where sizes are known but
+        # mark none, a short line before a list set like the text around it is the
+        # list's lead-in ("For at gøre dette skal du"), not a heading.
+        if (
+            not styled
+            and ended
+            and i not in bare
+            and _is_heading(line, after, then, width, lead_in=bool(body))
+        ):
             close()
             blocks.append(["# " + line])
             previous = None  # a heading may follow a heading ("2 Baggrund", "2.1 Formål")
