@@ -162,7 +162,9 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # them changes what the chunks hold: indexes built before are then rebuilt (only
 # chunks whose text changed are embedded again). 2: PDF layout, Word tables, titles.
 # 3: quoted marks do not end a sentence; rows of a broken Markdown table are blocks.
-TEXT_VERSION = 3
+# 4: PDF lines by font size, spacing and columns (headings, tables, headers and
+# footers); Word list numbers, bold headings and links.
+TEXT_VERSION = 4
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")

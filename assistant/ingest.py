@@ -257,7 +257,8 @@ def load_pdf(path: Path) -> Loaded:
 
     try:
         reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [_page_text(page) for page in reader.pages]
+        styles = [_page_styles(page) for page in reader.pages]
         info = reader.metadata  # None: the PDF has no document information
     except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:
         raise LoadError(f"{path.name}: not a readable PDF ({exc})") from exc
@@ -265,10 +266,31 @@ def load_pdf(path: Path) -> Loaded:
     meta = {"title": str(title)} if title else {}
     from assistant.pdftext import pages_to_text
 
-    text = pages_to_text(pages)
+    text = pages_to_text(pages, styles)
     if not text:
         raise LoadError(f"{path.name}: the PDF has no extractable text (scanned image?)")
     return Loaded(meta, drop_page_furniture(text))
+
+
+def _page_text(page) -> str:
+    """A PDF page's text in layout mode: lines in the order they stand on the page
+    (top to bottom, so running headers and footers are at its ends), columns and
+    vertical space kept as spaces and blank lines for ``pdftext`` to read. A page
+    layout mode cannot read is read plainly."""
+    try:
+        return page.extract_text(extraction_mode="layout") or ""
+    except Exception:  # pypdf's layout mode fails on some fonts; plain mode still reads them
+        return page.extract_text() or ""
+
+
+def _page_styles(page) -> list | None:
+    """Font size and weight of each line of a PDF page (None: not readable)."""
+    from assistant.pdftext import page_styles
+
+    try:
+        return page_styles(page)
+    except Exception:  # styles only sharpen headings; the text is read without them
+        return None
 
 
 def load_docx(path: Path) -> Loaded:
@@ -282,22 +304,160 @@ def load_docx(path: Path) -> Loaded:
         raise LoadError(f"{path.name}: not a readable Word file ({exc})") from exc
     from docx.table import Table
 
-    blocks = []
+    blocks: list[str] = []
+    links: list[tuple[str, str]] = []
+    numbers = _DocxNumbers(doc)
+    in_list = False  # the last block is a list: its next item joins it, as in Markdown
     for item in doc.iter_inner_content():  # paragraphs and tables in reading order
         if isinstance(item, Table):
             blocks.extend(_docx_table_rows(item))
+            in_list = False
             continue
         text = item.text.strip()
         if not text:
             continue
+        links.extend(_docx_links(item))
         style = (item.style.name or "").lower() if item.style is not None else ""
+        if style.startswith(_TOC_STYLES):
+            continue  # a table of contents repeats the headings, with page numbers
+        marker = numbers.marker(item, style)
         if style.startswith(("heading", "overskrift", "title", "titel")):
-            text = "# " + text
-        elif style.startswith(("list", "liste")):
-            text = "- " + text
+            text = "# " + " ".join(text.split())
+        elif in_list and style.startswith(_CONTINUE_STYLES):
+            blocks[-1] += " " + " ".join(text.split())  # a list item's second paragraph
+            continue
+        elif marker is not None:
+            text = f"{marker} {' '.join(text.split())}"
+            if in_list:
+                blocks[-1] += "\n" + text
+                continue
+            blocks.append(text)
+            in_list = True
+            continue
+        elif _docx_bold_heading(item, text):
+            text = "# " + " ".join(text.split())
         blocks.append(text)
+        in_list = False
     meta = {"title": doc.core_properties.title} if doc.core_properties.title else {}
-    return Loaded(meta, "\n\n".join(blocks))
+    return Loaded(meta, drop_page_furniture("\n\n".join(blocks)), links)
+
+
+# Word's table of contents styles ("TOC 1", Danish "Indholdsfortegnelse 1").
+_TOC_STYLES = ("toc ", "toc heading", "indholdsfortegnelse")
+
+# Word's built-in "List Continue" styles (Danish "Liste - fortsat") hold a further
+# paragraph of the list item above them, without a number or bullet of their own.
+_CONTINUE_STYLES = ("list continue", "liste - fortsat", "liste fortsat")
+
+
+class _DocxNumbers:
+    """The number or bullet Word draws before a list paragraph.
+
+    Word does not store a list item's number in its text: the paragraph (or its
+    style, as "List Number" and "List Bullet" do) points to a numbering definition,
+    whose level says whether it is a bullet or a number; Word counts the items. A
+    paragraph in a list style without a definition counts as a bullet (or as a
+    number when the style's name says so)."""
+
+    def __init__(self, doc) -> None:
+        self.formats: dict[tuple[str, str], str] = {}  # (numId, ilvl) -> numFmt
+        self.counts: dict[str, list[int]] = {}  # numId -> one counter per level
+        try:
+            numbering = doc.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        abstract = {
+            a.get(_w("abstractNumId")): {
+                lvl.get(_w("ilvl")): (lvl.find(_w("numFmt")).get(_w("val")) or "")
+                for lvl in a.findall(_w("lvl"))
+                if lvl.find(_w("numFmt")) is not None
+            }
+            for a in numbering.findall(_w("abstractNum"))
+        }
+        for num in numbering.findall(_w("num")):
+            ref = num.find(_w("abstractNumId"))
+            levels = abstract.get(ref.get(_w("val")) if ref is not None else None, {})
+            for ilvl, fmt in levels.items():
+                self.formats[(num.get(_w("numId")), ilvl)] = fmt
+
+    @staticmethod
+    def _num_pr(paragraph) -> tuple[str | None, str]:
+        """(numId, ilvl) from the paragraph, else from its style or the styles it is based on."""
+        holders = [paragraph._p.pPr]
+        style = paragraph.style
+        while style is not None:
+            holders.append(style.element.pPr)
+            style = style.base_style
+        num_id, ilvl = None, None
+        for ppr in holders:
+            pr = ppr.find(_w("numPr")) if ppr is not None else None
+            if pr is None:
+                continue
+            if num_id is None and pr.find(_w("numId")) is not None:
+                num_id = pr.find(_w("numId")).get(_w("val"))
+            if ilvl is None and pr.find(_w("ilvl")) is not None:
+                ilvl = pr.find(_w("ilvl")).get(_w("val"))
+        return num_id, ilvl or "0"
+
+    def marker(self, paragraph, style: str) -> str | None:
+        """ "-" for a bullet, "3." for the third item of a numbered list, None outside lists."""
+        num_id, ilvl = self._num_pr(paragraph)
+        if num_id == "0" or (num_id is None and not style.startswith(("list", "liste"))):
+            return None  # numId 0 switches numbering off
+        if style.startswith(_CONTINUE_STYLES):
+            return None
+        fmt = self.formats.get((num_id or "", ilvl))
+        if fmt is None:
+            fmt = "decimal" if re.search(r"number|nummer|tal", style) else "bullet"
+        if fmt in ("bullet", "none"):
+            return "-"
+        level = int(ilvl) if ilvl.isdigit() else 0
+        counts = self.counts.setdefault(num_id or style, [])
+        del counts[level + 1 :]  # a higher level item restarts the levels below it
+        counts.extend([0] * (level + 1 - len(counts)))
+        counts[level] += 1
+        return f"{counts[level]}."
+
+
+def _w(tag: str) -> str:
+    from docx.oxml.ns import qn
+
+    return qn(f"w:{tag}")
+
+
+def _docx_links(paragraph) -> list[tuple[str, str]]:
+    """(text, absolute URL) of the paragraph's hyperlinks."""
+    out = []
+    for link in paragraph.hyperlinks:
+        url = (link.url or "").strip()
+        if re.match(r"https?://", url, re.I) and link.text.strip():
+            out.append((link.text, url))
+    return out
+
+
+def _docx_bold_heading(paragraph, text: str) -> bool:
+    """A short paragraph whose text is all bold: many Word authors mark a section
+    heading so instead of using a heading style (as Markdown writers do with
+    ``**...**``, see ``markup._bold_heading``)."""
+    if len(text.split()) > 12 or "\n" in text:
+        return False
+    style_bold = False  # the paragraph style's weight, from the styles it is based on
+    style = paragraph.style
+    while style is not None:
+        if style.font.bold is not None:
+            style_bold = bool(style.font.bold)
+            break
+        style = style.base_style
+    runs = [r for r in paragraph.iter_inner_content() for r in getattr(r, "runs", [r])]
+    runs = [r for r in runs if r.text.strip()]
+
+    def bold(run) -> bool:  # the run's own setting, its character style's, the paragraph's
+        for setting in (run.bold, run.style.font.bold if run.style is not None else None):
+            if setting is not None:
+                return bool(setting)
+        return style_bold
+
+    return bool(runs) and all(bold(r) for r in runs)
 
 
 def _docx_table_rows(table) -> list[str]:

@@ -66,6 +66,50 @@ def _pdf_pages(pages: list[list[str]]) -> bytes:
     return bytes(out)
 
 
+def _pdf_set(pages: list[list[tuple[float, float, float, bool, str]]]) -> bytes:
+    """A valid PDF whose pages show (x, y, size, bold, text) pieces in Helvetica,
+    each placed where a word processor's export would put it."""
+
+    def escape(line: str) -> str:
+        return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    n = len(pages)
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(n))
+    font = 3 + 2 * n
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode(),
+    ]
+    for i, pieces in enumerate(pages):
+        content = " ".join(
+            f"BT /{'F2' if bold else 'F1'} {size} Tf 1 0 0 1 {x} {y} Tm ({escape(t)}) Tj ET"
+            for x, y, size, bold, t in pieces
+        ).encode("cp1252")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {4 + 2 * i} 0 R "
+            f"/Resources << /Font << /F1 {font} 0 R /F2 {font + 1} 0 R >> >> >>".encode()
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    for face in (b"Helvetica", b"Helvetica-Bold"):
+        objects.append(
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /" + face + b" /Encoding /WinAnsiEncoding >>"
+        )
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
 @pytest.fixture
 def corpus(tmp_path):
     folder = tmp_path / "corpus"
@@ -717,3 +761,162 @@ def test_a_document_without_a_title_takes_its_first_heading_or_its_file_name(cor
     (corpus / "aarsrapport_2025-final.txt").write_text(long_first, encoding="utf-8")
     assert _load(corpus, "vejledning.md").title == "Opsætning af formularen"
     assert _load(corpus, "aarsrapport_2025-final.txt").title == "Aarsrapport 2025 final"
+
+
+def test_exported_pdf_reads_headings_by_size_tables_as_rows_and_drops_its_header(corpus):
+    from assistant.chunking import chunk_document
+
+    page = [
+        (72, 800, 8, False, "Vejledning til journalen"),  # running header, small
+        (72, 740, 16, True, "Adgang til journalen"),
+        (72, 712, 11, False, "Borgeren kan se sin journal på sundhed.dk, når lægen har"),
+        (72, 698, 11, False, "CPR-nummer og samtykke registreret."),
+        (72, 676, 11, True, "Trin"),
+        (200, 676, 11, True, "Handling"),
+        (72, 658, 11, False, "1"),
+        (200, 658, 11, False, "Log ind med MitID"),
+        (200, 644, 11, False, "på sundhed.dk"),
+        (72, 626, 11, False, "2"),
+        (200, 626, 11, False, "Vælg Journal"),
+        (72, 40, 8, False, "Side 1"),
+    ]
+    (corpus / "journal.pdf").write_bytes(_pdf_set([page]))
+    doc = _load(corpus, "journal.pdf")
+    assert doc.text.split("\n\n") == [
+        "# Adgang til journalen",
+        "Borgeren kan se sin journal på sundhed.dk, når lægen har CPR-nummer og samtykke "
+        "registreret.",
+        "Trin: 1; Handling: Log ind med MitID på sundhed.dk",
+        "Trin: 2; Handling: Vælg Journal",
+    ]
+    assert {c.heading for c in chunk_document(doc, max_words=45)} == {"Adgang til journalen"}
+
+
+def test_exported_pdf_keeps_a_paragraph_whole_over_a_page_break(corpus):
+    header = "Kommunens retningslinjer for indsendelser"
+    pages = [
+        [
+            (72, 800, 8, False, header),
+            (72, 740, 14, True, "Sletning af indsendelser"),
+            (72, 712, 10, False, "Indsendelser med personfølsomme oplysninger slettes"),
+            (72, 699, 10, False, "automatisk, og koordinationsgruppen anbefaler, at"),
+            (72, 40, 8, False, "Side 1 af 2"),
+        ],
+        [
+            (72, 800, 8, False, header),
+            (72, 740, 10, False, "der vælges 30 dage."),
+            (72, 721, 10, False, "Vedhæftninger slettes også."),
+            (72, 40, 8, False, "Side 2 af 2"),
+        ],
+    ]
+    (corpus / "slet.pdf").write_bytes(_pdf_set(pages))
+    doc = _load(corpus, "slet.pdf")
+    assert doc.text.split("\n\n") == [
+        "# Sletning af indsendelser",
+        "Indsendelser med personfølsomme oplysninger slettes automatisk, og "
+        "koordinationsgruppen anbefaler, at der vælges 30 dage.",
+        "Vedhæftninger slettes også.",
+    ]
+
+
+def test_docx_lists_are_one_block_with_word_numbers_and_bullets(corpus):
+    docx = pytest.importorskip("docx")
+    word = docx.Document()
+    word.add_paragraph("Sådan opretter du en formular:")
+    for step in ("Klik på Formularer", "Vælg Tilføj formular", "Gem formularen"):
+        word.add_paragraph(step, style="List Number")
+    word.add_paragraph("Formularen kan bruges til:")
+    for use in ("ansøgninger", "tilmeldinger"):
+        word.add_paragraph(use, style="List Bullet")
+    word.save(corpus / "formular.docx")
+    doc = _load(corpus, "formular.docx")
+    assert doc.text.split("\n\n") == [
+        "Sådan opretter du en formular:",
+        "1. Klik på Formularer\n2. Vælg Tilføj formular\n3. Gem formularen",
+        "Formularen kan bruges til:",
+        "- ansøgninger\n- tilmeldinger",
+    ]
+
+
+def test_docx_numbering_set_on_the_paragraph_itself_counts_too(corpus):
+    import copy
+
+    docx = pytest.importorskip("docx")
+    word = docx.Document()
+    numbered = word.styles["List Number"].element.pPr.numPr  # Word's own numbering
+    word.add_paragraph("Patienten skal medbringe:")
+    for item in ("sundhedskort", "medicinliste"):
+        p = word.add_paragraph(item)  # style Normal, numbered directly
+        p._p.get_or_add_pPr().append(copy.deepcopy(numbered))
+    word.add_paragraph("Mød op ti minutter før.")
+    word.save(corpus / "indkaldelse.docx")
+    assert _load(corpus, "indkaldelse.docx").text.split("\n\n") == [
+        "Patienten skal medbringe:",
+        "1. sundhedskort\n2. medicinliste",
+        "Mød op ti minutter før.",
+    ]
+
+
+def test_docx_short_bold_paragraph_is_a_heading_and_bold_lead_in_is_not(corpus):
+    docx = pytest.importorskip("docx")
+    word = docx.Document()
+    word.add_paragraph().add_run("Adgang til journalen").bold = True
+    p = word.add_paragraph()
+    p.add_run("Bemærk:").bold = True
+    p.add_run(" borgeren skal logge ind med MitID.")
+    word.add_paragraph().add_run(
+        "Denne lange fremhævede sætning er en advarsel og ikke en overskrift, "
+        "selv om hele sætningen står med fed skrift."
+    ).bold = True
+    strong = word.styles.add_style("Fremhævet afsnit", 1)  # a paragraph style set in bold
+    strong.base_style = word.styles["Normal"]
+    strong.font.bold = True
+    word.add_paragraph("Prøvesvar", style=strong)
+    word.add_paragraph("Svarene kan ses efter syv dage.")
+    word.save(corpus / "adgang.docx")
+    blocks = _load(corpus, "adgang.docx").text.split("\n\n")
+    assert blocks[0] == "# Adgang til journalen"
+    assert blocks[1] == "Bemærk: borgeren skal logge ind med MitID."
+    assert not blocks[2].startswith("#")
+    assert blocks[3:] == ["# Prøvesvar", "Svarene kan ses efter syv dage."]
+
+
+def test_docx_hyperlinks_are_kept_as_links_and_datelines_dropped(corpus):
+    docx = pytest.importorskip("docx")
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    word = docx.Document()
+    word.add_paragraph("Sidst opdateret: 12. marts 2024")
+    p = word.add_paragraph("Læs mere i ")
+    link = OxmlElement("w:hyperlink")
+    link.set(
+        qn("r:id"),
+        p.part.relate_to("https://www.sundhed.dk/borger", RELATIONSHIP_TYPE.HYPERLINK, True),
+    )
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "vejledningen på sundhed.dk"
+    run.append(text)
+    link.append(run)
+    p._p.append(link)
+    word.save(corpus / "link.docx")
+    doc = _load(corpus, "link.docx")
+    assert doc.text == "Læs mere i vejledningen på sundhed.dk"
+    assert doc.links == (("vejledningen på sundhed.dk", "https://www.sundhed.dk/borger"),)
+
+
+def test_docx_table_of_contents_is_left_out(corpus):
+    docx = pytest.importorskip("docx")
+    word = docx.Document()
+    toc = word.styles.add_style("TOC 1", 1)
+    word.add_paragraph("Indledning\t3", style=toc)
+    word.add_paragraph("Tilmelding til kurset\t4", style=toc)
+    word.add_heading("Indledning", level=1)
+    word.add_paragraph("Kurset handler om den fælles journal.")
+    word.save(corpus / "kursus.docx")
+    assert _load(corpus, "kursus.docx").text.split("\n\n") == [
+        "# Indledning",
+        "Kurset handler om den fælles journal.",
+    ]

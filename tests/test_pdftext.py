@@ -116,3 +116,258 @@ def test_ligatures_are_spelled_out():
     assert pages_to_text(["Den ofﬁcielle ﬂowchart er afﬁrmeret."]) == (
         "Den officielle flowchart er affirmeret."
     )
+
+
+# --- layout mode: columns, spacing and font sizes -----------------------------------
+# pypdf's layout mode keeps a line's columns as spaces and vertical space as blank
+# lines; ``page_styles`` gives each line's font size, weight and height on the page.
+
+
+def _layout(lines: list[str]) -> str:
+    return "\n".join(lines)
+
+
+def test_a_table_in_layout_mode_becomes_header_value_rows_with_whole_cells():
+    page = _layout(
+        [
+            " Trin                 Handling",
+            "",
+            " 1                    Log ind med MitID på",
+            "                      sundhed.dk",
+            "",
+            " 2                    Vælg Journal og derefter",
+            "                      Prøvesvar",
+        ]
+    )
+    assert pages_to_text([page]).split("\n\n") == [
+        "Trin: 1; Handling: Log ind med MitID på sundhed.dk",
+        "Trin: 2; Handling: Vælg Journal og derefter Prøvesvar",
+    ]
+    # another kind of table: a release plan, three columns, a hyphenated cell
+    page = _layout(
+        [
+            " Uge        Datoer            Aktivitet",
+            " Uge 41     6-12 okt          Afklaring og forundersø-",
+            "                              gelse",
+            " Uge 42     13-19 okt         Udvikling",
+        ]
+    )
+    assert pages_to_text([page]).split("\n\n") == [
+        "Uge: Uge 41; Datoer: 6-12 okt; Aktivitet: Afklaring og forundersøgelse",
+        "Uge: Uge 42; Datoer: 13-19 okt; Aktivitet: Udvikling",
+    ]
+
+
+def test_list_markers_set_apart_are_not_table_columns():
+    page = _layout(
+        [
+            " Under indstillinger findes flere muligheder for formularen:",
+            " •      Ændre titel",
+            " •      Aktiver som skabelon",
+            " •      Arkivere formularen",
+        ]
+    )
+    text = pages_to_text([page])
+    assert "- Ændre titel\n- Aktiver som skabelon\n- Arkivere formularen" in text
+    assert ":" not in text.split("\n\n")[-1]
+
+
+def test_numbers_without_dots_make_a_list_only_in_sequence():
+    page = _layout(
+        [
+            " Gå ind på den ønskede formular og vælg derefter følgende punkter i menuen:",
+            " 1   Indstillinger",
+            " 2   Indsendelser",
+            " 3   Gem",
+        ]
+    )
+    assert pages_to_text([page]).endswith("1. Indstillinger\n2. Indsendelser\n3. Gem")
+    page = _layout(
+        [
+            " 2   Baggrund",
+            " Regionerne har i flere år arbejdet sammen om en fælles løsning for journalen,",
+            " og den er nu i drift i alle fem regioner.",
+        ]
+    )
+    assert pages_to_text([page]).startswith("# 2 Baggrund\n\n")
+
+
+def test_font_size_and_weight_mark_headings():
+    page = _layout(
+        [
+            " Adgang til journalen for",
+            " pårørende",
+            " Borgeren kan give en pårørende adgang.",
+            " Fuldmagt",
+            " Det kræver en digital fuldmagt.",
+        ]
+    )
+    styles = [(16.0, True, 760.0), (16.0, True, 742.0), (10.0, False, 720.0)]
+    styles += [(10.0, True, 700.0), (10.0, False, 687.0)]
+    assert pages_to_text([page], [styles]).split("\n\n") == [
+        "# Adgang til journalen for pårørende",  # one heading set over two lines
+        "Borgeren kan give en pårørende adgang.",
+        "# Fuldmagt",  # bold at the body's size
+        "Det kræver en digital fuldmagt.",
+    ]
+
+
+def test_a_bold_sentence_and_a_bold_list_items_second_line_are_not_headings():
+    page = _layout(
+        [
+            " Bemærk: indsendelser slettes efter 30 dage.",
+            " 1. Vælg formularen og klik på Indstillinger under",
+            "    Indsendelser og gem",
+        ]
+    )
+    styles = [(10.0, True, 700.0), (10.0, True, 680.0), (10.0, True, 667.0)]
+    text = pages_to_text([page], [styles])
+    assert "#" not in text
+    assert "1. Vælg formularen og klik på Indstillinger under Indsendelser og gem" in text
+
+
+def test_spacing_between_lines_ends_paragraphs_where_the_words_do_not():
+    # 13 points between the lines of a paragraph, 19 between paragraphs
+    page = _layout(
+        [
+            " Det er muligt at lave vilkår for elementer, alt efter om",
+            " CPR er større end en given værdi.",
+            " Der findes en token for dags dato.",
+            " Det kræver at CPR kan omsættes til en dato.",
+        ]
+    )
+    styles = [(10.0, False, 700.0), (10.0, False, 687.0), (10.0, False, 668.0)]
+    styles += [(10.0, False, 649.0)]
+    assert pages_to_text([page], [styles]).split("\n\n") == [
+        "Det er muligt at lave vilkår for elementer, alt efter om CPR er større end en "
+        "given værdi.",
+        "Der findes en token for dags dato.",
+        "Det kræver at CPR kan omsættes til en dato.",
+    ]
+
+
+def test_small_header_and_footer_of_a_one_page_document_are_dropped():
+    page = _layout(
+        [
+            "Region Syddanmark · Vejledning                          Version 2",
+            "",
+            "",
+            " Patienten kan se sine prøvesvar på sundhed.dk.",
+            " Svarene vises efter syv dage.",
+            "",
+            "",
+            "Sundhedsplatformen                                      Side 1 af 1",
+        ]
+    )
+    styles = [(8.0, False, 800.0), (10.0, False, 700.0), (10.0, False, 687.0)]
+    styles += [(8.0, False, 40.0)]
+    text = pages_to_text([page], [styles])
+    assert text == "Patienten kan se sine prøvesvar på sundhed.dk. Svarene vises efter syv dage."
+
+
+def test_a_number_column_on_the_last_line_is_not_a_page_number():
+    page = _layout(
+        [
+            " Trin      Handling",
+            " 1         Åbn formularen",
+            " 2         Udfyld felterne",
+            " 3         Klik Send",
+        ]
+    )
+    assert pages_to_text([page]).split("\n\n")[-1] == "Trin: 3; Handling: Klik Send"
+
+
+def test_a_web_address_broken_after_a_slash_is_joined():
+    text = pages_to_text(
+        [
+            "Gå til https://test.os2forms.dk/da/admin/config/system/\n"
+            "datafordeler-address-lookup og indtast din token."
+        ]
+    )
+    assert "https://test.os2forms.dk/da/admin/config/system/datafordeler-address-lookup og" in (
+        text
+    )
+
+
+def test_short_and_capitalised_syllables_are_joined_but_abbreviations_keep_the_hyphen():
+    text = pages_to_text(
+        [
+            "Vælg den måde, som dato-\nvælgeren viser datoen på: den stan-\n"
+            'dardiserede må-\nder findes under "Avance-\nret" i formularen.'
+        ]
+    )
+    assert "datovælgeren" in text and "standardiserede måder" in text
+    assert '"Avanceret"' in text
+    text = pages_to_text(
+        ["Journalen gemmes som pdf-\nfil i EPJ-\nsystemet, og borgeren får en sms-\nbesked."]
+    )
+    assert "pdf-fil" in text and "EPJ-systemet" in text and "sms-besked" in text
+
+
+def test_text_after_a_table_in_another_size_is_not_a_cell():
+    page = _layout(
+        [
+            " Trin      Handling",
+            " 1         Find OS2forms sync",
+            " 2         Vælg Update manually now",
+            " Formularen",
+            " bliver opdateret, og den gamle version findes under revisioner.",
+        ]
+    )
+    styles = [(8.5, True, 700.0), (8.5, False, 684.0), (8.5, False, 668.0)]
+    styles += [(10.0, False, 650.0), (10.0, False, 637.0)]
+    blocks = pages_to_text([page], [styles]).split("\n\n")
+    assert blocks[-1] == (
+        "Formularen bliver opdateret, og den gamle version findes under revisioner."
+    )
+    assert blocks[-2] == "Trin: 2; Handling: Vælg Update manually now"
+
+
+def test_space_only_around_headings_leaves_paragraphs_to_the_shape_of_lines():
+    # no space between paragraphs: only the heading stands apart
+    page = _layout(
+        [
+            " Spørgsmål",
+            " Emne: Formular elementer",
+            " Anonym bruger",
+            " Er det muligt at lave alderskontrol på baggrund af CPR-nummer fra NemID, så",
+            " personen skal være fyldt 18 år for at kunne sende formularen?",
+        ]
+    )
+    styles = [(14.0, True, 760.0), (11.0, False, 736.0), (11.0, False, 722.0)]
+    styles += [(11.0, False, 708.0), (11.0, False, 694.0)]
+    assert pages_to_text([page], [styles]).split("\n\n") == [
+        "# Spørgsmål",
+        "Emne: Formular elementer",
+        "Anonym bruger",
+        "Er det muligt at lave alderskontrol på baggrund af CPR-nummer fra NemID, så "
+        "personen skal være fyldt 18 år for at kunne sende formularen?",
+    ]
+
+
+def test_table_of_contents_lines_are_dropped():
+    page = (
+        "Indhold\nIndledning .................................. 3\n"
+        "2.1 Adgang til journalen . . . . . . . . . . . 7\n"
+        f"Indledning\n{WIDE}\nog den er i drift nu. Se afsnit 2 på side 7."
+    )
+    text = pages_to_text([page])
+    assert "...." not in text and ". . ." not in text
+    assert "Se afsnit 2 på side 7." in text
+
+
+def test_where_sizes_are_known_a_lead_in_set_like_the_text_stays_with_its_list():
+    page = _layout(
+        [
+            " For at kunne gøre dette skal du",
+            " - have oprettet formularer",
+            " - have koblet flow på formularen",
+        ]
+    )
+    styles = [(10.0, False, 700.0), (10.0, False, 681.0), (10.0, False, 662.0)]
+    assert pages_to_text([page], [styles]).split("\n\n") == [
+        "For at kunne gøre dette skal du",
+        "- have oprettet formularer\n- have koblet flow på formularen",
+    ]
+    # without sizes, the shape of the lines still finds a heading over a list
+    assert pages_to_text(["Tilbud\n- telemedicin\n- fælles booking"]).startswith("# Tilbud")
