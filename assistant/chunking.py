@@ -126,6 +126,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             _ends_with_abbreviation(text[spans[-1][0] : spans[-1][1]])
             or spans[-1][1] == s
             or _quoted_stop(text[spans[-1][0] : spans[-1][1]], text[s:e])
+            or _inside_parenthesis(text[spans[-1][0] : spans[-1][1]], text[s:e])
         ):
             # Punkt's orthographic heuristic broke after "f.eks.", inside a word
             # ("no.:"), or at a quoted mark (`er "?" i url`): joining the parts with a
@@ -153,6 +154,20 @@ def _quoted_stop(sentence: str, following: str) -> bool:
     return bool(_STOP_BEFORE_QUOTE.search(sentence)) and following[:1].islower()
 
 
+# Longest sentence that a parenthesis holding a sentence stop may make of its parts.
+PARENTHESIS_CHARS = 400
+
+
+def _inside_parenthesis(sentence: str, following: str) -> bool:
+    """A stop inside a parenthesis that the next part closes does not end the sentence:
+    a parenthesis is one unit ("(den er jeg ikke helt skarp i. Det ved Rebild)."; "(se
+    afsnit 3. Der står mere.)"), and splitting it leaves both halves unbalanced."""
+    if sentence.count("(") <= sentence.count(")"):
+        return False
+    closes = following.count(")") > following.count("(")
+    return closes and len(sentence) + len(following) <= PARENTHESIS_CHARS
+
+
 def _ends_with_abbreviation(sentence: str) -> bool:
     last = sentence.rsplit(None, 1)[-1].lower()
     return last.endswith(".") and last[:-1].lstrip("(\"'") in DANISH_ABBREVIATIONS
@@ -163,8 +178,8 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # chunks whose text changed are embedded again). 2: PDF layout, Word tables, titles.
 # 3: quoted marks do not end a sentence; rows of a broken Markdown table are blocks.
 # 4: PDF lines by font size, spacing and columns (headings, tables, headers and
-# footers); Word list numbers, bold headings and links.
-TEXT_VERSION = 4
+# footers); Word list numbers, bold headings and links. 5: a parenthesis is one unit.
+TEXT_VERSION = 5
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")

@@ -365,3 +365,35 @@ def test_rows_of_a_broken_table_are_units_of_their_own(markdown, rows):
     texts = [u.text for u in document_units(doc)]
     for row in rows:
         assert row in texts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A forum answer and a report: a stop inside a parenthesis does not end it.
+        (
+            "Så skal du indsætte elementet. (Det har de fleste vist. Aarhus har dog ikke.) "
+            "Spørg Rebild.",
+            [
+                "Så skal du indsætte elementet.",
+                "(Det har de fleste vist. Aarhus har dog ikke.)",
+                "Spørg Rebild.",
+            ],
+        ),
+        (
+            "Projektet blev forsinket (se bilaget. Der står mere om tidsplanen). Det "
+            "afsluttes i 2026.",
+            [
+                "Projektet blev forsinket (se bilaget. Der står mere om tidsplanen).",
+                "Det afsluttes i 2026.",
+            ],
+        ),
+        # A parenthesis that is never closed does not swallow the text after it.
+        (
+            "Første punkt (uden slut. Andet punkt står her. Tredje punkt.",
+            ["Første punkt (uden slut.", "Andet punkt står her.", "Tredje punkt."],
+        ),
+    ],
+)
+def test_a_parenthesis_is_one_unit(text, expected):
+    assert _sentences(text) == expected
