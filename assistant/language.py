@@ -167,8 +167,10 @@ HAS = {
         r"\bsince\s+(?:1[89]|20)\d\d\b",
         re.I,
     ),
+    # A web address; the domain of an e-mail address ("sgl@aarhus.dk") is not one.
     "url": re.compile(
-        r"https?://\S+|\bwww\.[\w-]+\.\w+|\b[\w-]+(?:\.[\w-]+)*\.(?:dk|com|eu|org|net|io|nu)\b",
+        r"https?://\S+|\bwww\.[\w-]+\.\w+|"
+        r"(?<![@\w.+-])[\w-]+(?:\.[\w-]+)*\.(?:dk|com|eu|org|net|io|nu)\b(?!@)",
         re.I,
     ),
     "email": re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),

@@ -321,3 +321,18 @@ def test_a_web_address_is_asked_for_and_given():
 )
 def test_a_line_that_only_says_example(line, marker):
     assert bool(EXAMPLE_MARKER.match(line)) is marker
+
+
+@pytest.mark.parametrize(
+    ("text", "holds"),
+    [
+        ("Testmiljøet ligger på https://test.os2forms.dk/ fra i dag.", True),
+        ("Læs mere på www.regioner.dk under digitalisering.", True),
+        ("Se aarhus.dk for vejledningen.", True),
+        # The domain of an e-mail address is not a web address (two kinds of text).
+        ("Standardværdien er sgl+standard@aarhus.dk i feltet.", False),
+        ("Skriv til sekretariatet på rsi@regioner.dk.", False),
+    ],
+)
+def test_a_web_address_is_not_the_domain_of_an_e_mail_address(text, holds):
+    assert has_detail("url", text, "Hvad er webadressen?") is holds
