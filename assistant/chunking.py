@@ -179,7 +179,8 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # 3: quoted marks do not end a sentence; rows of a broken Markdown table are blocks.
 # 4: PDF lines by font size, spacing and columns (headings, tables, headers and
 # footers); Word list numbers, bold headings and links. 5: a parenthesis is one unit.
-TEXT_VERSION = 5
+# 6: a label and its one-word value in the next block are one sentence.
+TEXT_VERSION = 6
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")
@@ -218,6 +219,25 @@ class Unit:
 POISON_BLOCK_SENTENCES = 6
 
 
+def _label_values(blocks: list[str]) -> list[str]:
+    """A label ending in a colon and its value alone in the next block, one word (a web
+    address, a number, a code), become one block: "Webservice URL (LIVE):" and
+    "https://…" are one statement, and the value alone says nothing of what it is."""
+    out: list[str] = []
+    for block in blocks:
+        if (
+            out
+            and block
+            and not any(c.isspace() for c in block)
+            and out[-1].endswith(":")
+            and "\n" not in out[-1]
+        ):
+            out[-1] = f"{out[-1]}\n{block}"  # two lines: one paragraph, never a heading
+        else:
+            out.append(block)
+    return out
+
+
 def document_units(doc: Document) -> list[Unit]:
     from assistant.screening import screen
 
@@ -226,8 +246,7 @@ def document_units(doc: Document) -> list[Unit]:
     section = 0
     # A "# " heading line is a block of its own, also when text follows it directly.
     text = re.sub(r"^(# .*)$", r"\n\1\n", doc.text, flags=re.M)
-    for raw_block in re.split(r"\n\s*\n", text):
-        block = raw_block.strip()
+    for block in _label_values([b.strip() for b in re.split(r"\n\s*\n", text)]):
         if not block:
             continue
         if _is_heading(block, guess=doc.path.lower().endswith(".txt")):

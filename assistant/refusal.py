@@ -500,15 +500,25 @@ def described_stems(index) -> frozenset[str]:
 
     Words found only in headings, table cells and short list items ("* Betalingsmodul"
     in a list of planned work) are named by the sources, not described: they say
-    that the thing exists, never what it is or how it works. Computed once per index.
+    that the thing exists, never what it is or how it works. A label with its value
+    ("Webservice URL (LIVE): https://…", the value on the line after the colon, or
+    after it on the same line) states that value: it describes the label. Computed
+    once per index.
     """
     cached = getattr(index, "_described_stems", None)
     if cached is None:
         stems: set[str] = set()
         for chunk in index.chunks:
-            for a, b in chunk.sentences or ((0, len(chunk.text)),):
+            spans = chunk.sentences or ((0, len(chunk.text)),)
+            for k, (a, b) in enumerate(spans):
                 sentence = chunk.text[a:b]
-                if len(sentence.split()) >= _NAMING_WORDS or has_finite_verb(sentence):
+                label, colon, value = sentence.partition(":")
+                labelled = bool(colon) and (bool(value.strip()) or k + 1 < len(spans))
+                if (
+                    len(sentence.split()) >= _NAMING_WORDS
+                    or has_finite_verb(sentence)
+                    or (labelled and label.strip())
+                ):
                     stems.update(analyze(sentence))
         cached = frozenset(stems)
         try:

@@ -397,3 +397,28 @@ def test_rows_of_a_broken_table_are_units_of_their_own(markdown, rows):
 )
 def test_a_parenthesis_is_one_unit(text, expected):
     assert _sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        (
+            "Modulet skal konfigureres.\n\nWebservice URL (LIVE):\n\nhttps://eksempel.dk/api/v1\n\nSlut.",
+            "Webservice URL (LIVE): https://eksempel.dk/api/v1",
+        ),
+        (
+            "Projektets samlede budget:\n\n40.000.000\n\nBeløbet dækker fire år.",
+            "Projektets samlede budget: 40.000.000",
+        ),
+    ],
+)
+def test_a_label_and_its_value_in_the_next_block_are_one_unit(text, unit):
+    texts = [u.text for u in document_units(_doc(text))]
+    assert unit in texts
+
+
+def test_a_colon_before_a_sentence_or_a_list_keeps_its_blocks():
+    text = "Gør sådan:\n\nÅbn formularen og gem den.\n\nDu skal have:\n\n- en formular\n- et flow"
+    texts = [u.text for u in document_units(_doc(text))]
+    assert "Gør sådan:" in texts and "Åbn formularen og gem den." in texts
+    assert "Du skal have:" in texts

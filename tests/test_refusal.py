@@ -593,3 +593,30 @@ def test_an_asked_value_noun_is_not_a_thing_the_sources_must_name():
     assert unknown_asked_noun(_with_terms(q, {"dato"})) is None
     q = "Hvilket tidspunkt på dagen sendes påmindelsen fra formularen?"
     assert unknown_asked_noun(_with_terms(q, {"tidspunkt"})) is None
+
+
+def test_a_label_with_its_value_describes_the_label():
+    """ "Webservice URL (LIVE): https://…" states the label's value: the label's words are
+    described, not only named; a bare list item still only names its thing."""
+    from types import SimpleNamespace
+
+    from assistant.refusal import described_stems
+
+    def chunk(*sentences):
+        text = " ".join(sentences)
+        spans, at = [], 0
+        for s in sentences:
+            spans.append((at, at + len(s)))
+            at += len(s) + 1
+        return SimpleNamespace(text=text, sentences=tuple(spans))
+
+    index = SimpleNamespace(
+        chunks=[
+            chunk("Webservice URL (LIVE):", "https://eksempel.dk/v1"),
+            chunk("Projektbudget: 40 mio. kr."),
+            chunk("- Betalingsmodul"),
+        ]
+    )
+    stems = described_stems(index)
+    assert {"webservic", "url", "projektbudg"} <= stems
+    assert "betalingsmodul" not in stems
