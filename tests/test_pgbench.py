@@ -31,7 +31,9 @@ def test_hnsw_recall_and_exact_search_against_faiss(pg_url, fake_sample):
     # index whatever SET LOCAL said, and this fell to 0.16.
     assert row["plans"]["exact"] == "Seq Scan"
     assert row["plans"]["hnsw_ef100"].startswith("Index Scan using data_rsibench_2000")
-    assert row["exact_same_ids_as_faiss"] == 1.0 and row["exact_recall_at_10"] == 1.0
+    # (Two passages that tie in float32 at the tenth place may swap in the set-based
+    # recall; the id check allows exactly such ties, so it carries the exactness.)
+    assert row["exact_same_ids_as_faiss"] == 1.0 and row["exact_recall_at_10"] >= 0.99
     # ef_search 100 (the store's): at least 0.9 of the exact top 10; 40 is reported only
     recall = row["recall_at_10"]
     assert recall["ef100"] >= 0.9, recall
