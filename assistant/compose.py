@@ -1167,14 +1167,14 @@ def _lower_first(text: str, ordinary: frozenset[str] = frozenset()) -> str:
     """Lower-case the first word after "Ja, " when it is an ordinary word, not a name.
 
     Danish capitalises names, not nouns: a word the sources also write in lower case
-    ("Foreløbig", "Regionerne", "Formularen") is ordinary; one they only write with a
-    capital ("Holstebro", "Danske Regioner") or in capitals ("RSI") is a name.
+    ("Foreløbig", "Formularen") is ordinary; one they only write with a capital
+    ("Odense", "Folketinget") or in capitals ("KL") is a name.
     """
     first, _, rest = text.partition(" ")
     word = first.strip(".,:;!?»«\"'()")
     if not word or not word[0].isupper() or not word[1:].islower():
         return text
-    if rest[:1].isupper():  # "Region Hovedstaden", "Danske Regioner": a name of two words
+    if rest[:1].isupper():  # "Odense Kommune", "Danske Bank": a name of two words
         return text
     abbreviation = first.endswith(".") and len(word) <= 4  # "Pt.", "Fx.", "Bl.a."
     if abbreviation or word.lower() in DANISH_STOPWORDS or word.lower() in ordinary:

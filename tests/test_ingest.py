@@ -50,6 +50,11 @@ def _pdf_pages(pages: list[list[str]]) -> bytes:
     objects.append(
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
     )
+    return _serialise_pdf(objects)
+
+
+def _serialise_pdf(objects: list[bytes]) -> bytes:
+    """PDF objects 1..n as a file: header, numbered objects, xref table and trailer."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -94,20 +99,7 @@ def _pdf_set(pages: list[list[tuple[float, float, float, bool, str]]]) -> bytes:
         objects.append(
             b"<< /Type /Font /Subtype /Type1 /BaseFont /" + face + b" /Encoding /WinAnsiEncoding >>"
         )
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return _serialise_pdf(objects)
 
 
 @pytest.fixture
