@@ -1174,7 +1174,7 @@ def _lower_first(text: str, ordinary: frozenset[str] = frozenset()) -> str:
     word = first.strip(".,:;!?»«\"'()")
     if not word or not word[0].isupper() or not word[1:].islower():
         return text
-    if rest[:1].isupper():  # "Odense Kommune", "Danske Bank": a name of two words
+    if rest[:1].isupper():  # "Odense Kommune", "Aalborg Universitet": a name of two words
         return text
     abbreviation = first.endswith(".") and len(word) <= 4  # "Pt.", "Fx.", "Bl.a."
     if abbreviation or word.lower() in DANISH_STOPWORDS or word.lower() in ordinary:
