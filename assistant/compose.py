@@ -499,9 +499,12 @@ class Composer:
     """Writes one answer from one retrieval (stateless between questions)."""
 
     def __init__(self, index, settings):
+        from assistant.retrieval import lead_headings
+
         self.index = index
         self.cfg = settings.answer
         self.top_k = settings.retrieval.top_k
+        self.leads = lead_headings(index.chunks)
 
     # --- scoring ---------------------------------------------------------------------
 
@@ -1111,11 +1114,15 @@ class Composer:
         return [x for x in steps if x in kept_set]
 
     def _context(self, s: Sentence) -> str:
-        """What a quoted sentence is about: its title, heading and the sentence before it."""
+        """What a quoted sentence is about: its page's title and first heading (what the
+        whole page is about: ``retrieval.lead_headings``), its heading and the sentence
+        before it."""
         chunk = self.index.chunks[s.position]
         before = _neighbour(self.index, s, -1)
         prev = before.text(self.index) if before is not None else ""
-        return f"{chunk.title} {chunk.heading} {prev}"
+        lead = self.leads.get(chunk.doc_id, "")
+        lead = "" if lead in (chunk.title, chunk.heading) else lead
+        return f"{chunk.title} {lead} {chunk.heading} {prev}"
 
     def _place(self, s: Sentence) -> str:
         """Where a sentence stands, for "Under »…« står der:": its section heading, else

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-ANALYZER_VERSION = "da-bm25-v1"
+ANALYZER_VERSION = "da-bm25-v2"  # v2: endings after an apostrophe dropped
 
 DANISH_STOPWORDS = frozenset(
     """
@@ -58,6 +58,12 @@ QUERY_STOPWORDS = STOPWORDS | frozenset("selve samme egen eget egne før inden".
 _LONG_STOPWORDS = tuple(w for w in DANISH_STOPWORDS if len(w) >= 5)
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Danish inflects an abbreviation or a loanword after an apostrophe ("url'erne",
+# "PDF'en", "API'et", "CPR-nummer'ets"); the ending is no word of its own. An English
+# possessive ("webform's") loses its "s" the same way.
+_APOSTROPHE_ENDING = re.compile(
+    r"(?<=[^\W_])['’](?:s|e|en|et|er|erne|ernes|ens|ets|ne|nes|ers)(?![^\W_])", re.UNICODE
+)
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +75,7 @@ def _stemmer():
 
 def words(text: str) -> list[str]:
     """Lower-cased words; hyphenated words also give their parts ("kol-patienter")."""
-    return _WORD.findall(text.lower())
+    return _WORD.findall(_APOSTROPHE_ENDING.sub("", text.lower()))
 
 
 def analyze(text: str) -> list[str]:

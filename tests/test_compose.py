@@ -861,3 +861,38 @@ def test_the_word_after_ja_is_lower_cased_unless_it_is_a_name(text, expected):
         "regionen. Kommunen i Holstebro bruger RSI."
     )
     assert _lower_first(text, frozenset(_LOWER_WORD.findall(sources))) == expected
+
+
+RELEASE_TEST_GUIDE = """---
+title: Testvejledning
+---
+
+# Vinterrelease 2031 - Testvejledning
+
+Denne vejledning beskriver, hvad du bør teste i testfasen.
+
+## Bemærk
+
+Testmiljøet er sat op mod det rigtige login. Alle formularer sletter som standard resultater efter 1 dag.
+"""
+
+LIBRARY_RULES = """# Udlån
+
+## Regler
+
+Bøger kan lånes i 30 dage. Film kan lånes i 7 dage.
+"""
+
+
+def test_a_statement_is_about_its_pages_first_heading(tmp_path):
+    """The page's first heading names what every section of it is about: a detail in a
+    section further down answers a question that names the page's subject."""
+    helper = _assistant_over(
+        tmp_path, {"test.md": RELEASE_TEST_GUIDE, "bibliotek.md": LIBRARY_RULES}
+    )
+    question = "Hvor længe gemmes besvarelserne, når vi tester vinterreleasen 2031?"
+    retrieval = helper.retriever.search(question, None)
+    draft = helper.composer.compose(retrieval, None)
+    contexts = [context for text, context in draft.statements if "efter 1 dag" in text]
+    assert contexts and "Vinterrelease 2031" in contexts[0]
+    assert "Bemærk" in contexts[0]

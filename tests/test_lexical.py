@@ -196,3 +196,11 @@ def test_a_question_word_counts_once_however_many_compounds_match_it(texts, ques
     terms = query_terms(question, index.vocab)
     assert any(len(t.matches) > 2 for t in terms)  # the word does have compounds
     assert index.search(terms, 3)[0][0] == 1
+
+
+def test_an_ending_after_an_apostrophe_is_no_word():
+    """Danish inflects abbreviations and loanwords after an apostrophe; the ending is
+    no word of its own (else "erne" becomes a rare, heavily weighted query term)."""
+    assert words("url'erne og PDF'en, API’et") == ["url", "og", "pdf", "api"]
+    assert words("webform's title") == ["webform", "title"]
+    assert words("l'eau") == ["l", "eau"]  # not an ending: left alone
