@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from assistant.normalize import squash
+from assistant.normalize import heading_of, squash
 
 if TYPE_CHECKING:  # answering needs Chunk only; ingestion and screening load for builds
     from assistant.ingest import Document
@@ -179,17 +179,18 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # 3: quoted marks do not end a sentence; rows of a broken Markdown table are blocks.
 # 4: PDF lines by font size, spacing and columns (headings, tables, headers and
 # footers); Word list numbers, bold headings and links. 5: a parenthesis is one unit.
-# 6: a label and its one-word value in the next block are one sentence.
-TEXT_VERSION = 6
+# 6: a label and its one-word value in the next block are one sentence. 7: heading
+# levels; a chunk knows the headings above its own.
+TEXT_VERSION = 7
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")
 
 
 def _is_heading(block: str, guess: bool) -> bool:
-    """'# ' lines (every loader marks headings so); in plain text (``guess``) also a
-    short single line without final punctuation."""
-    if block.startswith("# "):
+    """'# ', '## ' … lines (every loader marks headings so); in plain text (``guess``)
+    also a short single line without final punctuation."""
+    if "\n" not in block and heading_of(block):
         return True
     if not guess:
         return False
@@ -212,6 +213,7 @@ class Unit:
     heading: str
     left_out: str = ""
     section: int = 0  # counts headings, so two sections with the same heading stay apart
+    parents: tuple[str, ...] = ()  # the headings above ``heading``, the highest first
 
 
 # A poisoned sentence takes its paragraph (or list item) with it, as the words
@@ -244,17 +246,30 @@ def document_units(doc: Document) -> list[Unit]:
     units: list[Unit] = []
     heading = ""
     section = 0
-    # A "# " heading line is a block of its own, also when text follows it directly.
-    text = re.sub(r"^(# .*)$", r"\n\1\n", doc.text, flags=re.M)
+    # The open headings, (level, text), the highest first: a section's heading path.
+    open_headings: list[tuple[int, str]] = []
+    parents: tuple[str, ...] = ()
+    lead: str | None = None
+    # A heading line is a block of its own, also when text follows it directly.
+    text = re.sub(r"^(#{1,9} .*)$", r"\n\1\n", doc.text, flags=re.M)
     for block in _label_values([b.strip() for b in re.split(r"\n\s*\n", text)]):
         if not block:
             continue
         if _is_heading(block, guess=doc.path.lower().endswith(".txt")):
-            heading = _WS.sub(" ", block.removeprefix("# ")).strip()
+            level, heading = heading_of(block) or (1, block)
+            heading = _WS.sub(" ", heading).strip()
             section += 1
+            while open_headings and open_headings[-1][0] >= level:
+                open_headings.pop()
+            # The page's first heading names the whole page, as its title does: every
+            # chunk of it would share it, so it tells none apart (the ranking reads it as
+            # the page's lead, ``retrieval.lead_headings``).
+            parents = tuple(h for _, h in open_headings if h and h not in (doc.title, lead))
             if reason := screen(heading):
                 units.append(Unit(heading, "", reason))
                 heading = ""
+            lead = lead if lead is not None else heading
+            open_headings.append((level, heading))
             continue
         # A list keeps one unit per item; other lines of a paragraph are re-joined.
         lines = [ln for ln in block.split("\n") if ln.strip()]
@@ -277,10 +292,11 @@ def document_units(doc: Document) -> list[Unit]:
             reasons = [screen(sentence) for sentence in sentences]
             if any(reasons) and len(sentences) <= POISON_BLOCK_SENTENCES:
                 reason = next(r for r in reasons if r)
-                units.append(Unit(" ".join(sentences), heading, reason, section))
+                units.append(Unit(" ".join(sentences), heading, reason, section, parents))
                 continue
             units.extend(
-                Unit(t, heading, r or "", section) for t, r in zip(sentences, reasons, strict=True)
+                Unit(t, heading, r or "", section, parents)
+                for t, r in zip(sentences, reasons, strict=True)
             )
     return units
 
@@ -297,13 +313,19 @@ class Chunk:
     sentences: tuple[tuple[int, int], ...]  # sentence spans inside ``text``
     hash: str  # sha256 of the text that gets embedded
     date: str | None = None  # the document's date, when it has one
+    parents: tuple[str, ...] = ()  # the headings above ``heading``, the highest first
 
     def embed_text(self) -> str:
-        """What the embedder and BM25 read: title and heading give the passage context."""
-        context = [self.title]
+        """What the embedder and BM25 read: title and heading path give the passage
+        context ("Vejledning — Installation — Krav": "Krav" alone says little)."""
+        context = [self.title, *self.parents]
         if self.heading and self.heading != self.title:
             context.append(self.heading)
         return " — ".join(context) + "\n" + self.text
+
+    def path(self) -> str:
+        """The heading path, the highest first ("Installation — Krav"), for context."""
+        return " — ".join(h for h in (*self.parents, self.heading) if h)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -312,6 +334,7 @@ class Chunk:
     def from_dict(cls, data: dict) -> Chunk:
         data = dict(data)
         data["sentences"] = tuple(tuple(s) for s in data["sentences"])
+        data["parents"] = tuple(data.get("parents", ()))
         return cls(**data)
 
 
@@ -353,6 +376,7 @@ def chunk_document(doc: Document, max_words: int, left_out: list[str] | None = N
     file is added to ``left_out`` for each."""
     groups: list[list[str]] = []
     headings: list[str] = []
+    paths: list[tuple[str, ...]] = []
     size = 0
     last_section = None
     for unit in document_units(doc):
@@ -372,6 +396,7 @@ def chunk_document(doc: Document, max_words: int, left_out: list[str] | None = N
             if not groups or unit.section != last_section or size + n > max_words:
                 groups.append([])
                 headings.append(unit.heading)
+                paths.append(unit.parents)
                 size = 0
             groups[-1].append(piece)
             size += n
@@ -379,14 +404,15 @@ def chunk_document(doc: Document, max_words: int, left_out: list[str] | None = N
     texts = [" ".join(sentences) for sentences in groups]
     urls = _link_urls(doc, texts)
     chunks = []
-    for i, (sentences, heading, text, url) in enumerate(
-        zip(groups, headings, texts, urls, strict=True)
+    for i, (sentences, heading, parents, text, url) in enumerate(
+        zip(groups, headings, paths, texts, urls, strict=True)
     ):
         spans, pos = [], 0
         for sentence in sentences:
             spans.append((pos, pos + len(sentence)))
             pos += len(sentence) + 1
-        digest = hashlib.sha256(f"{doc.title}\n{heading}\n{text}".encode()).hexdigest()
+        context = "\n".join((doc.title, *parents, heading))
+        digest = hashlib.sha256(f"{context}\n{text}".encode()).hexdigest()
         chunks.append(
             Chunk(
                 chunk_id=f"{doc.doc_id}#{i}-{digest[:8]}",
@@ -399,6 +425,7 @@ def chunk_document(doc: Document, max_words: int, left_out: list[str] | None = N
                 sentences=tuple(spans),
                 hash=digest,
                 date=doc.date,
+                parents=parents,
             )
         )
     return chunks

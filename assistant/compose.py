@@ -1115,14 +1115,14 @@ class Composer:
 
     def _context(self, s: Sentence) -> str:
         """What a quoted sentence is about: its page's title and first heading (what the
-        whole page is about: ``retrieval.lead_headings``), its heading and the sentence
-        before it."""
+        whole page is about: ``retrieval.lead_headings``), its heading path and the
+        sentence before it."""
         chunk = self.index.chunks[s.position]
         before = _neighbour(self.index, s, -1)
         prev = before.text(self.index) if before is not None else ""
         lead = self.leads.get(chunk.doc_id, "")
         lead = "" if lead in (chunk.title, chunk.heading) else lead
-        return f"{chunk.title} {lead} {chunk.heading} {prev}"
+        return f"{chunk.title} {lead} {chunk.path()} {prev}"
 
     def _place(self, s: Sentence) -> str:
         """Where a sentence stands, for "Under »…« står der:": its section heading, else

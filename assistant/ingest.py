@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.normalize import normalize_text
+from assistant.normalize import BOLD_HEADING_LEVEL, heading_line, heading_of, normalize_text
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 
@@ -29,7 +29,7 @@ SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 class Document:
     doc_id: str
     title: str
-    text: str  # normalised; headings as lines starting with "# "
+    text: str  # normalised; headings as lines of "#" marks, one per level ("## Formål")
     path: str  # relative to the corpus folder
     sha256: str  # of the raw file bytes
     url: str | None = None
@@ -322,7 +322,7 @@ def load_docx(path: Path) -> Loaded:
             continue  # a table of contents repeats the headings, with page numbers
         marker = numbers.marker(item, style)
         if style.startswith(("heading", "overskrift", "title", "titel")):
-            text = "# " + " ".join(text.split())
+            text = heading_line(" ".join(text.split()), _docx_heading_level(style))
         elif in_list and style.startswith(_CONTINUE_STYLES):
             blocks[-1] += " " + " ".join(text.split())  # a list item's second paragraph
             continue
@@ -335,7 +335,7 @@ def load_docx(path: Path) -> Loaded:
             in_list = True
             continue
         elif _docx_bold_heading(item, text):
-            text = "# " + " ".join(text.split())
+            text = heading_line(" ".join(text.split()), BOLD_HEADING_LEVEL)
         blocks.append(text)
         in_list = False
     meta = {"title": doc.core_properties.title} if doc.core_properties.title else {}
@@ -435,6 +435,14 @@ def _docx_links(paragraph) -> list[tuple[str, str]]:
     return out
 
 
+def _docx_heading_level(style: str) -> int:
+    """1 for a title style, N for "Heading N" / "Overskrift N" (2 when unnumbered)."""
+    if style.startswith(("title", "titel")):
+        return 1
+    number = re.search(r"(\d+)\s*$", style)
+    return int(number.group(1)) if number else 2
+
+
 def _docx_bold_heading(paragraph, text: str) -> bool:
     """A short paragraph whose text is all bold: many Word authors mark a section
     heading so instead of using a heading style (as Markdown writers do with
@@ -528,8 +536,8 @@ def _first_line_title(text: str) -> str | None:
     if lines and len(lines[0].lstrip("# ")) <= 120:
         return lines[0].lstrip("# ").strip()
     for line in lines[:20]:
-        if line.startswith("# ") and len(line) <= 122:
-            return line[2:].strip()
+        if (heading := heading_of(line)) and len(heading[1]) <= 120:
+            return heading[1]
     return None
 
 

@@ -113,6 +113,30 @@ class QueryTerm:
     parts: tuple[str, ...] = ()  # a compound split into indexed parts: each part is needed
 
 
+_CAPITALISED = re.compile(r"\b[A-ZÆØÅ][a-zæøåéü]+\b")
+_LOWER = re.compile(r"\b[a-zæøåéü]+\b")
+
+
+def name_stems(texts) -> set[str]:
+    """Stems of the words the texts write only with a capital (names: "Anders") that no
+    word they write in lower case shares: "formand" is no "form" + "and" (of "Anders").
+    A word that only ever opens a sentence counts as a name too; it is only kept out
+    of compound splits."""
+    capitalised: set[str] = set()
+    ordinary: set[str] = set()
+    for text in texts:
+        capitalised.update(w.lower() for w in _CAPITALISED.findall(text))
+        ordinary.update(_LOWER.findall(text))
+    ordinary -= STOPWORDS  # never indexed: "anden" gives no token "and"
+    stem = _stemmer().stemWords
+    return set(stem(sorted(capitalised - ordinary - STOPWORDS))) - set(stem(sorted(ordinary)))
+
+
+# A part this short matches by accident unless the sources use it as a word of their own,
+# not only as the stem of a name ("formand" is no "form" + "and", the stem of "Anders").
+SHORT_PART = 3
+
+
 class Vocabulary:
     """Lookup structures over the index tokens for compound and typo matching."""
 
@@ -120,6 +144,7 @@ class Vocabulary:
 
     def __init__(self, tokens: list[str]):
         self.tokens = set(tokens)
+        self.names: set[str] = set()  # stems of names (``name_stems``): no short part
         self._heads: dict[str, list[str]] = defaultdict(list)  # prefix -> compounds
         self._tails: dict[str, list[str]] = defaultdict(list)  # suffix -> compounds
         self._by_start: dict[str, list[str]] = defaultdict(list)
@@ -142,7 +167,12 @@ class Vocabulary:
         for i in range(self.MIN_PART - 1, len(stem) - 2):
             head, tail = stem[:i], stem[i:]
             for h, t in ((head, tail), (head, tail[1:]) if tail[:1] in "se" else (head, "")):
-                if h in self.tokens and t in self.tokens and len(t) >= 3:
+                if (
+                    h in self.tokens
+                    and t in self.tokens
+                    and len(t) >= 3
+                    and not ({p for p in (h, t) if len(p) <= SHORT_PART} & self.names)
+                ):
                     if len(h) + len(t) > sum(map(len, best)):
                         best = [h, t]
         return best

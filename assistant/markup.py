@@ -1,7 +1,7 @@
 """Markdown and HTML to the plain text the chunker reads.
 
 Both renderers give the same shape: blocks separated by blank lines, headings as
-lines starting with "# ", list items as lines starting with "- " (or their
+lines starting with one "#" per level ("# ", "## ", …: ``normalize.heading_line``), list items as lines starting with "- " (or their
 number), every table row as one line of "header: value" pairs. What a reader
 sees is kept (link text, the text inside inline HTML such as
 ``<details><summary>``); what only a browser uses is dropped (images, tags,
@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from assistant.normalize import BOLD_HEADING_LEVEL, heading_line
 
 
 @dataclass
@@ -150,10 +152,11 @@ class _MarkdownRenderer:
                 self.headers = []
                 text = " ".join(self.inline(child.children[0]).split())
                 if text:
-                    out.append("# " + text)
+                    out.append(heading_line(text, int(child.tag[1:])))
             elif kind == "paragraph" and _bold_heading(child.children[0]):
                 self.headers = []
-                out.append("# " + " ".join(self.inline(child.children[0]).split()))
+                text = " ".join(self.inline(child.children[0]).split())
+                out.append(heading_line(text, BOLD_HEADING_LEVEL))
             elif kind == "paragraph":
                 text = self.inline(child.children[0]).strip()
                 if self.headers and _CELL_SEPARATOR.search(text):
@@ -347,8 +350,9 @@ def _xml_blocks(root, links: list[tuple[str, str]], out: list[str]) -> None:
     for el in root:
         if el.tag == "head":
             text = " ".join(_xml_inline(el, links).split())
+            rend = el.get("rend") or ""
             if text:
-                out.append("# " + text)
+                out.append(heading_line(text, int(rend[1]) if re.fullmatch(r"h[1-6]", rend) else 2))
         elif el.tag == "list":
             lines: list[str] = []
             _xml_list(el, links, lines)
@@ -445,8 +449,10 @@ def _soup_text(soup) -> Rendered:
             else:
                 text = node.get_text(" ", strip=True)
             if text:
-                prefix = "# " if node.name in _HEADINGS else "- " if node.name == "li" else ""
-                blocks.append(prefix + text)
+                if node.name in _HEADINGS:
+                    blocks.append(heading_line(text, int(node.name[1])))
+                else:
+                    blocks.append(("- " if node.name == "li" else "") + text)
         elif isinstance(node, Tag) and node.name in ("div", "section", "article", "br", "hr"):
             flush()
         elif type(node) is NavigableString and not node.find_parent((*_HEADINGS, *_BLOCK_TAGS)):
@@ -471,7 +477,7 @@ def html_to_text(html: str) -> Rendered:
     rendered = _trafilatura(html)
     lost_headings = (
         rendered is not None
-        and not re.search(r"^# ", rendered.text, re.M)
+        and not re.search(r"^#{1,9} ", rendered.text, re.M)
         and any(not h.find_parent(_DROP_TAGS) for h in soup.find_all(_HEADINGS))
     )
     if rendered is None or lost_headings:

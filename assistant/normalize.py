@@ -25,3 +25,21 @@ def normalize_text(text: str) -> str:
 def squash(text: str) -> str:
     """Normalise and collapse all whitespace to single spaces (for matching)."""
     return _WS.sub(" ", normalize_text(text)).strip()
+
+
+# Headings in the text every reader produces: a line of "#" marks (one per level, as in
+# Markdown: "# " a page's title heading, "## " its sections, …) and the heading. A bold
+# paragraph that stands as a heading ("**Bemærk:**") sits below every marked level.
+BOLD_HEADING_LEVEL = 7
+HEADING_LINE = re.compile(r"^(#{1,9}) (.*)$")
+
+
+def heading_line(text: str, level: int) -> str:
+    """A heading of ``level`` (1 = the top) as a line of the readers' text."""
+    return "#" * max(1, min(level, 9)) + " " + text
+
+
+def heading_of(line: str) -> tuple[int, str] | None:
+    """(level, text) when ``line`` is a heading line, else None."""
+    match = HEADING_LINE.match(line)
+    return (len(match.group(1)), match.group(2).strip()) if match else None

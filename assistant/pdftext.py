@@ -5,7 +5,7 @@ running header and footer, long words are hyphenated at the line end, headings a
 just short lines, and a sentence can run over a page break. These rules (facts about
 printed documents, tested in tests/test_pdftext.py) turn the pages' lines into the
 blocks the chunker reads: paragraphs separated by a blank line, headings marked
-"# ", list items as "- " lines, table rows as "header: value" lines.
+"# " (one "#" per level), list items as "- " lines, table rows as "header: value" lines.
 
 The pages come from pypdf's layout mode (lines top to bottom, columns kept apart
 by spaces) and, where it can read them, each line's font size, weight and height
@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+
+from assistant.normalize import heading_line
 
 # A line that only numbers the page: "3", "- 3 -", "Side 3", "Side 3 af 12", "3/12", "Page 3 of 12".
 _PAGE_NUMBER = re.compile(
@@ -66,6 +68,12 @@ class _Line:
 
 # How a printed line is set: (font size in points, bold throughout, baseline height).
 Style = tuple[float, bool, float]
+
+
+def _number_depth(heading: str) -> int:
+    """A numbered heading's depth ("2.1 Formål": 2); 1 without a number."""
+    number = re.match(r"\d{1,2}((?:\.\d{1,2})*)\.?\s", heading)
+    return 1 + number.group(1).count(".") if number else 1
 
 
 def page_styles(page) -> list[Style]:
@@ -498,6 +506,10 @@ def pages_to_text(pages: list[str], styles: list[list[Style] | None] | None = No
         for i, line in enumerate(printed)
         if _styled_heading(line, body) and not _goes_on(printed, i, placed, spaced)
     }
+    # Heading levels: the larger the type, the higher the level (bold at a size below
+    # plain text at it); headings guessed without sizes take their section number's depth.
+    ranks = sorted({(printed[i].size, printed[i].bold) for i in styled}, reverse=True)
+    level = {i: 1 + ranks.index((printed[i].size, printed[i].bold)) for i in styled}
     gaps = sum(line.gap for line in printed)
     use_gaps = gaps <= GAP_MAX_SHARE * max(1, len(printed) - len(split))
     vocabulary = {w.lower() for line in lines for w in re.findall(r"\w+(?:-\w+)*", line)}
@@ -544,7 +556,7 @@ def pages_to_text(pages: list[str], styles: list[list[Style] | None] | None = No
             if same:
                 blocks[-1][0] += " " + line  # a heading set over two lines
             else:
-                blocks.append(["# " + line])
+                blocks.append([heading_line(line, level[i])])
             previous = None
             continue
         # The line before ended its paragraph (or row) when it was a heading, when
@@ -571,7 +583,7 @@ def pages_to_text(pages: list[str], styles: list[list[Style] | None] | None = No
             and _is_heading(line, after, then, width, lead_in=bool(body))
         ):
             close()
-            blocks.append(["# " + line])
+            blocks.append([heading_line(line, _number_depth(line))])
             previous = None  # a heading may follow a heading ("2 Baggrund", "2.1 Formål")
             continue
         if _is_list_item(line):

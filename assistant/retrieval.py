@@ -18,7 +18,7 @@ from assistant.embedders import Embedder
 from assistant.english import translate_terms
 from assistant.index import LoadedIndex
 from assistant.language import looks_english
-from assistant.lexical import QueryTerm, query_terms, words
+from assistant.lexical import QueryTerm, name_stems, query_terms, words
 from assistant.settings import RetrievalSettings
 
 _ANAPHORA = frozenset(
@@ -179,7 +179,7 @@ class Retriever:
         for p in order:
             chunk = self.index.chunks[p]
             lead = self.leads.get(chunk.doc_id, "")
-            context = set(analyze(f"{chunk.title} {lead} {chunk.heading}"))
+            context = set(analyze(f"{chunk.title} {lead} {chunk.path()}"))
             spans = chunk.sentences or ((0, len(chunk.text)),)
             sents = [set(analyze(chunk.text[s:e])) for s, e in spans]
             best = 0.0
@@ -203,6 +203,7 @@ class Retriever:
         self.embedder = embedder
         self.cfg = cfg
         self.leads = lead_headings(index.chunks)
+        index.bm25.vocab.names = name_stems(c.text for c in index.chunks)
 
     def dense(
         self, query: str, k: int, own: str | None = None

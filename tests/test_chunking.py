@@ -146,6 +146,49 @@ def test_embed_text_carries_title_and_heading():
     assert chunk.embed_text() == f"RSI-notat — Fora\n{chunk.text}"
 
 
+NESTED = """# Vejledning til journalen
+
+Sådan bruger du journalen.
+
+## Installation
+
+### Krav
+
+Du skal have Windows 11.
+
+## Drift
+
+### Krav
+
+Serveren skal have 16 GB hukommelse.
+
+#### Backup
+
+Der tages backup hver nat.
+
+## Support
+
+Ring til servicedesken.
+"""
+
+
+def test_a_chunk_knows_the_headings_above_its_own():
+    """ "Krav" under "Installation" and "Krav" under "Drift" say different things: a
+    chunk carries the headings above its own, not the page's first heading (every chunk
+    would share it) and not its title."""
+    chunks = {c.text: c for c in chunk_document(_doc(NESTED, title="Journalen"), 300)}
+    install = chunks["Du skal have Windows 11."]
+    server = chunks["Serveren skal have 16 GB hukommelse."]
+    assert (install.heading, install.parents) == ("Krav", ("Installation",))
+    assert (server.heading, server.parents) == ("Krav", ("Drift",))
+    assert chunks["Der tages backup hver nat."].parents == ("Drift", "Krav")
+    assert chunks["Ring til servicedesken."].parents == ()  # a sibling closes the others
+    assert chunks["Sådan bruger du journalen."].parents == ()
+    assert install.embed_text() == "Journalen — Installation — Krav\nDu skal have Windows 11."
+    assert server.path() == "Drift — Krav"
+    assert install.hash != server.hash
+
+
 def test_chunk_ids_are_stable_and_well_formed():
     a = chunk_document(_doc(SECTIONED), 12)
     b = chunk_document(_doc(SECTIONED), 12)

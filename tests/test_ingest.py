@@ -203,8 +203,7 @@ def test_markdown_front_matter_links_and_headings(corpus):
     assert doc.url == "https://www.regioner.dk/rsi"
     assert doc.date == "2024-05-01"
     assert "title:" not in doc.text and "---" not in doc.text
-    assert "# Fora under RSI" in doc.text.splitlines()
-    assert "##" not in doc.text
+    assert "## Fora under RSI" in doc.text.splitlines()  # one "#" per level
     assert "Se Danske Regioners side og RITA med kode." in doc.text
     assert "https://www.regioner.dk" not in doc.text
     assert doc.links == (("Danske Regioners side", "https://www.regioner.dk"),)
@@ -246,7 +245,7 @@ def test_html_keeps_main_text_and_headings(corpus):
     doc = _load(corpus, "side.html")
     lines = doc.text.splitlines()
     assert "# Regionernes Sundheds-it" in lines
-    assert "# Projekter" in lines
+    assert "## Projekter" in lines  # an <h2>
     assert "RSI ledes af tre fora." in lines
     assert "- Telemedicin til KOL-patienter" in lines  # list items keep a marker
     assert doc.title == "RSI – Danske Regioner"
@@ -272,7 +271,7 @@ def test_html_without_main_drops_navigation_from_body(corpus):
     )
     doc = _load(corpus, "enkel.htm")
     # no article container: read block by block, so the heading is kept
-    assert doc.text == "# Om RSI\n\nRSI er et samarbejde."
+    assert doc.text == "## Om RSI\n\nRSI er et samarbejde."
     assert doc.title == "Om RSI"  # no <title>: the first heading
 
 
@@ -481,7 +480,8 @@ def test_markdown_renders_through_a_real_parser(corpus):
     assert doc.title == "Vejledning i formularer"
     assert "tags" not in doc.meta  # lists in front matter are not metadata we use
     # setext headings, and a paragraph of bold text only, are headings
-    for heading in ("# Formularer", "# Undertitel", "# Afsnit med fed overskrift"):
+    # (a bold paragraph stands below every marked level: ``BOLD_HEADING_LEVEL``)
+    for heading in ("# Formularer", "## Undertitel", "####### Afsnit med fed overskrift"):
         assert heading in lines
     # reference links and autolinks: the text stays, the URL goes to ``links``
     assert "Læs vejledningen og se https://www.example.dk/hjaelp." in lines
@@ -566,7 +566,7 @@ def test_html_article_without_furniture(corpus):
     lines = doc.text.splitlines()
     assert doc.title == "Ny løsning til KOL-patienter"
     assert doc.url == "https://www.region.example/kol"
-    assert "# Hvem kan bruge den?" in lines
+    assert "## Hvem kan bruge den?" in lines
     assert "Region: Sjælland; Start: 2024" in lines
     assert ("telemedicinsk løsning", "https://www.region.example/telemedicin") in doc.links
     for junk in ("Redaktør", "Sidst opdateret", "Del på", "Print", "cookies", "Forside", "FOOTER"):
@@ -579,7 +579,7 @@ def test_html_falls_back_to_beautifulsoup_when_trafilatura_finds_nothing(corpus,
     monkeypatch.setattr(markup, "_trafilatura", lambda html: None)
     (corpus / "kol.html").write_text(ARTICLE, encoding="utf-8")
     doc = _load(corpus, "kol.html")
-    assert "# Hvem kan bruge den?" in doc.text.splitlines()
+    assert "## Hvem kan bruge den?" in doc.text.splitlines()
     assert "Regionerne har indført en telemedicinsk løsning" in squash(doc.text)
     assert "Redaktør" not in doc.text and "FOOTERTEKST" not in doc.text
 
@@ -867,10 +867,10 @@ def test_docx_short_bold_paragraph_is_a_heading_and_bold_lead_in_is_not(corpus):
     word.add_paragraph("Svarene kan ses efter syv dage.")
     word.save(corpus / "adgang.docx")
     blocks = _load(corpus, "adgang.docx").text.split("\n\n")
-    assert blocks[0] == "# Adgang til journalen"
+    assert blocks[0] == "####### Adgang til journalen"  # below every heading style
     assert blocks[1] == "Bemærk: borgeren skal logge ind med MitID."
     assert not blocks[2].startswith("#")
-    assert blocks[3:] == ["# Prøvesvar", "Svarene kan ses efter syv dage."]
+    assert blocks[3:] == ["####### Prøvesvar", "Svarene kan ses efter syv dage."]
 
 
 def test_docx_hyperlinks_are_kept_as_links_and_datelines_dropped(corpus):
@@ -912,3 +912,15 @@ def test_docx_table_of_contents_is_left_out(corpus):
         "# Indledning",
         "Kurset handler om den fælles journal.",
     ]
+
+
+def test_word_heading_styles_give_heading_levels(corpus):
+    docx = pytest.importorskip("docx")
+    word = docx.Document()
+    word.add_heading("Vejledning", level=0)  # the "Title" style
+    word.add_heading("Installation", level=1)
+    word.add_heading("Krav", level=2)
+    word.add_paragraph("Du skal have Windows 11.")
+    word.save(corpus / "vejledning.docx")
+    blocks = _load(corpus, "vejledning.docx").text.split("\n\n")
+    assert blocks == ["# Vejledning", "# Installation", "## Krav", "Du skal have Windows 11."]

@@ -9,6 +9,7 @@ from assistant.lexical import (
     BM25Index,
     Vocabulary,
     analyze,
+    name_stems,
     query_terms,
     words,
 )
@@ -204,3 +205,15 @@ def test_an_ending_after_an_apostrophe_is_no_word():
     assert words("url'erne og PDF'en, API’et") == ["url", "og", "pdf", "api"]
     assert words("webform's title") == ["webform", "title"]
     assert words("l'eau") == ["l", "eau"]  # not an ending: left alone
+
+
+def test_a_name_gives_no_short_compound_part():
+    """ "Anders" stems to "and": "formand" must not match as "form" + "and" where the
+    sources never write "and" as a word; a part they do write still splits."""
+    texts = ["Hej Anders, tak for svaret.", "Vælg en form og et råd i listen."]
+    vocab = Vocabulary(["anders", "and", "form", "råd", "arkitektur", "svar"])
+    assert vocab.split("formand") == ["form", "and"]  # without knowing the names
+    vocab.names = name_stems(texts)
+    assert "and" in vocab.names and "form" not in vocab.names
+    assert vocab.split("formand") == []
+    assert vocab.split("arkitekturråd") == ["arkitektur", "råd"]
