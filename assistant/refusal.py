@@ -308,11 +308,49 @@ def unknown_names(retrieval) -> list[str]:
     ]
 
 
+# A version number ("OS2forms 2.1", "release 5.1.0"): parts of one or two digits, the
+# last of at most three (so "17.10.2025", a date, is none). Its digits alone are words
+# every index knows ("2", "1"); the number as written names one release.
+_VERSION = re.compile(r"(?<![\w.])\d{1,2}(?:\.\d{1,3}){1,2}(?![\w]|\.\d)")
+
+
+def corpus_versions(index) -> frozenset[str]:
+    """Every version number the sources write (computed once per index)."""
+    cached = getattr(index, "_versions", None)
+    if cached is None:
+        cached = frozenset(v for c in index.chunks for v in _VERSION.findall(c.embed_text()))
+        index._versions = cached
+    return cached
+
+
+def unknown_versions(question: str, index) -> list[str]:
+    """Version numbers in the question that the sources never write: "Hvornår blev
+    OS2forms 2.1 udgivet?" over sources about releases 5.1.0 and 6.0 asks about a release
+    they hold nothing on, however well its other words match."""
+    known = corpus_versions(index)
+    return [v for v in _VERSION.findall(question) if v not in known]
+
+
 # "Hvilken leverandør …", "Hvilke nye systemer …", "Hvor mange medarbejdere …": the one
 # or two words after the interrogative name the kind of thing the answer must be.
 _ASKED_KIND = re.compile(
     r"\b(?:hvilken|hvilket|hvilke|hvor\s+mange)\s+([\w-]+)(?:\s+([\w-]+))?", re.I
 )
+
+
+def asks_back(question: str, statement: str) -> bool:
+    """Does the statement hold the question's own "hvilken <noun>" as an indirect question
+    ("… vil kunne se hvilken skrifttype der er standard")? It then names what is asked,
+    not the answer: "Hvilken skrifttype er standard?" is not answered by it."""
+    from assistant.lexical import analyze
+
+    asked = _ASKED_KIND.search(question)
+    if not asked:
+        return False
+    noun = set(analyze(asked.group(1)))
+    return bool(noun) and any(
+        set(analyze(m.group(1))) == noun for m in _ASKED_KIND.finditer(statement)
+    )
 
 
 # Nouns that ask for a description or a sort, not for a thing of their own: "Hvilken
@@ -598,6 +636,10 @@ def decide(
     if not ev.english and (
         unknown_names(retrieval) or unknown_asked_noun(retrieval) or unknown_how_object(retrieval)
     ):
+        return Decision(True, "not-covered", not_covered, evidence=ev)
+    if index is not None and unknown_versions(retrieval.question, index):
+        return Decision(True, "not-covered", not_covered, evidence=ev)
+    if statements and all(asks_back(question, text) for text, _ in statements):
         return Decision(True, "not-covered", not_covered, evidence=ev)
     if not ev.english and ev.dense_norm < UNKNOWN_SUBJECT_DENSE and unknown_asked(retrieval):
         return Decision(True, "not-covered", not_covered, evidence=ev)

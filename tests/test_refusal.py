@@ -620,3 +620,41 @@ def test_a_label_with_its_value_describes_the_label():
     stems = described_stems(index)
     assert {"webservic", "url", "projektbudg"} <= stems
     assert "betalingsmodul" not in stems
+
+
+def test_a_version_the_sources_never_write_is_not_covered(make_settings, tmp_path):
+    """A version number names one release: sources about 4.0 and 4.0.1 hold nothing on
+    3.2, however well the question's other words match; its digits alone prove nothing."""
+    from assistant.answer import Assistant
+    from assistant.embedders import make_embedder
+    from assistant.index import build_index
+    from assistant.refusal import unknown_versions
+
+    settings = make_settings(tmp_path)
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "release.md").write_text(
+        "# Udgivelser\n\nVersion 4.0 blev udgivet den 1. maj 2025. Rettelsen 4.0.1 kom "
+        "den 3. juni 2025. Den 17.10.2025 blev planen revideret.\n",
+        encoding="utf-8",
+    )
+    build_index(settings, make_embedder(settings.embedder))
+    helper = Assistant.load(settings)
+    assert unknown_versions("Hvornår blev version 3.2 udgivet?", helper.index) == ["3.2"]
+    assert unknown_versions("Hvornår kom 4.0.1 og 4.0?", helper.index) == []
+    assert unknown_versions("Hvad skete den 17.10.2025?", helper.index) == []  # a date
+    assert helper.answer("Hvornår blev version 3.2 udgivet?").refused
+    answered = helper.answer("Hvornår blev version 4.0 udgivet?")
+    assert not answered.refused and "1. maj 2025" in answered.answer
+
+
+def test_an_indirect_question_that_repeats_the_asked_noun_is_no_answer():
+    """ "… kan se hvilken skrifttype der er standard" names what is asked; it does not say
+    which one."""
+    from assistant.refusal import asks_back
+
+    question = "Hvilken skrifttype er standard i løsningen?"
+    assert asks_back(question, "I kan se hvilken skrifttype der er standard i løsningen.")
+    assert not asks_back(question, "Standardskrifttypen er Arial.")
+    assert not asks_back(question, "Man kan vælge hvilken farve knapperne har.")
+    assert asks_back("Hvor mange timer tager det?", "Vi ved ikke, hvor mange timer det tager.")
+    assert not asks_back("Hvordan gør man?", "Man ser hvilken skrifttype der bruges.")
