@@ -135,7 +135,9 @@ class Assistant:
         retrieval = self.retriever.search(question, history)
         timings["retrieve"] = (time.perf_counter() - started) * 1e3
         draft = self.composer.compose(retrieval, previous_answer(history))
-        decision = self.decide(question, retrieval=retrieval, statements=draft.statements)
+        decision = self.decide(
+            question, retrieval=retrieval, statements=draft.statements, documents=draft.documents
+        )
         score = decision.evidence.score if decision.evidence else 0.0
         if decision.refuse:
             return done(decision.message, True, [], f"{decision.reason} {score:.2f}", retrieval)

@@ -212,6 +212,7 @@ class Draft:
     lead: Sentence | None = None
     sentences: list[Sentence] = field(default_factory=list)
     statements: list[tuple[str, str]] = field(default_factory=list)  # (quote, title+heading)
+    documents: list[str] = field(default_factory=list)  # each statement's document id
 
 
 # Per question: which of its own words each sentence holds, and the words' weights.
@@ -974,7 +975,8 @@ class Composer:
             text = f"{framed} {text}"
         text = self._lead_in(retrieval.question, text, lead, framed=bool(framed))
         statements = [(clean(s.text(index)), self._context(s)) for s in ordered]
-        return Draft(text, passages, lead, ordered, statements)
+        documents = [index.chunks[s.position].doc_id for s in ordered]
+        return Draft(text, passages, lead, ordered, statements, documents)
 
     def _run_on(self, group: list[Sentence], budget: int) -> list[Sentence]:
         """The sentences right after ``group`` in its section, in order, as far as they fit

@@ -588,6 +588,46 @@ def only_named(retrieval, index, statements: list[tuple[str, str]]) -> list[str]
     return found
 
 
+# A name written by at most this share of the documents names a thing some of them are
+# about; one most of them write (the product of a documentation site) anchors nothing.
+RARE_NAME_SHARE = 0.34
+
+
+def document_words(index) -> dict[str, frozenset[str]]:
+    """Each document's stems (title, headings and text), by document id; once per index."""
+    cached = getattr(index, "_document_words", None)
+    if cached is None:
+        found: dict[str, set[str]] = {}
+        for chunk in index.chunks:
+            found.setdefault(chunk.doc_id, set()).update(analyze(chunk.embed_text()))
+        cached = {d: frozenset(ws) for d, ws in found.items()}
+        index._document_words = cached
+    return cached
+
+
+def unanchored_names(question: str, index, documents: list[str]) -> list[str]:
+    """Names in the question that few of the sources' documents write (at most
+    ``RARE_NAME_SHARE`` of them), when the answer's documents write none of them: "Hvor
+    mange dage går der, før GetOrganized sletter testindhold?" is not answered by a test
+    guide that never names GetOrganized, however well "dage" and "sletter" match. One
+    such name in an answer's document is enough (a question may name examples, "både
+    Kolding og Aarhus", beside its subject); a name everything is about (the product of
+    a documentation site) anchors nothing."""
+    docs = document_words(index)
+    if len(docs) < 3:
+        return []
+    used = [docs[d] for d in set(documents) if d in docs]
+    rare = []
+    for name, ws in _question_names(question):
+        stems = analyze(" ".join(ws))
+        holding = sum(1 for d in docs.values() if stems and all(w in d for w in stems))
+        if 0 < holding <= RARE_NAME_SHARE * len(docs):
+            if any(all(w in d for w in stems) for d in used):
+                return []  # the answer is about one of the things the question names
+            rare.append(name)
+    return rare
+
+
 # A detail answers the question only inside a statement about the question's subject:
 # "siden 2010" does not tell when telemedicine for KOL patients will be rolled out.
 DETAIL_FOCUS = 0.34
@@ -601,6 +641,7 @@ def decide(
     retrieval=None,
     index=None,
     statements: list[tuple[str, str]] | None = None,
+    documents: list[str] | None = None,
     evidence: Evidence | None = None,
 ) -> Decision:
     """Refuse or answer. Without ``retrieval``, only the checks that come before it run.
@@ -640,6 +681,8 @@ def decide(
     if index is not None and unknown_versions(retrieval.question, index):
         return Decision(True, "not-covered", not_covered, evidence=ev)
     if statements and all(asks_back(question, text) for text, _ in statements):
+        return Decision(True, "not-covered", not_covered, evidence=ev)
+    if documents and index is not None and unanchored_names(question, index, documents):
         return Decision(True, "not-covered", not_covered, evidence=ev)
     if not ev.english and ev.dense_norm < UNKNOWN_SUBJECT_DENSE and unknown_asked(retrieval):
         return Decision(True, "not-covered", not_covered, evidence=ev)

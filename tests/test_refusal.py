@@ -658,3 +658,35 @@ def test_an_indirect_question_that_repeats_the_asked_noun_is_no_answer():
     assert not asks_back(question, "Man kan vælge hvilken farve knapperne har.")
     assert asks_back("Hvor mange timer tager det?", "Vi ved ikke, hvor mange timer det tager.")
     assert not asks_back("Hvordan gør man?", "Man ser hvilken skrifttype der bruges.")
+
+
+def test_an_answer_from_a_document_that_names_none_of_the_asked_things(make_settings, tmp_path):
+    """A question about GetOrganized is not answered from a test guide that never names
+    it, however well its other words match; a name most documents write anchors nothing,
+    and one anchored name is enough."""
+    from assistant.answer import Assistant
+    from assistant.embedders import make_embedder
+    from assistant.index import build_index
+    from assistant.refusal import unanchored_names
+
+    settings = make_settings(tmp_path)
+    settings.corpus_dir.mkdir()
+    pages = {
+        "test.md": "# Testvejledning\n\nAlle formularer i Portalen sletter resultater efter 1 dag.",
+        "sag.md": "# Journalisering\n\nPortalen journaliserer til GetOrganized med en sagsprofil.",
+        "login.md": "# Login\n\nBorgere logger ind i Portalen med MitID fra Kolding.",
+        "post.md": "# Post\n\nPortalen sender digital post til borgerne.",
+    }
+    for name, text in pages.items():
+        (settings.corpus_dir / name).write_text(text, encoding="utf-8")
+    build_index(settings, make_embedder(settings.embedder))
+    helper = Assistant.load(settings)
+    index = helper.index
+    q = "Hvor mange dage går der, før GetOrganized sletter indhold i Portalen?"
+    assert unanchored_names(q, index, ["test"]) == ["GetOrganized"]  # Portalen: every page
+    assert unanchored_names(q, index, ["test", "sag"]) == []
+    both = "Kan GetOrganized bruges, når borgere fra Kolding logger ind?"
+    assert unanchored_names(both, index, ["login"]) == []  # Kolding anchors the answer
+    assert unanchored_names("Hvor mange dage gemmes resultater?", index, ["test"]) == []
+    answer = helper.answer(q)
+    assert answer.refused or "GetOrganized" in answer.answer

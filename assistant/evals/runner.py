@@ -468,6 +468,7 @@ def calibrate(settings: Settings, items: list[dict], progress: bool = False):
                     calibration=replace(cal, refusal_threshold=threshold),
                     retrieval=retrieval,
                     statements=draft.statements,
+                    documents=draft.documents,
                     evidence=ev,
                 )
                 did.append(decision.refuse)
