@@ -470,3 +470,23 @@ def test_the_page_still_loads(client):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert client.get("/theme.css").status_code == 200
     assert client.get("/config").status_code == 200
+
+
+def test_workers_starting_together_each_get_the_empty_cache(make_settings, tmp_path):
+    """`serve --workers N` starts N processes that empty the same cache folder at once:
+    none may fail on a folder another one just removed or created."""
+    import stat
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ui.gradio_guard import fresh_cache
+
+    settings = make_settings(tmp_path)
+    for round_ in range(20):
+        cache = tmp_path / "data" / "gradio-cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        (cache / f"old-{round_}.txt").write_text("x")
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(lambda _: fresh_cache(settings), range(4)))
+        assert len(set(results)) == 1 and results[0].is_dir()
+        assert not list(results[0].iterdir())
+        assert stat.S_IMODE(results[0].stat().st_mode) == 0o700

@@ -323,11 +323,19 @@ def _danish_errors(send, head: bool = False):
 
 
 def fresh_cache(settings: Settings) -> Path:
-    """``<data_dir>/gradio-cache``, created empty (private to the server's user)."""
+    """``<data_dir>/gradio-cache``, created empty (private to the server's user).
+
+    With ``serve --workers N`` every worker process does this at start, at the same
+    time: the folder is emptied, never removed, and a file another worker removed
+    first is no error."""
     cache = (Path(settings.data_dir) / CACHE_DIR_NAME).resolve()
-    if cache.exists():
-        shutil.rmtree(cache)
-    cache.mkdir(parents=True, mode=0o700)
+    cache.mkdir(parents=True, mode=0o700, exist_ok=True)  # the folder itself stays
+    cache.chmod(0o700)
+    for child in cache.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
     return cache
 
 
