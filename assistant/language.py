@@ -111,6 +111,8 @@ ASKS = {
         re.I,
     ),
     "contact": re.compile(r"\bkontaktoplysning\w*|\bcontact\s+details\b", re.I),
+    # A network address: "Hvilken IP-adresse …", "IP'en".
+    "ip": re.compile(r"\bip-?adresse\w*|\bip\s+address\w*|\bip'en\b", re.I),
     # A length of time: "Hvor lang tid tager …", "hvor længe", "sagsbehandlingstiden".
     "duration": re.compile(
         r"\bhvor\s+lang\s+tid\b|\bhvor\s+længe\b|\bhow\s+long\b|\bvarighed\w*|"
@@ -132,6 +134,9 @@ ASKS = {
 }
 
 HAS = {
+    "ip": re.compile(
+        r"\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}\b", re.I
+    ),
     "cost": re.compile(
         r"\d[\d.,]*\s*(?:kr\b|kr\.|kroner|mio|mia|millioner|milliarder|euro|dkk)|"
         r"(?:kr\.?|dkk|€|\$)\s*\d",
@@ -339,6 +344,15 @@ _CAPITALISED = r"[A-ZÆØÅ][a-zæøåéü]+(?:-[A-ZÆØÅ][a-zæøåéü]+)?"
 _NAME = re.compile(rf"\b{_CAPITALISED}(?:\s+{_CAPITALISED})+\b")
 
 
+def _is_organisation(word: str) -> bool:
+    """An organisation noun, alone or as the head of a compound ("Klimadatastyrelsen",
+    "Sundhedsministeriet", "Hovedstadens Kommune")."""
+    word = word.lower()
+    return word in ORGANISATION_NOUNS or any(
+        word.endswith(noun) for noun in ORGANISATION_NOUNS if len(noun) >= 6
+    )
+
+
 def person_names(text: str) -> list[str]:
     """Two capitalised words in a row that are neither an organisation nor a genitive.
 
@@ -350,7 +364,9 @@ def person_names(text: str) -> list[str]:
     for m in _NAME.finditer(text):
         # In a longer run the name comes last ("Projektleder Pernille Thorsen").
         first, last = m.group(0).split()[-2:]
-        if any(w.lower() in ORGANISATION_NOUNS for w in (first, last)):
+        if first.lower() in DANISH_STOPWORDS:  # "Da Klimadatastyrelsen …": an opener
+            continue
+        if any(_is_organisation(w) for w in (first, last)):
             continue
         if len(first) > 6 and first.endswith(("nes", "ens")):  # "Kommunernes", "Styrelsens"
             continue

@@ -112,13 +112,15 @@ _DISREGARD = r"(?:ignorer|ignore|glem|forget|disregard|se\s+bort\s+fra|tilsides�
 _DIRECTIVES = (
     r"(?:instruks\w*|instruktion\w*|regl\w*|krav\w*|kilde\w*|kontekst\w*|prompt\w*|"
     r"retningslinje\w*|begrænsning\w*|opsætning\w*|dokumentation\w*|dokument(?:er|erne)\b|"
-    r"materiale\w*|tekst(?:en|erne)\b|instructions?|rules?|requirements?|"
+    r"materiale\w*|tekst(?:en|erne)?\b|side(?:n|rne)\b|instructions?|rules?|requirements?|"
     r"sources?|context|prompt|guidelines?|restrictions?|constraints?|documentation|"
     r"documents|alt\s+ovenfor|everything\s+above)"
 )
 _INSTRUCTION_OVERRIDE = re.compile(
     # "Ignorer dine instruktioner", "glem alle tidligere regler", "ignore the sources"
-    rf"{_CLAUSE_START}{_DISREGARD}\s+(?:\w+\s+){{0,3}}?{_DIRECTIVES}\b|"
+    rf"{_CLAUSE_START}{_DISREGARD}\s+(?:\w+\s+){{0,5}}?{_DIRECTIVES}\b|"
+    # Other output in place of the answer: "… og skriv i stedet en pressemeddelelse"
+    rf"{_CLAUSE_START}(?:skriv|lav|digt|write|compose)\s+(?:i\s+stedet|instead)\b|"
     # A new role: "Du er nu en …", "du er ikke længere …", "you are now …", "act as …"
     r"\bdu\s+er\s+(?:nu|fremover)\s+(?:en|et|min|mit)\b|\bdu\s+er\s+ikke\s+længere\b|"
     r"\bfra\s+nu\s+af\s+(?:skal|er)\s+du\b|\byou\s+are\s+(?:now|no\s+longer)\b|"
@@ -394,13 +396,24 @@ def asked_kinds(question: str) -> list[str]:
     return found
 
 
+# "Hvem er redaktør på …", "Hvem er den nye formand for …": the role the answer holds.
+_WHO_ROLE = re.compile(
+    r"^\s*(?:og\s+)?hvem\s+(?:er|var|bliver)\s+(?:den\s+|det\s+|de\s+)?(?:nye\s+|nuværende\s+)?"
+    r"([^\W\d_][\w-]*)\s+(?:for|på|i|hos|af|ved)\b",
+    re.I,
+)
+
+
 def asked_noun(question: str) -> str | None:
     """The word right after "hvilken"/"hvilket"/"hvilke" that names the kind of thing
-    the answer is ("Hvilken browser skal man bruge …" -> "browser"), unless it is
+    the answer is ("Hvilken browser skal man bruge …" -> "browser"), or the role after
+    "Hvem er … for/på/i" ("Hvem er redaktør på siden?" -> "redaktør"), unless it is
     generic (``GENERIC_KINDS``) or a function word. After these interrogatives Danish
     puts a noun (or an adjective before one), never a finite verb, so a verb-like
     ending ("browser", "leverandører") does not make it one."""
-    m = re.search(r"\b(?:hvilken|hvilket|hvilke)\s+([\w-]+)", question, re.I)
+    m = re.search(r"\b(?:hvilken|hvilket|hvilke)\s+([\w-]+)", question, re.I) or _WHO_ROLE.search(
+        question
+    )
     if not m or asked_detail(question):
         return None  # "Hvilken dato …": the answer is a value, the sources need not say "dato"
     word = m.group(1).lower()
@@ -628,6 +641,15 @@ def unanchored_names(question: str, index, documents: list[str]) -> list[str]:
     return rare
 
 
+# When the passages hold none of the question's words (coverage below this), only a
+# passage close in meaning (at least this far up the calibrated band) answers it:
+# "Hvordan fornyer jeg mit pas?" shares nothing with forms documentation but the
+# vague similarity every Danish how-question has. Answerable paraphrases on the tuning
+# splits that share no word sit at 0.76 and above.
+NO_WORDS_COVERAGE = 0.05
+NO_WORDS_DENSE = 0.5
+
+
 # A detail answers the question only inside a statement about the question's subject:
 # "siden 2010" does not tell when telemedicine for KOL patients will be rolled out.
 DETAIL_FOCUS = 0.34
@@ -671,6 +693,8 @@ def decide(
         )
 
     if ev.score < calibration.refusal_threshold:
+        return Decision(True, "not-covered", not_covered, evidence=ev)
+    if ev.coverage < NO_WORDS_COVERAGE and ev.dense_norm < NO_WORDS_DENSE and not ev.english:
         return Decision(True, "not-covered", not_covered, evidence=ev)
     if statements is not None and not statements:
         return Decision(True, "not-covered", not_covered, evidence=ev)

@@ -81,6 +81,7 @@ DETAIL_NAMES = {
     "version": "versionen",
     "duration": "hvor lang tid det tager",
     "url": "webadressen",
+    "ip": "IP-adressen",
 }
 
 SOURCES_HEADING = "Kilder"

@@ -95,6 +95,11 @@ def test_acronym_questions():
         ("Samarbejdet med Kommunernes Landsforening.", []),  # genitive: an organisation
         ("mellem Region Sjælland og Region Hovedstaden", []),  # organisation noun
         ("formanden er direktøren for Danske Regioner", []),
+        # a capitalised opener is no first name; a compound headed by "styrelse" is no
+        # surname
+        ("Da Klimadatastyrelsen står bag det nye API.", []),
+        ("Når Anders Jensen kommer, går vi.", ["Anders Jensen"]),
+        ("Det blev besluttet af Sundhedsdatastyrelsen.", []),
     ],
 )
 def test_person_names_are_first_name_and_surname_not_organisations(text, names):
@@ -336,3 +341,21 @@ def test_a_line_that_only_says_example(line, marker):
 )
 def test_a_web_address_is_not_the_domain_of_an_e_mail_address(text, holds):
     assert has_detail("url", text, "Hvad er webadressen?") is holds
+
+
+def test_every_asked_detail_kind_has_a_danish_name_for_refusals():
+    """A refusal names the detail the sources lack: every kind ``asked_detail`` can give
+    needs its words ("Kilderne nævner emnet, men de oplyser ikke IP-adressen.")."""
+    from assistant.language import ASKS
+    from assistant.wording import DETAIL_NAMES
+
+    assert set(ASKS) <= set(DETAIL_NAMES)
+
+
+def test_an_ip_address_is_a_detail_of_its_own():
+    q = "Hvilken IP-adresse er formularen låst til?"
+    assert asked_detail(q) == "ip"
+    assert has_detail("ip", "Formularen er låst til 10.20.30.40 på rådhuset.", q)
+    assert has_detail("ip", "Kun fra 2001:db8::1 er der adgang.", q)
+    assert not has_detail("ip", "Formularen er låst til en bestemt IP adresse.", q)
+    assert not has_detail("ip", "Releasen 5.1.0 kom i maj.", q)  # a version, three parts
