@@ -89,6 +89,19 @@ DANISH_ABBREVIATIONS = {
     "resp",
     "vha",
     "v.h.a",
+    "alm",
+    "afd",
+    "adm",
+    "o.lign",
+    "olign",
+    "pkt",
+    "iht",
+    "jvf",
+    "mdr",
+    "eks",
+    "tilsv",
+    "forts",
+    "sml",
 }
 
 
@@ -127,6 +140,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             or spans[-1][1] == s
             or _quoted_stop(text[spans[-1][0] : spans[-1][1]], text[s:e])
             or _inside_parenthesis(text[spans[-1][0] : spans[-1][1]], text[s:e])
+            or _abbreviation_goes_on(text[spans[-1][0] : spans[-1][1]], text[s:e])
         ):
             # Punkt's orthographic heuristic broke after "f.eks.", inside a word
             # ("no.:"), or at a quoted mark (`er "?" i url`): joining the parts with a
@@ -168,6 +182,18 @@ def _inside_parenthesis(sentence: str, following: str) -> bool:
     return closes and len(sentence) + len(following) <= PARENTHESIS_CHARS
 
 
+# An abbreviation nobody listed is a short word of letters with a dot ("alm.", "tilh.").
+_SHORT_WORD_STOP = re.compile(r"(?:^|\s)[a-zæøå]{1,5}\.$")
+
+
+def _abbreviation_goes_on(sentence: str, following: str) -> bool:
+    """A short lower-case word with a dot, then a lower-case word: an abbreviation the
+    sentence goes on after ("den helt alm. brug af …"), as a Danish sentence begins with
+    a capital or a digit. A longer last word ends the sentence even so ("… i teksten.
+    test.os2forms.dk er opdateret …": a host name may open a sentence)."""
+    return bool(_SHORT_WORD_STOP.search(sentence)) and following[:1].islower()
+
+
 def _ends_with_abbreviation(sentence: str) -> bool:
     last = sentence.rsplit(None, 1)[-1].lower()
     return last.endswith(".") and last[:-1].lstrip("(\"'") in DANISH_ABBREVIATIONS
@@ -180,8 +206,9 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # 4: PDF lines by font size, spacing and columns (headings, tables, headers and
 # footers); Word list numbers, bold headings and links. 5: a parenthesis is one unit.
 # 6: a label and its one-word value in the next block are one sentence. 7: heading
-# levels; a chunk knows the headings above its own.
-TEXT_VERSION = 7
+# levels; a chunk knows the headings above its own. 8: an unlisted abbreviation before a
+# lower-case word ends no sentence; more Danish abbreviations.
+TEXT_VERSION = 8
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")

@@ -52,6 +52,26 @@ def test_abbreviation_before_a_capitalised_sentence_starter(text):
     assert _sentences(text) == [text]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Det som du skal teste er den helt alm. brug af de to elementer.",
+        "Afd. leder og adm. direktør deltager, jvf. aftalen om links o.lign. i mails.",
+        "Se tilh. bilag, før du går videre.",  # unlisted: a short word, then lower case
+    ],
+)
+def test_an_abbreviation_before_a_lower_case_word_ends_no_sentence(text):
+    assert _sentences(text) == [text]
+
+
+def test_a_longer_word_before_a_lower_case_host_name_ends_the_sentence():
+    text = "Opgradering til den nye version er gennemført. test.example.dk er opdateret."
+    assert _sentences(text) == [
+        "Opgradering til den nye version er gennemført.",
+        "test.example.dk er opdateret.",
+    ]
+
+
 def test_real_sentence_ends_split():
     text = (
         "RSI blev etableret i 2010. Hvad varetager RSI? Det strategiske samarbejde! "
