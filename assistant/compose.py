@@ -739,6 +739,11 @@ class Composer:
         """The sentence with what it depends on (list head, the sentence it leans on)
         and, for a head ending in ':', its items when a list is wanted."""
         index = self.index
+        if s.k == -1 and index.chunks[s.position].sentences:
+            # A heading announces its section: it is quoted with the first sentence
+            # under it ("Ændre listen …" is the topic, "Ændres under Besvarelser: …"
+            # what it says), as a head is with its list.
+            return [s, *self.group(Sentence(s.position, 0), want_list)]
         text = s.text(index)
         before: list[Sentence] = []
         after: list[Sentence] = []

@@ -896,3 +896,23 @@ def test_a_statement_is_about_its_pages_first_heading(tmp_path):
     contexts = [context for text, context in draft.statements if "efter 1 dag" in text]
     assert contexts and "Vinterrelease 2031" in contexts[0]
     assert "Bemærk" in contexts[0]
+
+
+LIBRARY_GUIDE = """# Lånerkonto
+
+Som låner kan du se dine lån på kontoen.
+
+**Ændre pinkoden til automaterne, ved flere lånerkort**
+
+Ændres under Min profil: Sikkerhed.
+
+Husk at vælge en kode på fire cifre.
+"""
+
+
+def test_a_heading_quoted_as_a_sentence_brings_what_its_section_says(tmp_path):
+    """A heading that reads like a sentence names the topic; the first sentence under it
+    says what there is to say, and comes with it."""
+    helper = _assistant_over(tmp_path, {"konto.md": LIBRARY_GUIDE, "klinik.md": CLINIC_WHY})
+    text = compose(helper, "hvor ændre jeg pinkoden til automaterne når jeg har flere lånerkort")
+    assert "Min profil: Sikkerhed" in text
