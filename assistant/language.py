@@ -186,8 +186,11 @@ HAS = {
     ),
 }
 
+# "Hvad står EHMI for?" asks what an acronym spells out only when "for" ends the clause:
+# "Hvad står ITK for i projektet?" asks what ITK is in charge of ("stå for").
+_CLAUSE_END = r"\s*(?:[?.!,;:]|$)"
 _ASKS_ACRONYM = re.compile(
-    r"\b(?i:hvad\s+står\s+(?:forkortelsen\s+)?)([A-ZÆØÅ]{2,}[\w-]*)\s+for\b|"
+    rf"\b(?i:hvad\s+står\s+(?:forkortelsen\s+)?)([A-ZÆØÅ]{{2,}}[\w-]*)\s+for{_CLAUSE_END}|"
     r"\b(?i:what\s+does\s+(?:the\s+abbreviation\s+)?)([A-Z]{2,}[\w-]*)\s+stand\s+for\b|"
     r"\b(?i:hvad\s+betyder\s+(?:forkortelsen\s+)?)([A-ZÆØÅ]{2,}[\w-]*)\b|"
     r"\b(?i:what\s+is\s+)([A-Z]{2,}[\w-]*)\s+short\s+for\b"

@@ -85,6 +85,9 @@ def test_acronym_questions():
     assert asked_acronym("Hvad står EHMI for?") == "EHMI"
     assert asked_acronym("What does DAWA stand for?") == "DAWA"
     assert asked_acronym("hvad står der om rsi for nylig") is None
+    # "stå for" is also "be in charge of": then more follows "for"
+    assert asked_acronym("Hvad står ITK for i projektet om den nye komponent?") is None
+    assert asked_acronym("Hvad står DAWA for, og hvornår lukker det?") == "DAWA"
 
 
 @pytest.mark.parametrize(
