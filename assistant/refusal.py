@@ -579,18 +579,29 @@ def described_stems(index) -> frozenset[str]:
     return cached
 
 
-def only_named(retrieval, index, statements: list[tuple[str, str]]) -> list[str]:
+def only_named(
+    retrieval, index, statements: list[tuple[str, str]], documents: list[str] | None = None
+) -> list[str]:
     """Words of the question that the sources only name (``described_stems``) and that
     the drafted answer does not hold: "Hvordan sætter man betalingsmodulet op?" when
     the one mention is an item in a list of planned work. A first part the asker wrote
-    apart from its compound ("efterårs releasen") is left out: the compound counts."""
+    apart from its compound ("efterårs releasen") is left out: the compound counts.
+    Words of four letters or fewer are left out too: they are mostly verb forms and
+    particles ("delt op i"), not things. A name the answer's documents write
+    (``documents``), if only in a byline ("…, Skanderborg Kommune"), places the answer
+    where the question asks: its page is by or about that name."""
     described = described_stems(index)
     vocab = index.bm25.vocab
     said = set().union(*(set(analyze(f"{c} {t}")) for t, c in statements))
+    if documents:
+        names = {w.lower() for _, ws in _question_names(retrieval.question) for w in ws}
+        pages = document_words(index)
+        written = set().union(*(pages.get(d, frozenset()) for d in set(documents)))
+        said |= {stem for stem in analyze(" ".join(names)) if stem in written}
     qwords = words(retrieval.question)
     found = []
     for t in retrieval.own_terms:
-        if not t.matches or set(t.matches) & (described | said):
+        if not t.matches or set(t.matches) & (described | said) or len(t.word) <= 4:
             continue
         i = qwords.index(t.word) if t.word in qwords else -1
         if 0 <= i < len(qwords) - 1 and any(
@@ -710,7 +721,7 @@ def decide(
         return Decision(True, "not-covered", not_covered, evidence=ev)
     if not ev.english and ev.dense_norm < UNKNOWN_SUBJECT_DENSE and unknown_asked(retrieval):
         return Decision(True, "not-covered", not_covered, evidence=ev)
-    if statements and not ev.english and only_named(retrieval, index, statements):
+    if statements and not ev.english and only_named(retrieval, index, statements, documents):
         return Decision(True, "not-covered", not_covered, evidence=ev)
     detail = asked_detail(question)
     if detail and statements is not None:

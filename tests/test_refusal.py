@@ -496,6 +496,45 @@ def test_a_thing_the_sources_only_name_in_a_list_is_not_covered(make_settings, t
     assert named("Hvem har lavet sundhedsjournalen?", setup) == []
 
 
+def test_a_byline_name_in_the_answers_page_and_a_short_verb_are_not_only_named(
+    make_settings, tmp_path
+):
+    """A name the answer's own page writes, if only in its signature ("…, Skanderborg
+    Kommune"), places the answer where the question asks; a short word such as the
+    participle in "delt op i" is no thing the sources must describe."""
+    from assistant.embedders import make_embedder
+    from assistant.index import build_index, load_index
+    from assistant.lexical import query_terms
+    from assistant.refusal import only_named
+    from assistant.retrieval import Retrieval
+
+    settings = make_settings(tmp_path)
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "svar.md").write_text(
+        "# Slettede valg\n\nJeg løste problemet med et sæt ens spørgsmål til alle "
+        "kategorier.\n\nIda Holm\n\nKonsulent, Skanderborg Kommune\n",
+        encoding="utf-8",
+    )
+    (settings.corpus_dir / "andet.md").write_text(
+        "# Hent formular som er delt\n\nFormularer kan hentes fra en anden installation.\n",
+        encoding="utf-8",
+    )
+    build_index(settings, make_embedder(settings.embedder))
+    index = load_index(settings.index_dir)
+
+    def named(question, statements, documents=None):
+        terms = query_terms(question, index.bm25.vocab)
+        r = Retrieval(question, question, False, [], terms, 0.0, own_terms=terms)
+        return only_named(r, index, statements, documents)
+
+    said = [("Jeg løste problemet med et sæt ens spørgsmål til alle kategorier.", "")]
+    q = "Hvad gjorde Skanderborg ved spørgsmålene til kategorierne?"
+    assert named(q, said) == ["skanderborg"]  # named only in a byline
+    assert named(q, said, ["svar"]) == []  # ... of the answer's own page
+    assert named(q, said, ["andet"]) == ["skanderborg"]
+    assert named("Hvilke kategorier er spørgsmålene delt op i?", said, ["svar"]) == []
+
+
 def _terms(question, unknown=()):
     """The question's content words as query terms; those in ``unknown`` match nothing."""
     from assistant.lexical import STOPWORDS, QueryTerm, words
