@@ -661,6 +661,19 @@ NO_WORDS_COVERAGE = 0.05
 NO_WORDS_DENSE = 0.5
 
 
+# Units of measure (Danish and English, singular and plural): "Hvor mange <unit> …" asks
+# for a number in that unit, which the everyday-word leniency for counts cannot supply.
+UNITS = frozenset(
+    """
+    millimeter centimeter meter kilometer mm cm km procent procents pct gram kilo kilogram
+    kg liter ml sekund sekunder minut minutter time timer døgn dage dag uger uge måneder
+    måned år tegn pixel pixels px kb mb gb tb byte bytes kroner krone kr euro
+    millimetre millimetres centimetres metres kilometres percent grams kilograms litres
+    seconds minutes hours days weeks months years characters
+    """.split()
+)
+
+
 # A detail answers the question only inside a statement about the question's subject:
 # "siden 2010" does not tell when telemedicine for KOL patients will be rolled out.
 DETAIL_FOCUS = 0.34
@@ -737,6 +750,10 @@ def decide(
             return missing("count")
         nouns = set(count_nouns(question))
         stems = set().union(*(set(t.matches) for t in retrieval.own_terms if t.word in nouns))
+        if nouns and not stems and nouns & UNITS:
+            # A unit the sources never write ("Hvor mange millimeter margen …"): no
+            # number in them is a measure in it.
+            return missing("count")
         if nouns and not stems:
             # The counted word is the asker's, not the sources' ("udviklingsopgaver" for
             # "it-projekter"). Counting a kind of thing the sources never name is not

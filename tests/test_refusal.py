@@ -783,3 +783,31 @@ def test_passages_sharing_no_word_answer_only_when_close_in_meaning():
     assert not close.refuse
     some_words = decided(Evidence(0.4, 0.78, 0.38, False, 0.38))
     assert not some_words.refuse
+
+
+def test_a_count_in_a_unit_the_sources_never_write_is_not_answered_by_any_number():
+    """ "Hvor mange millimeter margen …" over sources that never measure in millimetres:
+    "Trin: 3" counts steps, not millimetres, however close the passages are."""
+    from types import SimpleNamespace
+
+    from assistant.lexical import QueryTerm
+    from assistant.refusal import Evidence
+
+    index = SimpleNamespace(chunks=[], bm25=_FakeBM25(), _described_stems=frozenset({"margen"}))
+    close = Evidence(0.5, 0.9, 0.9, False, 0.9)
+    for q, unit in (
+        ("Hvor mange millimeter margen skal der være i brevet?", "millimeter"),
+        ("Hvor mange udviklingsopgaver har brevet?", "udviklingsopgaver"),
+    ):
+        terms = [QueryTerm(unit, unit, ()), QueryTerm("margen", "margen", ("margen",))]
+        decision = decide(
+            q,
+            calibration=CAL,
+            deployment=NEUTRAL,
+            retrieval=_retrieval(q, terms),
+            index=index,
+            statements=[("Trin: 3; Handling: Vælg margen i brevet.", "")],
+            evidence=close,
+        )
+        # a unit: refused; an everyday noun for what the sources count: answered
+        assert decision.refuse == (unit == "millimeter"), (q, decision)
