@@ -147,7 +147,11 @@ _GIVES_REASON = re.compile(
 _ASKS_WHO = re.compile(r"^\s*(?:hvem|who)\b", re.I)
 _ROLE = re.compile(rf"\b(?:{PERSON_ROLES})", re.I)
 # A line of tags or keywords ("Nøgleord: lister dropdown genbrug"): metadata, not a statement.
-_METADATA = re.compile(r"^\s*(?:nøgleord|emneord|søgeord|tags?|keywords?|labels?)\s*:", re.I)
+_METADATA = re.compile(
+    r"^\s*(?:nøgleord|emneord|søgeord|emne|faggruppe|kategori(?:er)?|tags?|keywords?|labels?|"
+    r"categor(?:y|ies))\s*:",
+    re.I,
+)
 _SOURCE_NOTE = re.compile(r"\s*\[\d+\]")  # the source's own footnote marks
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")

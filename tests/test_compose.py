@@ -193,6 +193,10 @@ def test_a_draft_is_as_long_as_its_numbered_marks_read(draft, shown):
 def test_a_keyword_line_is_metadata_not_prose():
     assert markup_share("Nøgleord: lister dropdown genbrug valg options") == 1.0
     assert markup_share("Tags: sundhedsteknologi, telemedicin") == 1.0
+    # a page's taxonomy: its subject and group fields
+    assert markup_share("Emne: Konfiguration/opsætning af installation") == 1.0
+    assert markup_share("Faggruppe: Digitalisering IT") == 1.0
+    assert markup_share("Kategori: Patientforløb") == 1.0
     assert markup_share("Bemærk: Nogle konfigurationer gemmer vedhæftninger.") < 0.08
 
 
