@@ -184,6 +184,9 @@ def _inside_parenthesis(sentence: str, following: str) -> bool:
 
 # An abbreviation nobody listed is a short word of letters with a dot ("alm.", "tilh.").
 _SHORT_WORD_STOP = re.compile(r"(?:^|\s)[a-zæøå]{1,5}\.$")
+# A plain lower-case word: not a product name with a capital inside ("mitID", "iPhone"),
+# not a host name or a code with a dot or digit.
+_PLAIN_WORD = re.compile(r"[a-zæøå]+(?=[\s,;:)]|$)")
 
 
 def _abbreviation_goes_on(sentence: str, following: str) -> bool:
@@ -191,7 +194,7 @@ def _abbreviation_goes_on(sentence: str, following: str) -> bool:
     sentence goes on after ("den helt alm. brug af …"), as a Danish sentence begins with
     a capital or a digit. A longer last word ends the sentence even so ("… i teksten.
     test.os2forms.dk er opdateret …": a host name may open a sentence)."""
-    return bool(_SHORT_WORD_STOP.search(sentence)) and following[:1].islower()
+    return bool(_SHORT_WORD_STOP.search(sentence)) and bool(_PLAIN_WORD.match(following))
 
 
 def _ends_with_abbreviation(sentence: str) -> bool:

@@ -147,10 +147,11 @@ _GIVES_REASON = re.compile(
 _ASKS_WHO = re.compile(r"^\s*(?:hvem|who)\b", re.I)
 _ROLE = re.compile(rf"\b(?:{PERSON_ROLES})", re.I)
 # A line of tags or keywords ("Nøgleord: lister dropdown genbrug"): metadata, not a statement.
-_METADATA = re.compile(
-    r"^\s*(?:nøgleord|emneord|søgeord|emne|faggruppe|kategori(?:er)?|tags?|keywords?|labels?|"
-    r"categor(?:y|ies))\s*:",
-    re.I,
+_METADATA = re.compile(r"^\s*(?:nøgleord|emneord|søgeord|tags?|keywords?|labels?)\s*:", re.I)
+# A page's taxonomy fields ("Emne: Formular konfiguration", "Faggruppe: IT"): a few words,
+# no verb, no other field after them (a table row "Emne: …; Ansvarlig: …" is text).
+_TAXONOMY = re.compile(
+    r"^\s*(?:emne|faggruppe|kategori(?:er)?|categor(?:y|ies))\s*:\s*([^;]*)$", re.I
 )
 _SOURCE_NOTE = re.compile(r"\s*\[\d+\]")  # the source's own footnote marks
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -451,6 +452,9 @@ def markup_share(text: str) -> float:
         return 1.0
     if _METADATA.match(text):  # "Nøgleord: …": the page's tags, not its text
         return 1.0
+    taxonomy = _TAXONOMY.match(text)
+    if taxonomy and len(taxonomy.group(1).split()) <= 6 and not has_finite_verb(taxonomy.group(1)):
+        return 1.0
     plain = sum(c.isalnum() or c.isspace() or c in ".,;:!?()-–'\"«»/%" for c in text)
     return 1 - plain / len(text)
 
@@ -746,8 +750,19 @@ class Composer:
         if s.k == -1 and index.chunks[s.position].sentences:
             # A heading announces its section: it is quoted with the first sentence
             # under it ("Ændre listen …" is the topic, "Ændres under Besvarelser: …"
-            # what it says), as a head is with its list.
-            return [s, *self.group(Sentence(s.position, 0), want_list)]
+            # what it says), as a head is with its list; only when this passage opens
+            # the section, and without what that sentence leans on outside it.
+            chunk = index.chunks[s.position]
+            above = index.chunks[s.position - 1] if s.position > 0 else None
+            opens = above is None or (above.doc_id, above.heading, above.parents) != (
+                chunk.doc_id,
+                chunk.heading,
+                chunk.parents,
+            )
+            if not opens:
+                return [s]
+            first = self.group(Sentence(s.position, 0), want_list)
+            return [s, *(x for x in first if x.position == s.position)]
         text = s.text(index)
         before: list[Sentence] = []
         after: list[Sentence] = []

@@ -112,7 +112,7 @@ ASKS = {
     ),
     "contact": re.compile(r"\bkontaktoplysning\w*|\bcontact\s+details\b", re.I),
     # A network address: "Hvilken IP-adresse …", "IP'en".
-    "ip": re.compile(r"\bip-?adresse\w*|\bip\s+address\w*|\bip'en\b", re.I),
+    "ip": re.compile(r"\bip[-\s]?adresse\w*|\bip\s+address\w*|\bip'en\b", re.I),
     # A length of time: "Hvor lang tid tager …", "hvor længe", "sagsbehandlingstiden".
     "duration": re.compile(
         r"\bhvor\s+lang\s+tid\b|\bhvor\s+længe\b|\bhow\s+long\b|\bvarighed\w*|"
@@ -134,8 +134,12 @@ ASKS = {
 }
 
 HAS = {
+    # IPv4 (with a prefix length), or IPv6 with "::" or a hex letter (not a clock time).
     "ip": re.compile(
-        r"\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}\b", re.I
+        r"\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?\b|"
+        r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{1,4})*::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)?(?![\w:])|"
+        r"\b(?=[0-9a-f:]*[a-f])[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){3,7}\b",
+        re.I,
     ),
     "cost": re.compile(
         r"\d[\d.,]*\s*(?:kr\b|kr\.|kroner|mio|mia|millioner|milliarder|euro|dkk)|"
@@ -347,6 +351,13 @@ _CAPITALISED = r"[A-ZÆØÅ][a-zæøåéü]+(?:-[A-ZÆØÅ][a-zæøåéü]+)?"
 _NAME = re.compile(rf"\b{_CAPITALISED}(?:\s+{_CAPITALISED})+\b")
 
 
+# Words that open a Danish sentence or clause and are no first name ("Hans" is one).
+_OPENERS = frozenset(
+    "da når hvis men og eller så der den det de dem i på for med til om efter før som at "
+    "mens fordi selvom hvor hvad hvem hvilken hvilket hvilke her nu også dog".split()
+)
+
+
 def _is_organisation(word: str) -> bool:
     """An organisation noun, alone or as the head of a compound ("Klimadatastyrelsen",
     "Sundhedsministeriet", "Hovedstadens Kommune")."""
@@ -367,7 +378,7 @@ def person_names(text: str) -> list[str]:
     for m in _NAME.finditer(text):
         # In a longer run the name comes last ("Projektleder Pernille Thorsen").
         first, last = m.group(0).split()[-2:]
-        if first.lower() in DANISH_STOPWORDS:  # "Da Klimadatastyrelsen …": an opener
+        if first.lower() in _OPENERS:  # "Da Klimadatastyrelsen …": a capitalised opener
             continue
         if any(_is_organisation(w) for w in (first, last)):
             continue

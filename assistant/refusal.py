@@ -112,13 +112,18 @@ _DISREGARD = r"(?:ignorer|ignore|glem|forget|disregard|se\s+bort\s+fra|tilsides�
 _DIRECTIVES = (
     r"(?:instruks\w*|instruktion\w*|regl\w*|krav\w*|kilde\w*|kontekst\w*|prompt\w*|"
     r"retningslinje\w*|begrænsning\w*|opsætning\w*|dokumentation\w*|dokument(?:er|erne)\b|"
-    r"materiale\w*|tekst(?:en|erne)?\b|side(?:n|rne)\b|instructions?|rules?|requirements?|"
+    r"materiale\w*|tekst(?:en|erne)\b|instructions?|rules?|requirements?|"
     r"sources?|context|prompt|guidelines?|restrictions?|constraints?|documentation|"
     r"documents|alt\s+ovenfor|everything\s+above)"
 )
 _INSTRUCTION_OVERRIDE = re.compile(
     # "Ignorer dine instruktioner", "glem alle tidligere regler", "ignore the sources"
-    rf"{_CLAUSE_START}{_DISREGARD}\s+(?:\w+\s+){{0,5}}?{_DIRECTIVES}\b|"
+    rf"{_CLAUSE_START}{_DISREGARD}\s+(?:\w+\s+){{0,3}}?{_DIRECTIVES}\b|"
+    # "Ignorer siden om …", "se bort fra hele den lange tekst": the page or text itself,
+    # after at most a few words that point at it
+    rf"{_CLAUSE_START}{_DISREGARD}\s+(?:(?:den|denne|det|hele|al|alt|din|dine|jeres|"
+    r"ovenstående|lange|givne|the|this|whole)\s+){0,3}(?:side(?:n|rne)?|tekst(?:en|erne)?|"
+    r"page|text)\b|"
     # Other output in place of the answer: "… og skriv i stedet en pressemeddelelse"
     rf"{_CLAUSE_START}(?:skriv|lav|digt|write|compose)\s+(?:i\s+stedet|instead)\b|"
     # A new role: "Du er nu en …", "du er ikke længere …", "you are now …", "act as …"
@@ -313,14 +318,32 @@ def unknown_names(retrieval) -> list[str]:
 # A version number ("OS2forms 2.1", "release 5.1.0"): parts of one or two digits, the
 # last of at most three (so "17.10.2025", a date, is none). Its digits alone are words
 # every index knows ("2", "1"); the number as written names one release.
-_VERSION = re.compile(r"(?<![\w.])\d{1,2}(?:\.\d{1,3}){1,2}(?![\w]|\.\d)")
+_VERSION = re.compile(r"(?<![\w.])(?:[vV])?(\d{1,2}(?:\.\d{1,3}){1,2})(?![\w]|\.\d)")
+# Not versions: a thousands separator ("1.500 kr.", "12.000") and a clock time ("kl. 10.30").
+_CLOCK_BEFORE = re.compile(r"\bkl\.?\s*$", re.I)
+
+
+def _versions(text: str) -> list[str]:
+    """The version numbers a text writes, without trailing ".0" parts ("5.1.0" -> "5.1")."""
+    found = []
+    for m in _VERSION.finditer(text):
+        number = m.group(1)
+        parts = number.split(".")
+        if len(parts) == 2 and len(parts[1]) == 3:
+            continue  # 1.500: a thousands separator
+        if _CLOCK_BEFORE.search(text[: m.start()]):
+            continue
+        while len(parts) > 2 and parts[-1] == "0":
+            parts.pop()
+        found.append(".".join(parts))
+    return found
 
 
 def corpus_versions(index) -> frozenset[str]:
     """Every version number the sources write (computed once per index)."""
     cached = getattr(index, "_versions", None)
     if cached is None:
-        cached = frozenset(v for c in index.chunks for v in _VERSION.findall(c.embed_text()))
+        cached = frozenset(v for c in index.chunks for v in _versions(c.embed_text()))
         index._versions = cached
     return cached
 
@@ -328,9 +351,10 @@ def corpus_versions(index) -> frozenset[str]:
 def unknown_versions(question: str, index) -> list[str]:
     """Version numbers in the question that the sources never write: "Hvornår blev
     OS2forms 2.1 udgivet?" over sources about releases 5.1.0 and 6.0 asks about a release
-    they hold nothing on, however well its other words match."""
+    they hold nothing on, however well its other words match ("v5.1.0" and "5.1" are
+    the same release)."""
     known = corpus_versions(index)
-    return [v for v in _VERSION.findall(question) if v not in known]
+    return [v for v in _versions(question) if v not in known]
 
 
 # "Hvilken leverandør …", "Hvilke nye systemer …", "Hvor mange medarbejdere …": the one
@@ -396,7 +420,9 @@ def asked_kinds(question: str) -> list[str]:
     return found
 
 
-# "Hvem er redaktør på …", "Hvem er den nye formand for …": the role the answer holds.
+# "Hvem er redaktør på …", "Hvem er den nye formand for …": the role the answer holds; an
+# adjective or participle there ("ansvarlig", "ansat", "involveret") names none.
+_NOT_ROLE = re.compile(r"(?:lig|et|at|ede|ende)$")
 _WHO_ROLE = re.compile(
     r"^\s*(?:og\s+)?hvem\s+(?:er|var|bliver)\s+(?:den\s+|det\s+|de\s+)?(?:nye\s+|nuværende\s+)?"
     r"([^\W\d_][\w-]*)\s+(?:for|på|i|hos|af|ved)\b",
@@ -418,6 +444,8 @@ def asked_noun(question: str) -> str | None:
         return None  # "Hvilken dato …": the answer is a value, the sources need not say "dato"
     word = m.group(1).lower()
     if word in GENERIC_KINDS or word in VALUE_KINDS or word in STOPWORDS or len(word) < 4:
+        return None
+    if m.re is _WHO_ROLE and _NOT_ROLE.search(word):
         return None
     return word
 
@@ -579,6 +607,11 @@ def described_stems(index) -> frozenset[str]:
     return cached
 
 
+def _written_upper(word: str, question: str) -> bool:
+    """Does the question write this word in capitals (an acronym: "KOL", "SMS")?"""
+    return any(w.isupper() for w in re.findall(r"[^\W\d_]+", question) if w.lower() == word)
+
+
 def only_named(
     retrieval, index, statements: list[tuple[str, str]], documents: list[str] | None = None
 ) -> list[str]:
@@ -586,8 +619,8 @@ def only_named(
     the drafted answer does not hold: "Hvordan sætter man betalingsmodulet op?" when
     the one mention is an item in a list of planned work. A first part the asker wrote
     apart from its compound ("efterårs releasen") is left out: the compound counts.
-    Words of four letters or fewer are left out too: they are mostly verb forms and
-    particles ("delt op i"), not things. A name the answer's documents write
+    Words of four letters or fewer written in lower case are left out too: they are
+    mostly verb forms and particles ("delt op i"), not things (an acronym, "KOL", is). A name the answer's documents write
     (``documents``), if only in a byline ("…, Skanderborg Kommune"), places the answer
     where the question asks: its page is by or about that name."""
     described = described_stems(index)
@@ -601,7 +634,9 @@ def only_named(
     qwords = words(retrieval.question)
     found = []
     for t in retrieval.own_terms:
-        if not t.matches or set(t.matches) & (described | said) or len(t.word) <= 4:
+        if not t.matches or set(t.matches) & (described | said):
+            continue
+        if len(t.word) <= 4 and not _written_upper(t.word, retrieval.question):
             continue
         i = qwords.index(t.word) if t.word in qwords else -1
         if 0 <= i < len(qwords) - 1 and any(

@@ -64,6 +64,10 @@ def test_an_abbreviation_before_a_lower_case_word_ends_no_sentence(text):
     assert _sentences(text) == [text]
 
 
+def test_a_short_word_before_a_product_name_with_a_capital_inside_ends_the_sentence():
+    assert _sentences("Det er ok. mitID virker også.") == ["Det er ok.", "mitID virker også."]
+
+
 def test_a_longer_word_before_a_lower_case_host_name_ends_the_sentence():
     text = "Opgradering til den nye version er gennemført. test.example.dk er opdateret."
     assert _sentences(text) == [

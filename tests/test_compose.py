@@ -197,6 +197,9 @@ def test_a_keyword_line_is_metadata_not_prose():
     assert markup_share("Emne: Konfiguration/opsætning af installation") == 1.0
     assert markup_share("Faggruppe: Digitalisering IT") == 1.0
     assert markup_share("Kategori: Patientforløb") == 1.0
+    # a table row or a subject line that says something is text
+    assert markup_share("Emne: Budget 2025 godkendes; Ansvarlig: Mette; Frist: 1. maj") < 0.1
+    assert markup_share("Emne: Sådan nulstiller du din adgangskode, hvis du har glemt den.") < 0.1
     assert markup_share("Bemærk: Nogle konfigurationer gemmer vedhæftninger.") < 0.08
 
 

@@ -8,6 +8,7 @@ file paths smuggled into the chat history, uploads, malformed and oversized call
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 import uuid
@@ -450,11 +451,12 @@ def test_cache_is_inside_the_data_dir_and_emptied_at_start(built, tmp_path):
     (cache / "old").mkdir(parents=True)
     (cache / "old" / "passwd").write_text("left over from a previous run")
     app = create_app(_settings(built, tmp_path / "data"))
-    assert cache.is_dir() and list(cache.iterdir()) == []
+    own = cache / str(os.getpid())  # this process's own folder, empty
+    assert list(cache.iterdir()) == [own] and list(own.iterdir()) == []
     from ui.gradio_guard import mounted_blocks
 
     blocks = mounted_blocks(app)
-    assert {Path(b.GRADIO_CACHE) for b in [blocks, *blocks.blocks.values()]} == {cache.resolve()}
+    assert {Path(b.GRADIO_CACHE) for b in [blocks, *blocks.blocks.values()]} == {own.resolve()}
 
 
 def test_run_history_and_analytics_are_off(client):
@@ -481,8 +483,8 @@ def test_workers_starting_together_each_get_the_empty_cache(make_settings, tmp_p
     from ui.gradio_guard import fresh_cache
 
     settings = make_settings(tmp_path)
+    cache = tmp_path / "data" / "gradio-cache"
     for round_ in range(20):
-        cache = tmp_path / "data" / "gradio-cache"
         cache.mkdir(parents=True, exist_ok=True)
         (cache / f"old-{round_}.txt").write_text("x")
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -490,3 +492,10 @@ def test_workers_starting_together_each_get_the_empty_cache(make_settings, tmp_p
         assert len(set(results)) == 1 and results[0].is_dir()
         assert not list(results[0].iterdir())
         assert stat.S_IMODE(results[0].stat().st_mode) == 0o700
+    # Another worker's folder stays while it runs; a dead process's folder goes.
+    (cache / "1").mkdir()  # pid 1 always runs
+    (cache / "1" / "served.txt").write_text("x")
+    dead = 2**22 + 12345  # above Linux's pid limit: no such process
+    (cache / str(dead)).mkdir()
+    fresh_cache(settings)
+    assert (cache / "1" / "served.txt").exists() and not (cache / str(dead)).exists()

@@ -103,6 +103,7 @@ def test_acronym_questions():
         ("Da Klimadatastyrelsen står bag det nye API.", []),
         ("Når Anders Jensen kommer, går vi.", ["Anders Jensen"]),
         ("Det blev besluttet af Sundhedsdatastyrelsen.", []),
+        ("Formand Hans Jensen åbnede mødet.", ["Hans Jensen"]),  # "hans", yet a name
     ],
 )
 def test_person_names_are_first_name_and_surname_not_organisations(text, names):
@@ -362,3 +363,5 @@ def test_an_ip_address_is_a_detail_of_its_own():
     assert has_detail("ip", "Kun fra 2001:db8::1 er der adgang.", q)
     assert not has_detail("ip", "Formularen er låst til en bestemt IP adresse.", q)
     assert not has_detail("ip", "Releasen 5.1.0 kom i maj.", q)  # a version, three parts
+    assert not has_detail("ip", "Mødet starter kl. 10:30:00 i salen.", q)  # a clock time
+    assert asked_detail("Hvilken IP adresse skal vi åbne for?") == "ip"

@@ -103,6 +103,9 @@ def test_overrides_from_both_corpora_sets(question):
         "Hvad står der på siden om RSI?",
         "Kan jeg skrive i stedet for at ringe til servicedesken?",
         "Hvordan ignorerer jeg en advarsel i formularen?",
+        "Skal jeg så se bort fra den røde tekst?",
+        "Hvis jeg får en fejl, så ignorer den og opdater siden?",
+        "Glem ikke at gemme siden, før du lukker den?",
     ],
 )
 def test_questions_about_pages_and_writing_are_no_overrides(question):
@@ -615,6 +618,8 @@ def test_an_asked_noun_the_sources_never_name():
     assert unknown_asked_noun(_with_terms(q, {"redaktør"})) == "redaktør"
     assert asked_noun("Hvem er den nye formand for koordinationsgruppen?") == "formand"
     assert asked_noun("Hvem står for driften?") is None
+    assert asked_noun("Hvem er ansvarlig for driften?") is None  # an adjective, no role
+    assert asked_noun("Hvem er involveret i projektet?") is None  # a participle
 
 
 def test_a_partitive_count_of_a_property_the_sources_never_mention():
@@ -811,3 +816,11 @@ def test_a_count_in_a_unit_the_sources_never_write_is_not_answered_by_any_number
         )
         # a unit: refused; an everyday noun for what the sources count: answered
         assert decision.refuse == (unit == "millimeter"), (q, decision)
+
+
+def test_what_counts_as_a_version_number():
+    """ "v5.1.0" and "5.1" are one release; "1.500 kr." and "kl. 10.30" are no versions."""
+    from assistant.refusal import _versions
+
+    assert _versions("Opdatér til v5.1.0, ikke 10.6.7 eller 2.1.") == ["5.1", "10.6.7", "2.1"]
+    assert _versions("Det koster 1.500 kr., mødet er kl. 10.30, og 12.000 kom.") == []

@@ -17,13 +17,14 @@ history naming ``/etc/passwd`` got the file copied into Gradio's cache and serve
 - any 4xx/5xx Gradio still produces gets the Danish body, and no user text in it.
 
 The conversation itself is server-side session state (``ui.chat``); Gradio's cache lives
-in ``<data_dir>/gradio-cache`` and is emptied at start.
+in ``<data_dir>/gradio-cache/<pid>`` and is emptied at start.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -323,20 +324,46 @@ def _danish_errors(send, head: bool = False):
 
 
 def fresh_cache(settings: Settings) -> Path:
-    """``<data_dir>/gradio-cache``, created empty (private to the server's user).
+    """``<data_dir>/gradio-cache/<pid>``: this process's own folder, created empty
+    (private to the server's user).
 
-    With ``serve --workers N`` every worker process does this at start, at the same
-    time: the folder is emptied, never removed, and a file another worker removed
-    first is no error."""
-    cache = (Path(settings.data_dir) / CACHE_DIR_NAME).resolve()
-    cache.mkdir(parents=True, mode=0o700, exist_ok=True)  # the folder itself stays
-    cache.chmod(0o700)
-    for child in cache.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
+    With ``serve --workers N`` the workers start together, and one restarted later
+    must not delete files another still serves: each has its own folder, and only
+    the folders of processes that no longer run (and loose files) are removed."""
+    base = (Path(settings.data_dir) / CACHE_DIR_NAME).resolve()
+    base.mkdir(parents=True, mode=0o700, exist_ok=True)
+    base.chmod(0o700)
+    own = base / str(os.getpid())
+    own.mkdir(mode=0o700, exist_ok=True)
+    for child in base.iterdir():
+        if child != own and not (child.name.isdigit() and _running(int(child.name))):
+            _remove(child)
+    for child in own.iterdir():
+        _remove(child)
+    return own
+
+
+def _remove(path: Path) -> None:
+    """Remove a file or folder; one that another thread removed or replaced first is
+    no error."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
         else:
-            child.unlink(missing_ok=True)
-    return cache
+            path.unlink(missing_ok=True)
+    except IsADirectoryError:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """Is there a process with this id (one of another user counts)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def _use_cache(blocks, cache: Path) -> None:
