@@ -210,8 +210,9 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # footers); Word list numbers, bold headings and links. 5: a parenthesis is one unit.
 # 6: a label and its one-word value in the next block are one sentence. 7: heading
 # levels; a chunk knows the headings above its own. 8: an unlisted abbreviation before a
-# lower-case word ends no sentence; more Danish abbreviations.
-TEXT_VERSION = 8
+# lower-case word ends no sentence; more Danish abbreviations. 9: ... only before a plain
+# lower-case word ("mitID" opens a sentence).
+TEXT_VERSION = 9
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")
