@@ -359,7 +359,7 @@ _OPENERS = frozenset(
 
 
 def _is_organisation(word: str) -> bool:
-    """An organisation noun, alone or as the head of a compound ("Klimadatastyrelsen",
+    """An organisation noun, alone or as the head of a compound ("Vejdatastyrelsen",
     "Sundhedsministeriet", "Hovedstadens Kommune")."""
     word = word.lower()
     return word in ORGANISATION_NOUNS or any(
@@ -378,7 +378,7 @@ def person_names(text: str) -> list[str]:
     for m in _NAME.finditer(text):
         # In a longer run the name comes last ("Projektleder Pernille Thorsen").
         first, last = m.group(0).split()[-2:]
-        if first.lower() in _OPENERS:  # "Da Klimadatastyrelsen …": a capitalised opener
+        if first.lower() in _OPENERS:  # "Da Vejdatastyrelsen …": a capitalised opener
             continue
         if any(_is_organisation(w) for w in (first, last)):
             continue

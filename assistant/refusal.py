@@ -315,7 +315,7 @@ def unknown_names(retrieval) -> list[str]:
     ]
 
 
-# A version number ("OS2forms 2.1", "release 5.1.0"): parts of one or two digits, the
+# A version number ("Portalen 2.1", "release 5.1.0"): parts of one or two digits, the
 # last of at most three (so "17.10.2025", a date, is none). Its digits alone are words
 # every index knows ("2", "1"); the number as written names one release.
 _VERSION = re.compile(r"(?<![\w.])(?:[vV])?(\d{1,2}(?:\.\d{1,3}){1,2})(?![\w]|\.\d)")
@@ -350,7 +350,7 @@ def corpus_versions(index) -> frozenset[str]:
 
 def unknown_versions(question: str, index) -> list[str]:
     """Version numbers in the question that the sources never write: "Hvornår blev
-    OS2forms 2.1 udgivet?" over sources about releases 5.1.0 and 6.0 asks about a release
+    Portalen 2.1 udgivet?" over sources about releases 5.1.0 and 6.0 asks about a release
     they hold nothing on, however well its other words match ("v5.1.0" and "5.1" are
     the same release)."""
     known = corpus_versions(index)
@@ -621,7 +621,7 @@ def only_named(
     apart from its compound ("efterårs releasen") is left out: the compound counts.
     Words of four letters or fewer written in lower case are left out too: they are
     mostly verb forms and particles ("delt op i"), not things (an acronym, "KOL", is). A name the answer's documents write
-    (``documents``), if only in a byline ("…, Skanderborg Kommune"), places the answer
+    (``documents``), if only in a byline ("…, Nordby Kommune"), places the answer
     where the question asks: its page is by or about that name."""
     described = described_stems(index)
     vocab = index.bm25.vocab
@@ -667,8 +667,8 @@ def document_words(index) -> dict[str, frozenset[str]]:
 def unanchored_names(question: str, index, documents: list[str]) -> list[str]:
     """Names in the question that few of the sources' documents write (at most
     ``RARE_NAME_SHARE`` of them), when the answer's documents write none of them: "Hvor
-    mange dage går der, før GetOrganized sletter testindhold?" is not answered by a test
-    guide that never names GetOrganized, however well "dage" and "sletter" match. One
+    mange dage går der, før ArkivPro sletter testindhold?" is not answered by a test
+    guide that never names ArkivPro, however well "dage" and "sletter" match. One
     such name in an answer's document is enough (a question may name examples, "både
     Kolding og Aarhus", beside its subject); a name everything is about (the product of
     a documentation site) anchors nothing."""
