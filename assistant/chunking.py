@@ -211,8 +211,9 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # 6: a label and its one-word value in the next block are one sentence. 7: heading
 # levels; a chunk knows the headings above its own. 8: an unlisted abbreviation before a
 # lower-case word ends no sentence; more Danish abbreviations. 9: ... only before a plain
-# lower-case word ("mitID" opens a sentence).
-TEXT_VERSION = 9
+# lower-case word ("mitID" opens a sentence). 10: PDF words torn apart by layout mode
+# mended from the plain reading; a table wider than the text sets no column width.
+TEXT_VERSION = 10
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")

@@ -275,12 +275,17 @@ def load_pdf(path: Path) -> Loaded:
 def _page_text(page) -> str:
     """A PDF page's text in layout mode: lines in the order they stand on the page
     (top to bottom, so running headers and footers are at its ends), columns and
-    vertical space kept as spaces and blank lines for ``pdftext`` to read. A page
-    layout mode cannot read is read plainly."""
+    vertical space kept as spaces and blank lines for ``pdftext`` to read, and words
+    that layout mode tore apart mended from the plain reading (``mend_split_words``).
+    A page layout mode cannot read is read plainly."""
+    from assistant.pdftext import mend_split_words
+
+    plain = page.extract_text() or ""
     try:
-        return page.extract_text(extraction_mode="layout") or ""
+        layout = page.extract_text(extraction_mode="layout") or ""
     except Exception:  # pypdf's layout mode fails on some fonts; plain mode still reads them
-        return page.extract_text() or ""
+        return plain
+    return mend_split_words(layout, plain)
 
 
 def _page_styles(page) -> list | None:

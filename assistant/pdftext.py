@@ -70,6 +70,52 @@ class _Line:
 Style = tuple[float, bool, float]
 
 
+_GAP = re.compile(r"\s+")
+
+
+def mend_split_words(layout: str, plain: str) -> str:
+    """Layout-mode lines with the gaps that cut a word in two closed again.
+
+    pypdf's layout mode places each piece of text at the column its position gives;
+    where it misjudges a glyph's width (a ligature such as "ﬁ" counted as one
+    character), the rest of the line drifts and a word comes out torn apart
+    ("konﬁgur      eret", "bor      geren"). Plain mode reads the same page
+    without positions and keeps the words whole, but loses the columns and the
+    vertical space. So a gap is closed where the page's plain text writes the two
+    pieces as one word and never as two words side by side: "Trin   Handling" (two
+    table columns) stays apart, since "TrinHandling" is no word of the page.
+    """
+    plain_words = plain.split()
+    if not plain_words:
+        return layout
+    whole = set(plain_words)
+    pairs = set(zip(plain_words, plain_words[1:], strict=False))
+    lines = []
+    for line in layout.split("\n"):
+        pieces = _GAP.split(line.strip())
+        if len(pieces) < 2:
+            lines.append(line)
+            continue
+        gaps = [m.group() for m in _GAP.finditer(line.strip())]
+        out = pieces[0]
+        for gap, piece in zip(gaps, pieces[1:], strict=True):
+            last = _last_word(out)
+            torn = last + piece in whole and (last, piece) not in pairs
+            # Two words of the page that also stand side by side nowhere (a table's
+            # cells) still join only when neither stands alone on the page.
+            if torn and not (last in whole and piece in whole):
+                out += piece
+            else:
+                out += gap + piece
+        indent = line[: len(line) - len(line.lstrip())]
+        lines.append(indent + out)
+    return "\n".join(lines)
+
+
+def _last_word(text: str) -> str:
+    return text[text.rfind(" ") + 1 :]
+
+
 def _number_depth(heading: str) -> int:
     """A numbered heading's depth ("2.1 Formål": 2); 1 without a number."""
     number = re.match(r"\d{1,2}((?:\.\d{1,2})*)\.?\s", heading)
@@ -513,9 +559,11 @@ def pages_to_text(pages: list[str], styles: list[list[Style] | None] | None = No
     gaps = sum(line.gap for line in printed)
     use_gaps = gaps <= GAP_MAX_SHARE * max(1, len(printed) - len(split))
     vocabulary = {w.lower() for line in lines for w in re.findall(r"\w+(?:-\w+)*", line)}
-    # The text column's width: no line is wider; a document of short lines (a form,
-    # a table) must not make every line look full.
-    width = max(max(line.right for line in printed), MIN_WIDTH)
+    # The text column's width: no line of running text is wider (a table's columns may
+    # reach further out than the text does); a document of short lines (a form, a
+    # table) must not make every line look full.
+    prose = [line.right for line in printed if not _COLUMNS.search(line.raw.strip())]
+    width = max(max(prose or [line.right for line in printed]), MIN_WIDTH)
     blocks: list[list[str]] = []  # each: lines of one paragraph, heading or list
     current: list[str] = []
     kind = ""

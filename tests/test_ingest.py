@@ -924,3 +924,42 @@ def test_word_heading_styles_give_heading_levels(corpus):
     word.save(corpus / "vejledning.docx")
     blocks = _load(corpus, "vejledning.docx").text.split("\n\n")
     assert blocks == ["# Vejledning", "# Installation", "## Krav", "Du skal have Windows 11."]
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium to print a PDF")
+def test_a_pdf_printed_by_a_browser_reads_with_whole_words(tmp_path):
+    """Chromium sets "fi"/"fl" as ligatures, which pypdf's layout mode misplaces: the
+    words after one come out torn apart unless the plain reading mends them."""
+    import subprocess
+
+    sentence = (
+        "Du kan bruge denne vejledning, hvis en formular skal være en del af et flow og "
+        "borgeren skal kunne besøge formularen, når kommunen har konfigureret CPR-opslaget "
+        "og verificeret at det virker i det officielle testmiljø."
+    )
+    page = tmp_path / "side.html"
+    page.write_text(
+        "<html><head><meta charset='utf-8'><title>Vejledning</title></head><body>"
+        f"<h1>Autentificering i flow</h1><p>{sentence}</p><p>{sentence}</p></body></html>",
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "vejledning.pdf"
+    subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    doc = load_document(pdf, tmp_path)
+    assert squash(sentence) in squash(doc.text)

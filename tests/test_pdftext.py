@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.pdftext import pages_to_text
+from assistant.pdftext import mend_split_words, pages_to_text
 
 WIDE = "Regionerne har i flere år arbejdet sammen om en fælles løsning for journalen,"
 
@@ -372,3 +372,53 @@ def test_where_sizes_are_known_a_lead_in_set_like_the_text_stays_with_its_list()
     ]
     # without sizes, the shape of the lines still finds a heading over a list
     assert pages_to_text(["Tilbud\n- telemedicin\n- fælles booking"]).startswith("# Tilbud")
+
+
+# --- words torn apart by layout mode -------------------------------------------------
+# pypdf's layout mode can misjudge a glyph's width (a ligature counted as one
+# character); the rest of the line drifts, and a word is torn apart by a wide gap.
+# The page's plain reading keeps the words whole and decides which gaps to close.
+
+
+def test_a_word_torn_apart_by_layout_mode_is_mended_from_the_plain_reading():
+    layout = (
+        "Du kan bruge denne vejledning, hvis formularen skal være en del af\n"
+        "et ﬂow og bor      geren skal kunne besøge formularen. NB: det virker i øjeblikket\n"
+        "og har konﬁgur      eret CPR opslag på [site]/admin/os2web-datalook          up."
+    )
+    plain = (
+        "Du kan bruge denne vejledning, hvis formularen skal være en del af\n"
+        "et ﬂow og borgeren skal kunne besøge formularen. NB: det virker i øjeblikket\n"
+        "og har konﬁgureret CPR opslag på [site]/admin/os2web-datalookup."
+    )
+    mended = mend_split_words(layout, plain)
+    assert "og borgeren skal" in mended
+    assert "har konﬁgureret CPR" in mended
+    assert mended.endswith("[site]/admin/os2web-datalookup.")
+    assert mended.split("\n")[0] == layout.split("\n")[0]  # whole lines are left alone
+
+
+def test_table_columns_and_words_the_page_also_writes_apart_stay_apart():
+    layout = "Trin        Handling          Illustration\nog     så gemmes den også"
+    plain = "Trin Handling Illustration\nog så gemmes den også"
+    # "TrinHandling" is no word of the page; "også" is, but so is "og så" side by side.
+    assert mend_split_words(layout, plain) == layout
+    assert mend_split_words(layout, "") == layout  # nothing to mend from
+
+
+def test_a_table_wider_than_the_text_does_not_end_every_line_of_the_text():
+    table = (
+        "Trin                                Handling                               Illustration"
+    )
+    lines = [
+        "Du kan bruge denne vejledning, hvis formularen skal være en del af et",
+        "flow og borgeren skal kunne besøge den. NB: det virker i øjeblikket kun med",
+        "OIDC som Nem-login ansvarlig.",
+        "",
+        table,
+        "1              Gå til indstillinger                  Billede",
+    ]
+    text = pages_to_text(["\n".join(lines)])
+    # The prose lines fill the text column (the table's columns reach further out):
+    # the capitalised "OIDC" goes on with the sentence broken before it.
+    assert "kun med OIDC som Nem-login ansvarlig." in text
