@@ -313,12 +313,12 @@ def load_docx(path: Path) -> Loaded:
     links: list[tuple[str, str]] = []
     numbers = _DocxNumbers(doc)
     in_list = False  # the last block is a list: its next item joins it, as in Markdown
-    for item in doc.iter_inner_content():  # paragraphs and tables in reading order
+    for item in _docx_blocks(doc.element.body, doc._body):  # in reading order
         if isinstance(item, Table):
             blocks.extend(_docx_table_rows(item))
             in_list = False
             continue
-        text = item.text.strip()
+        text = docx_text(item._p).strip()
         if not text:
             continue
         links.extend(_docx_links(item))
@@ -473,6 +473,59 @@ def _docx_bold_heading(paragraph, text: str) -> bool:
     return bool(runs) and all(bold(r) for r in runs)
 
 
+# Elements whose text Word does not show as part of the document: a tracked change's
+# moved-away or deleted text, and the fallback copy of a drawing (a text box is stored
+# twice, once for newer and once for older Word versions).
+_DOCX_HIDDEN = ("moveFrom", "del", "Fallback")
+
+
+def docx_text(element) -> str:
+    """The text Word shows for a paragraph or table cell: every run, also those inside
+    content controls, hyperlinks, smart tags and tracked insertions (python-docx's
+    ``Paragraph.text`` skips content controls), a tab or line break as such, and a
+    new line between the paragraphs a cell or text box holds."""
+    parts: list[str] = []
+
+    def walk(el, top: bool) -> None:
+        local = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+        if local in _DOCX_HIDDEN:
+            return
+        if local == "t":
+            parts.append(el.text or "")
+        elif local == "tab":
+            parts.append("\t")
+        elif local in ("br", "cr"):
+            parts.append("\n")
+        elif local == "p" and not top and parts:
+            parts.append("\n")
+        for child in el:
+            walk(child, False)
+
+    walk(element, True)
+    return "".join(parts)
+
+
+def _docx_blocks(container, parent):
+    """The paragraphs and tables of a Word body in reading order, also those inside
+    block content controls (``w:sdt``, which templates wrap whole sections in) and
+    custom XML, which python-docx's ``iter_inner_content`` leaves out."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in container:
+        local = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
+        if local == "p":
+            yield Paragraph(child, parent)
+        elif local == "tbl":
+            yield Table(child, parent)
+        elif local == "sdt":
+            content = child.find(_w("sdtContent"))
+            if content is not None:
+                yield from _docx_blocks(content, parent)
+        elif local == "customXml":
+            yield from _docx_blocks(child, parent)
+
+
 def _docx_table_rows(table) -> list[str]:
     """A Word table as "header: value; ..." rows, the first row giving the headers
     (a cell merged across columns is read once)."""
@@ -487,7 +540,7 @@ def _docx_table_rows(table) -> list[str]:
             if id(cell._tc) in seen:
                 continue
             seen.add(id(cell._tc))
-            cells.append(" ".join(cell.text.split()))
+            cells.append(" ".join(docx_text(cell._tc).split()))
         if r == 0 and len(table.rows) > 1:
             headers = cells
         elif line := join_row(headers, cells):

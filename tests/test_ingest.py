@@ -963,3 +963,73 @@ def test_a_pdf_printed_by_a_browser_reads_with_whole_words(tmp_path):
     )
     doc = load_document(pdf, tmp_path)
     assert squash(sentence) in squash(doc.text)
+
+
+def _wrap(element, tag: str):
+    """Put ``element`` inside a new ``w:<tag>`` (through ``w:sdtContent`` for a content
+    control), where it stood."""
+    from docx.oxml import OxmlElement
+
+    outer = OxmlElement(f"w:{tag}")
+    inner = outer
+    if tag == "sdt":
+        inner = OxmlElement("w:sdtContent")
+        outer.append(inner)
+    element.addprevious(outer)
+    inner.append(element)
+    return outer
+
+
+def _add_run(parent, text: str, inside: str | None = None, tag: str = "w:t"):
+    """Append a run showing ``text`` to ``parent`` (a paragraph element), inside a new
+    ``w:<inside>`` element when given (a content control, a tracked change)."""
+    from docx.oxml import OxmlElement
+
+    if inside is not None:
+        wrapper = OxmlElement(f"w:{inside}")
+        parent.append(wrapper)
+        parent = wrapper
+        if inside == "sdt":
+            parent.append(OxmlElement("w:sdtContent"))
+            parent = parent[0]
+    run, t = OxmlElement("w:r"), OxmlElement(tag)
+    t.text = text
+    run.append(t)
+    parent.append(run)
+
+
+def test_docx_text_inside_content_controls_is_read(corpus):
+    """Word templates wrap whole sections (and single fields) in content controls;
+    their text is the document's text like any other."""
+    docx = pytest.importorskip("docx")
+    word = docx.Document()
+    word.add_heading("Vejledning", 1)
+    word.add_paragraph("Teksten før feltet.")
+    section = word.add_paragraph("Journalen gemmes i ti år efter sidste kontakt.")
+    _wrap(section._p, "sdt")
+    table = word.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Felt", "Værdi"
+    table.cell(1, 0).text = "Ansvarlig"
+    _wrap(table._tbl, "sdt")
+    field = word.add_paragraph("Dokumentet er godkendt af ")
+    _add_run(field._p, "afdelingens ledelse", inside="sdt")
+    word.save(corpus / "skabelon.docx")
+    doc = _load(corpus, "skabelon.docx")
+    assert "Journalen gemmes i ti år efter sidste kontakt." in doc.text
+    assert "Felt: Ansvarlig" in doc.text
+    assert "Dokumentet er godkendt af afdelingens ledelse" in doc.text
+    assert doc.text.index("Teksten før") < doc.text.index("Journalen") < doc.text.index("Felt")
+
+
+def test_docx_deleted_and_moved_away_text_of_tracked_changes_is_not_read(corpus):
+    docx = pytest.importorskip("docx")
+    word = docx.Document()
+    paragraph = word.add_paragraph("Svartiden er ")
+    _add_run(paragraph._p, "fem", inside="del", tag="w:delText")
+    _add_run(paragraph._p, "otte ", inside="moveFrom")
+    _add_run(paragraph._p, "tre", inside="ins")
+    _add_run(paragraph._p, " dage.")
+    word.save(corpus / "rettet.docx")
+    doc = _load(corpus, "rettet.docx")
+    assert "Svartiden er tre dage." in doc.text
+    assert "fem" not in doc.text and "otte" not in doc.text
