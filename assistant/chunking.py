@@ -213,8 +213,9 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # lower-case word ends no sentence; more Danish abbreviations. 9: ... only before a plain
 # lower-case word ("mitID" opens a sentence). 10: PDF words torn apart by layout mode
 # mended from the plain reading; a table wider than the text sets no column width.
-# 11: Word text inside content controls and tracked insertions is read.
-TEXT_VERSION = 11
+# 11: Word text inside content controls and tracked insertions is read. 12: a PDF line
+# of three or more columns is no heading.
+TEXT_VERSION = 12
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")

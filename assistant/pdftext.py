@@ -434,6 +434,13 @@ def _cells(line: _Line) -> list[tuple[int, str]]:
     return cells
 
 
+def _column_heads(line: _Line) -> bool:
+    """A line of three or more cells set apart ("Trin   Handling   Illustration") heads
+    a table's columns; it is no heading of the text, even short and without a period.
+    (Two cells may be a heading's number and its title: "2.1      Formål".)"""
+    return len(_cells(line)) >= 3
+
+
 def _column_of(start: int, columns: list[int]) -> int | None:
     for k, column in enumerate(columns):
         if abs(start - column) <= ALIGN:
@@ -628,6 +635,7 @@ def pages_to_text(pages: list[str], styles: list[list[Style] | None] | None = No
             not styled
             and ended
             and i not in bare
+            and not _column_heads(printed[i])
             and _is_heading(line, after, then, width, lead_in=bool(body))
         ):
             close()

@@ -422,3 +422,19 @@ def test_a_table_wider_than_the_text_does_not_end_every_line_of_the_text():
     # The prose lines fill the text column (the table's columns reach further out):
     # the capitalised "OIDC" goes on with the sentence broken before it.
     assert "kun med OIDC som Nem-login ansvarlig." in text
+
+
+def test_a_row_of_column_heads_is_no_heading_of_the_text():
+    lines = [
+        "Du kan bruge denne vejledning, hvis formularen skal være en del af et flow og",
+        "borgeren skal kunne besøge formularen.",
+        "",
+        "Trin                 Handling                    Illustration",
+        "Gå til indstillinger på din formular, og vælg den rigtige fane først.",
+        "",
+        "Formål",
+        "Vejledningen viser, hvordan man sætter login op på en formular i et flow.",
+    ]
+    text = pages_to_text(["\n".join(lines)])
+    assert "# Trin" not in text and "Trin Handling Illustration" in text
+    assert "# Formål" in text  # a short line alone is still a heading
