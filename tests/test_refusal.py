@@ -824,3 +824,49 @@ def test_what_counts_as_a_version_number():
 
     assert _versions("Opdatér til v5.1.0, ikke 10.6.7 eller 2.1.") == ["5.1", "10.6.7", "2.1"]
     assert _versions("Det koster 1.500 kr., mødet er kl. 10.30, og 12.000 kom.") == []
+
+
+def test_a_count_must_be_said_about_the_questions_subject():
+    """ "to medlemmer" of one council answers no question about another council's
+    members; the counted noun alone does not make the number the answer (RSI), nor
+    does "timer" estimated for one task answer for another (OS2forms)."""
+    from types import SimpleNamespace
+
+    from assistant.lexical import QueryTerm, analyze
+    from assistant.refusal import Evidence
+
+    ev = Evidence(0.5, 0.9, 0.9, False, 0.9)
+    cases = [
+        (
+            "Hvor mange medlemmer har arkitekturrådet (RITA)?",
+            ["medlemmer", "arkitekturrådet", "rita"],
+            "Digitaliseringskredsen har to medlemmer fra hver region.",
+            "Arkitekturrådet RITA har 12 medlemmer.",
+        ),
+        (
+            "Hvor mange timer har leverandøren estimeret til fordelingskomponenten?",
+            ["timer", "leverandøren", "estimeret", "fordelingskomponenten"],
+            "Estimat: 41 timer til betalingsmodulet.",
+            "Fordelingskomponenten er estimeret til 120 timer hos leverandøren.",
+        ),
+    ]
+    for q, asked, elsewhere, about in cases:
+        terms = [QueryTerm(w, analyze(w)[0], (analyze(w)[0],)) for w in asked]
+        # Every word of the question is in a sentence of the sources.
+        described = frozenset(t.stem for t in terms)
+        index = SimpleNamespace(chunks=[], bm25=_FakeBM25(), _described_stems=described)
+
+        def decided(text, context="", q=q, terms=terms, index=index):
+            return decide(
+                q,
+                calibration=CAL,
+                deployment=NEUTRAL,
+                retrieval=_retrieval(q, terms),
+                index=index,
+                statements=[(text, context)],
+                evidence=ev,
+            )
+
+        refused = decided(elsewhere)
+        assert refused.refuse and refused.detail == "count", (q, refused)
+        assert not decided(about).refuse, q
