@@ -67,11 +67,34 @@ def previous_user_question(history: list[dict] | None) -> str | None:
     return None
 
 
+# "så" inside a question ("Hvordan kommer data så videre?", "Kan kladden så komme frem?")
+# is the adverb "then": it asks on from what was said before.
+_THEN = re.compile(r"(?<!^)\bså\b(?!\s+(?:længe|mange|meget|snart|vidt|godt|lidt)\b)", re.I)
+# Pronouns that point back, without "der" ("er der …", "som der …") and the "det" of
+# "er det muligt", "det er": those point at nothing.
+_REFERS = _ANAPHORA - {"der", "det"}
+_POINTING_DET = re.compile(
+    r"\bdet\b(?<!\ber det)(?!\s+(?:er|var|muligt|nødvendigt|rigtigt|korrekt)\b)", re.I
+)
+# A question with a pronoun or "så" and at most this many words the index knows leans
+# on the conversation; with more, it names its own subject ("Er det muligt at slette en
+# formular med vedhæftede filer?"). OS2forms tune split: 2 -> 4 gave follow-ups 0.69 ->
+# 0.81 fact recall; standalone questions after an unrelated turn lost one answer in 68.
+CONTEXT_MAX_KNOWN = 4
+
+
 def needs_context(question: str, known_terms: int) -> bool:
     """Does the question lean on the conversation rather than stand on its own?"""
     if _CONTINUATION.match(question):
         return True
-    if known_terms <= 2 and any(w in _ANAPHORA for w in words(question)):
+    ws = words(question)
+    if known_terms <= 2 and any(w in _ANAPHORA for w in ws):
+        return True
+    if known_terms <= CONTEXT_MAX_KNOWN and (
+        any(w in _REFERS for w in ws)
+        or _POINTING_DET.search(question)
+        or _THEN.search(question.strip())
+    ):
         return True
     return known_terms == 0  # "Og hvad så?": nothing of its own to search for
 

@@ -68,6 +68,10 @@ def test_by_default_the_dense_ranking_settles_a_split_vote():
         ("Hvad laver det?", 0),
         ("Hvor mange?", 0),
         ("Hvilke regioner drejer det sig om?", 2),
+        # "så" (then) asks on; a pronoun with a few words of the question's own too
+        ("Hvordan kommer data så videre ind i fagsystemerne?", 3),
+        ("Kan kladden så komme frem af sig selv, når formularen åbnes igen?", 4),
+        ("Skal formularen have et bestemt element, før det virker?", 4),
     ],
 )
 def test_needs_context_for_follow_ups(question, known):
@@ -83,6 +87,11 @@ def test_needs_context_for_follow_ups(question, known):
         ("Who chairs the RSI director group?", 3),
         ("Hvad er RITA?", 1),  # one word of its own is a topic switch, not a follow-up
         ("Hvad er Sundhedsplatformen?", 1),
+        # many words of its own name the subject, whatever pronoun it holds
+        ("Er det muligt at slette en formular med vedhæftede filer efter 30 dage?", 5),
+        # "så mange", "så længe": degree, not "then"
+        ("Hvor længe gemmes indsendelser, og hvorfor så længe?", 5),
+        ("Hvorfor er der så mange trin i opsætningen?", 3),
     ],
 )
 def test_standalone_questions_need_no_context(question, known):
