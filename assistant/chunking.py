@@ -214,8 +214,9 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # lower-case word ("mitID" opens a sentence). 10: PDF words torn apart by layout mode
 # mended from the plain reading; a table wider than the text sets no column width.
 # 11: Word text inside content controls and tracked insertions is read. 12: a PDF line
-# of three or more columns is no heading.
-TEXT_VERSION = 12
+# of three or more columns is no heading. 13: a torn word is mended also where both
+# pieces are words of the page.
+TEXT_VERSION = 13
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")

@@ -82,7 +82,8 @@ def mend_split_words(layout: str, plain: str) -> str:
     ("konﬁgur      eret", "bor      geren"). Plain mode reads the same page
     without positions and keeps the words whole, but loses the columns and the
     vertical space. So a gap is closed where the page's plain text writes the two
-    pieces as one word and never as two words side by side: "Trin   Handling" (two
+    pieces as one word and never as two words side by side ("identiﬁer      en" is
+    "identiﬁeren", though "identiﬁer" and "en" are words too): "Trin   Handling" (two
     table columns) stays apart, since "TrinHandling" is no word of the page.
     """
     plain_words = plain.split()
@@ -100,10 +101,7 @@ def mend_split_words(layout: str, plain: str) -> str:
         out = pieces[0]
         for gap, piece in zip(gaps, pieces[1:], strict=True):
             last = _last_word(out)
-            torn = last + piece in whole and (last, piece) not in pairs
-            # Two words of the page that also stand side by side nowhere (a table's
-            # cells) still join only when neither stands alone on the page.
-            if torn and not (last in whole and piece in whole):
+            if last + piece in whole and (last, piece) not in pairs:
                 out += piece
             else:
                 out += gap + piece

@@ -393,6 +393,12 @@ def test_a_word_torn_apart_by_layout_mode_is_mended_from_the_plain_reading():
     )
     mended = mend_split_words(layout, plain)
     assert "og borgeren skal" in mended
+    # both pieces are words of the page too, but never side by side there
+    both = mend_split_words(
+        "Unique identiﬁer: en nøgle.\nStandard identiﬁer        en er altid submission.",
+        "Unique identiﬁer: en nøgle.\nStandard identiﬁeren er altid submission.",
+    )
+    assert both.endswith("Standard identiﬁeren er altid submission.")
     assert "har konﬁgureret CPR" in mended
     assert mended.endswith("[site]/admin/os2web-datalookup.")
     assert mended.split("\n")[0] == layout.split("\n")[0]  # whole lines are left alone
