@@ -799,14 +799,7 @@ def decide(
                 return Decision(True, "not-covered", not_covered, evidence=ev)
             found = any(counts_something(text, question) for text, _ in statements)
         else:
-            # As for any detail: the count must be said about the question's subject
-            # ("to medlemmer" of one council is no answer about another council's).
-            terms = [t for t in (retrieval.own_terms or retrieval.terms) if t.matches]
-            found = any(
-                states_count(text, question, stems)
-                and _focus(f"{context} {text}", terms, index) >= DETAIL_FOCUS
-                for text, context in statements
-            )
+            found = any(states_count(text, question, stems) for text, _ in statements)
         if not found:
             return missing("count")
     role = asked_person(question)
