@@ -215,8 +215,9 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # mended from the plain reading; a table wider than the text sets no column width.
 # 11: Word text inside content controls and tracked insertions is read. 12: a PDF line
 # of three or more columns is no heading. 13: a torn word is mended also where both
-# pieces are words of the page.
-TEXT_VERSION = 13
+# pieces are words of the page. 14: Word: no-break hyphens, no tab stops, no prompts of
+# empty content controls, no deleted rows, text boxes apart; PDF columns kept in place.
+TEXT_VERSION = 14
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")

@@ -280,11 +280,14 @@ def _page_text(page) -> str:
     A page layout mode cannot read is read plainly."""
     from assistant.pdftext import mend_split_words
 
-    plain = page.extract_text() or ""
     try:
         layout = page.extract_text(extraction_mode="layout") or ""
     except Exception:  # pypdf's layout mode fails on some fonts; plain mode still reads them
-        return plain
+        return page.extract_text() or ""
+    try:
+        plain = page.extract_text() or ""
+    except Exception:  # then the words stay as layout mode gave them
+        return layout
     return mend_split_words(layout, plain)
 
 
@@ -490,16 +493,23 @@ def docx_text(element) -> str:
         local = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
         if local in _DOCX_HIDDEN:
             return
+        if local == "sdt" and el.find(f"{_w('sdtPr')}/{_w('showingPlcHdr')}") is not None:
+            return  # a content control still showing its "Klik her for at skrive" prompt
+        in_run = el.getparent() is not None and el.getparent().tag == _w("r")
         if local == "t":
             parts.append(el.text or "")
-        elif local == "tab":
+        elif local == "tab" and in_run:  # not a tab stop of the paragraph's properties
             parts.append("\t")
-        elif local in ("br", "cr"):
+        elif local in ("br", "cr") and in_run:
             parts.append("\n")
+        elif local == "noBreakHyphen":
+            parts.append("-")
         elif local == "p" and not top and parts:
             parts.append("\n")
         for child in el:
             walk(child, False)
+        if local == "p" and not top:
+            parts.append("\n")  # a text box's paragraph ends before the text around it goes on
 
     walk(element, True)
     return "".join(parts)
@@ -520,7 +530,8 @@ def _docx_blocks(container, parent):
             yield Table(child, parent)
         elif local == "sdt":
             content = child.find(_w("sdtContent"))
-            if content is not None:
+            placeholder = child.find(f"{_w('sdtPr')}/{_w('showingPlcHdr')}") is not None
+            if content is not None and not placeholder:
                 yield from _docx_blocks(content, parent)
         elif local == "customXml":
             yield from _docx_blocks(child, parent)
@@ -534,6 +545,8 @@ def _docx_table_rows(table) -> list[str]:
     rows: list[str] = []
     headers: list[str] = []
     for r, row in enumerate(table.rows):
+        if row._tr.find(f"{_w('trPr')}/{_w('del')}") is not None:
+            continue  # a row deleted as a tracked change
         cells: list[str] = []
         seen: set[int] = set()
         for cell in row.cells:

@@ -99,10 +99,18 @@ def mend_split_words(layout: str, plain: str) -> str:
             continue
         gaps = [m.group() for m in _GAP.finditer(line.strip())]
         out = pieces[0]
+        spare = 0  # spaces taken out of the line by mending, not yet given back
         for gap, piece in zip(gaps, pieces[1:], strict=True):
             last = _last_word(out)
-            if last + piece in whole and (last, piece) not in pairs:
+            numbers = last[-1:].isdigit() and piece[:1].isdigit()  # two cells: "1   2"
+            if last + piece in whole and (last, piece) not in pairs and not numbers:
                 out += piece
+                spare += len(gap)
+            elif _COLUMNS.fullmatch(gap):
+                # The next column keeps the place it had, so the cells still line up
+                # with the rows above and below.
+                out += gap + " " * spare + piece
+                spare = 0
             else:
                 out += gap + piece
         indent = line[: len(line) - len(line.lstrip())]
@@ -184,6 +192,8 @@ def _running_lines(pages: list[list[_Line]]) -> set[str]:
 
 # Columns of a line in layout mode stand three or more spaces apart.
 _COLUMNS = re.compile(r"\s{3,}")
+# Justified text spreads its words by a space or two; a gap of four or more is a column.
+_WIDE_GAP = re.compile(r"\s{4,}")
 _CELL = re.compile(r"\S+(?:\s{1,2}\S+)*")  # text up to a gap of three spaces or more
 ALIGN = 2  # columns a cell's start may stand off its column's
 # A list item's number or letter, set apart from its text as a cell of its own.
@@ -567,7 +577,7 @@ def pages_to_text(pages: list[str], styles: list[list[Style] | None] | None = No
     # The text column's width: no line of running text is wider (a table's columns may
     # reach further out than the text does); a document of short lines (a form, a
     # table) must not make every line look full.
-    prose = [line.right for line in printed if not _COLUMNS.search(line.raw.strip())]
+    prose = [line.right for line in printed if not _WIDE_GAP.search(line.raw.strip())]
     width = max(max(prose or [line.right for line in printed]), MIN_WIDTH)
     blocks: list[list[str]] = []  # each: lines of one paragraph, heading or list
     current: list[str] = []

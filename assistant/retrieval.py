@@ -26,7 +26,8 @@ _ANAPHORA = frozenset(
     "its they them their those these that he she his her".split()
 )
 _CONTINUATION = re.compile(
-    r"^\s*(og|men|også|hvad med|hvad så med|hvordan med|and|but|what about|how about)\b", re.I
+    r"^\s*(og|men|også|så|hvad med|hvad så med|hvordan med|and|but|what about|how about)\b",
+    re.I,
 )
 # The heading of a Q&A page's question ("Spørgsmål", "Question"); the answer follows
 # under "Svar"/"Answer".
@@ -68,13 +69,23 @@ def previous_user_question(history: list[dict] | None) -> str | None:
 
 
 # "så" inside a question ("Hvordan kommer data så videre?", "Kan kladden så komme frem?")
-# is the adverb "then": it asks on from what was said before.
-_THEN = re.compile(r"(?<!^)\bså\b(?!\s+(?:længe|mange|meget|snart|vidt|godt|lidt)\b)", re.I)
-# Pronouns that point back, without "der" ("er der …", "som der …") and the "det" of
-# "er det muligt", "det er": those point at nothing.
-_REFERS = _ANAPHORA - {"der", "det"}
-_POINTING_DET = re.compile(
-    r"\bdet\b(?<!\ber det)(?!\s+(?:er|var|muligt|nødvendigt|rigtigt|korrekt)\b)", re.I
+# is the adverb "then": it asks on from what was said before. Not after a comma (", så
+# borgeren kan …": the conjunction "so that"), nor before a word of degree ("så længe",
+# "så lang tid", "så mange": "so long", "so many").
+_THEN = re.compile(
+    r"(?<![,;:])\s+så\b(?!\s+(?:længe|mange|meget|snart|vidt|godt|lidt|lang|langt|tit|"
+    r"ofte|stor|store|små|hurtigt|sent|tidligt)\b)",
+    re.I,
+)
+# Pronouns that point back, without "der" ("er der …", "som der …"); "det" and "den" only
+# where they stand for something: not as an article before an adjective ("det nye
+# system", "den vedhæftede fil"), nor as the empty subject of "er det muligt", "det er",
+# "tager det at …".
+_REFERS = _ANAPHORA - {"der", "det", "den"}
+_POINTING = re.compile(
+    r"\b(?:det|den)\b(?<!\ber det)"
+    r"(?!\s+(?:er|var|muligt|nødvendigt|rigtigt|korrekt|at)\b|\s+[a-zæøå]\w*e\b)",
+    re.I,
 )
 # A question with a pronoun or "så" and at most this many words the index knows leans
 # on the conversation; with more, it names its own subject ("Er det muligt at slette en
@@ -91,9 +102,7 @@ def needs_context(question: str, known_terms: int) -> bool:
     if known_terms <= 2 and any(w in _ANAPHORA for w in ws):
         return True
     if known_terms <= CONTEXT_MAX_KNOWN and (
-        any(w in _REFERS for w in ws)
-        or _POINTING_DET.search(question)
-        or _THEN.search(question.strip())
+        any(w in _REFERS for w in ws) or _POINTING.search(question) or _THEN.search(question)
     ):
         return True
     return known_terms == 0  # "Og hvad så?": nothing of its own to search for

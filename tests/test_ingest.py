@@ -1033,3 +1033,51 @@ def test_docx_deleted_and_moved_away_text_of_tracked_changes_is_not_read(corpus)
     doc = _load(corpus, "rettet.docx")
     assert "Svartiden er tre dage." in doc.text
     assert "fem" not in doc.text and "otte" not in doc.text
+
+
+def test_docx_text_as_word_shows_it(corpus):
+    """A non-breaking hyphen is a hyphen, a tab stop of the paragraph's layout is no
+    text, an unfilled content control's prompt is no content, a row deleted as a
+    tracked change is gone, and a text box's paragraph is not glued to the text."""
+    docx = pytest.importorskip("docx")
+    from docx.oxml import OxmlElement
+
+    word = docx.Document()
+    hyphen = word.add_paragraph()
+    for tag, text in (("w:t", "CPR"), ("w:noBreakHyphen", None), ("w:t", "nummeret tastes")):
+        run, el = OxmlElement("w:r"), OxmlElement(tag)
+        if text:
+            el.text = text
+        run.append(el)
+        hyphen._p.append(run)
+    tabbed = word.add_paragraph("Navn\tSide 3")
+    stops = OxmlElement("w:tabs")
+    stops.append(OxmlElement("w:tab"))
+    tabbed._p.get_or_add_pPr().append(stops)
+    prompt = word.add_paragraph("Klik eller tryk her for at skrive tekst.")
+    control = _wrap(prompt._p, "sdt")
+    properties = OxmlElement("w:sdtPr")
+    properties.append(OxmlElement("w:showingPlcHdr"))
+    control.insert(0, properties)
+    table = word.add_table(rows=3, cols=2)
+    for r, (a, b) in enumerate([("Frist", "Dage"), ("Klage", "30"), ("Ansøgning", "90")]):
+        table.cell(r, 0).text, table.cell(r, 1).text = a, b
+    row_properties = OxmlElement("w:trPr")
+    row_properties.append(OxmlElement("w:del"))
+    table.rows[2]._tr.insert(0, row_properties)
+    boxed = word.add_paragraph()
+    box = OxmlElement("w:txbxContent")
+    inner = OxmlElement("w:p")
+    _add_run(inner, "Bemærk")
+    box.append(inner)
+    holder = OxmlElement("w:r")
+    holder.append(box)
+    boxed._p.append(holder)
+    _add_run(boxed._p, "Svartiden er tre dage.")
+    word.save(corpus / "visning.docx")
+    doc = _load(corpus, "visning.docx")
+    assert "CPR-nummeret tastes" in doc.text
+    assert "Navn Side 3" in " ".join(doc.text.split())
+    assert "Klik eller tryk" not in doc.text
+    assert "Frist: Klage; Dage: 30" in doc.text and "Ansøgning" not in doc.text
+    assert "BemærkSvartiden" not in doc.text and "Svartiden er tre dage." in doc.text

@@ -395,8 +395,8 @@ def test_a_word_torn_apart_by_layout_mode_is_mended_from_the_plain_reading():
     assert "og borgeren skal" in mended
     # both pieces are words of the page too, but never side by side there
     both = mend_split_words(
-        "Unique identiﬁer: en nøgle.\nStandard identiﬁer        en er altid submission.",
-        "Unique identiﬁer: en nøgle.\nStandard identiﬁeren er altid submission.",
+        "Unique identiﬁer er en nøgle.\nStandard identiﬁer        en er altid submission.",
+        "Unique identiﬁer er en nøgle.\nStandard identiﬁeren er altid submission.",
     )
     assert both.endswith("Standard identiﬁeren er altid submission.")
     assert "har konﬁgureret CPR" in mended
@@ -444,3 +444,29 @@ def test_a_row_of_column_heads_is_no_heading_of_the_text():
     text = pages_to_text(["\n".join(lines)])
     assert "# Trin" not in text and "Trin Handling Illustration" in text
     assert "# Formål" in text  # a short line alone is still a heading
+
+
+def test_mending_joins_no_numbers_and_keeps_the_columns_in_place():
+    plain = "Region Nord 1 2 Syd 3 4 Side 12\nKonﬁgureret Dato Nej"
+    # two number cells stay two, though "12" is written elsewhere on the page
+    assert mend_split_words("Nord        1         2", plain) == "Nord        1         2"
+    layout = "Konﬁgur      eret      Dato      Nej"
+    mended = mend_split_words(layout, plain)
+    assert mended.startswith("Konﬁgureret ")
+    # the cells after the mended word start in the columns they started in
+    assert mended.index("Dato") == layout.index("Dato")
+    assert mended.index("Nej") == layout.index("Nej")
+
+
+def test_justified_text_still_sets_the_text_column_width():
+    lines = [
+        "Regionerne   har i flere år arbejdet   sammen om en fælles løsning for journalen,",
+        "og den er nu i   drift   i alle fem regioner, hvor den bruges af   alle hospitaler.",
+        "Den sidste linje i afsnittet er kortere end de andre her.",
+        "Næste   afsnit handler om   driften og om, hvem der har ansvaret   for den i dag,",
+        "og om   hvordan   den   bliver   fulgt op   af   regionernes   fælles   styregruppe.",
+    ]
+    text = pages_to_text(["\n".join(lines)])
+    # The paragraph's short last line ends well before the justified column is full:
+    # the capitalised line after it opens a paragraph.
+    assert "andre her.\n\nNæste afsnit" in text

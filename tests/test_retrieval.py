@@ -72,6 +72,8 @@ def test_by_default_the_dense_ranking_settles_a_split_vote():
         ("Hvordan kommer data så videre ind i fagsystemerne?", 3),
         ("Kan kladden så komme frem af sig selv, når formularen åbnes igen?", 4),
         ("Skal formularen have et bestemt element, før det virker?", 4),
+        ("Så hvad sker der med data bagefter?", 3),
+        ("Hvordan gør man det i praksis?", 3),
     ],
 )
 def test_needs_context_for_follow_ups(question, known):
@@ -92,6 +94,13 @@ def test_needs_context_for_follow_ups(question, known):
         # "så mange", "så længe": degree, not "then"
         ("Hvor længe gemmes indsendelser, og hvorfor så længe?", 5),
         ("Hvorfor er der så mange trin i opsætningen?", 3),
+        ("Hvorfor tager oprettelsen så lang tid?", 3),
+        # the conjunction "så" (so that), an article, an empty subject
+        ("Hvordan sætter jeg login op, så borgeren kan logge ind med MitID?", 4),
+        ("Hvad koster det nye journalsystem for regionerne?", 3),
+        ("Hvor stor må den vedhæftede fil være?", 3),
+        ("Hvor lang tid tager det at oprette en formular?", 3),
+        ("Er det muligt at slette en indsendelse?", 3),
     ],
 )
 def test_standalone_questions_need_no_context(question, known):
