@@ -537,6 +537,26 @@ def _docx_blocks(container, parent):
             yield from _docx_blocks(child, parent)
 
 
+def _docx_rows(table) -> list:
+    """A Word table's rows in order, also those inside a content control (a repeating
+    section wraps its rows in ``w:sdt``), which python-docx's ``table.rows`` leaves out."""
+    from docx.table import _Row
+
+    def trs(container):
+        for child in container:
+            local = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
+            if local == "tr":
+                yield child
+            elif local == "sdt":
+                content = child.find(_w("sdtContent"))
+                if content is not None:
+                    yield from trs(content)
+            elif local == "customXml":
+                yield from trs(child)
+
+    return [_Row(tr, table) for tr in trs(table._tbl)]
+
+
 def _docx_table_rows(table) -> list[str]:
     """A Word table as "header: value; ..." rows, the first row giving the headers
     (a cell merged across columns is read once)."""
@@ -544,17 +564,22 @@ def _docx_table_rows(table) -> list[str]:
 
     rows: list[str] = []
     headers: list[str] = []
-    for r, row in enumerate(table.rows):
+    table_rows = _docx_rows(table)
+    for r, row in enumerate(table_rows):
         if row._tr.find(f"{_w('trPr')}/{_w('del')}") is not None:
             continue  # a row deleted as a tracked change
+        try:  # a merged cell reads as the cell it merges with
+            tcs = [cell._tc for cell in row.cells]
+        except ValueError:  # a merge python-docx cannot follow (into a content control)
+            tcs = list(row._tr.tc_lst)
         cells: list[str] = []
         seen: set[int] = set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:
+        for tc in tcs:
+            if id(tc) in seen:
                 continue
-            seen.add(id(cell._tc))
-            cells.append(" ".join(docx_text(cell._tc).split()))
-        if r == 0 and len(table.rows) > 1:
+            seen.add(id(tc))
+            cells.append(" ".join(docx_text(tc).split()))
+        if r == 0 and len(table_rows) > 1:
             headers = cells
         elif line := join_row(headers, cells):
             rows.append(line)

@@ -1081,3 +1081,28 @@ def test_docx_text_as_word_shows_it(corpus):
     assert "Klik eller tryk" not in doc.text
     assert "Frist: Klage; Dage: 30" in doc.text and "Ansøgning" not in doc.text
     assert "BemærkSvartiden" not in doc.text and "Svartiden er tre dage." in doc.text
+
+
+def test_docx_table_rows_inside_a_content_control_are_read(corpus):
+    """A repeating section wraps table rows in a content control; they are rows."""
+    docx = pytest.importorskip("docx")
+    word = docx.Document()
+    table = word.add_table(rows=3, cols=2)
+    for r, (a, b) in enumerate([("Sag", "Frist"), ("Klage", "30 dage"), ("Ansøgning", "90 dage")]):
+        table.cell(r, 0).text, table.cell(r, 1).text = a, b
+    _wrap(table.rows[2]._tr, "sdt")
+    word.save(corpus / "frister.docx")
+    doc = _load(corpus, "frister.docx")
+    assert "Sag: Klage; Frist: 30 dage" in doc.text
+    assert "Sag: Ansøgning; Frist: 90 dage" in doc.text
+    # A cell merged down into such a row: python-docx cannot follow the merge there;
+    # the row is still read, with the cells it holds.
+    merged = docx.Document()
+    table = merged.add_table(rows=3, cols=2)
+    for r, (a, b) in enumerate([("Sag", "Frist"), ("Klage", "30 dage"), ("", "90 dage")]):
+        table.cell(r, 0).text, table.cell(r, 1).text = a, b
+    table.cell(1, 0).merge(table.cell(2, 0))
+    _wrap(table.rows[2]._tr, "sdt")
+    merged.save(corpus / "flettet.docx")
+    doc = _load(corpus, "flettet.docx")
+    assert "Sag: Klage; Frist: 30 dage" in doc.text and "90 dage" in doc.text
