@@ -570,7 +570,7 @@ def _docx_table_rows(table) -> list[str]:
             continue  # a row deleted as a tracked change
         try:  # a merged cell reads as the cell it merges with
             tcs = [cell._tc for cell in row.cells]
-        except ValueError:  # a merge python-docx cannot follow (into a content control)
+        except (ValueError, IndexError):  # a merge python-docx cannot follow
             tcs = list(row._tr.tc_lst)
         cells: list[str] = []
         seen: set[int] = set()
