@@ -262,8 +262,8 @@ def load_pdf(path: Path) -> Loaded:
         info = reader.metadata  # None: the PDF has no document information
     except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:
         raise LoadError(f"{path.name}: not a readable PDF ({exc})") from exc
-    title = info.title if info is not None else None
-    meta = {"title": str(title)} if title else {}
+    title = embedded_title(str(info.title)) if info is not None and info.title else None
+    meta = {"title": title} if title else {}
     from assistant.pdftext import pages_to_text
 
     text = pages_to_text(pages, styles)
@@ -346,7 +346,8 @@ def load_docx(path: Path) -> Loaded:
             text = heading_line(" ".join(text.split()), BOLD_HEADING_LEVEL)
         blocks.append(text)
         in_list = False
-    meta = {"title": doc.core_properties.title} if doc.core_properties.title else {}
+    title = embedded_title(doc.core_properties.title or "")
+    meta = {"title": title} if title else {}
     return Loaded(meta, drop_page_furniture("\n\n".join(blocks)), links)
 
 
@@ -623,6 +624,29 @@ def source_files(corpus_dir: Path) -> list[Path]:
     files = corpus_files(corpus_dir)
     sidecars = {s for p in files if (s := sidecar_path(p)) is not None}
     return sorted({*files, *sidecars})
+
+
+# Titles that programs write into a file's properties when nobody gave it one: the
+# printing program and file name ("Microsoft Word - notat.docx"), a template's or a new
+# document's name ("Dokument1", "Skabelon", "Untitled").
+_PRINTED_FROM = re.compile(r"^\s*microsoft\s+(?:word|powerpoint|excel)\s+-\s+", re.I)
+_FILE_NAME = re.compile(r"\.(?:docx?|dotx?|pdf|odt|rtf|txt|pptx?|xlsx?)\s*$", re.I)
+_PLACEHOLDER_TITLE = re.compile(
+    r"^\s*(?:untitled|ingen titel|uden titel|document|dokument|title|titel|skabelon|"
+    r"template|notat|rapport|brev|slide|præsentation|presentation)\s*\d*\s*$",
+    re.I,
+)
+
+
+def embedded_title(title: str) -> str | None:
+    """A title stored in a PDF's or Word file's properties, or None when it names no
+    document: a program's placeholder or a file name (the first heading then serves)."""
+    title = " ".join(title.split())
+    if not re.search(r"[^\W\d_]", title):
+        return None
+    if _PRINTED_FROM.match(title) or _FILE_NAME.search(title) or _PLACEHOLDER_TITLE.match(title):
+        return None
+    return title
 
 
 def _first_line_title(text: str) -> str | None:

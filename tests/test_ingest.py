@@ -11,6 +11,7 @@ import pytest
 from assistant.ingest import (
     corpus_files,
     decode_bytes,
+    embedded_title,
     is_furniture,
     load_corpus,
     load_document,
@@ -1106,3 +1107,30 @@ def test_docx_table_rows_inside_a_content_control_are_read(corpus):
     merged.save(corpus / "flettet.docx")
     doc = _load(corpus, "flettet.docx")
     assert "Sag: Klage; Frist: 30 dage" in doc.text and "90 dage" in doc.text
+
+
+@pytest.mark.parametrize(
+    "stored, title",
+    [
+        ("Microsoft Word - notat_om_journalfoering.docx", None),
+        ("rapport-2025-final.pdf", None),
+        ("Dokument1", None),
+        ("Untitled", None),
+        ("Skabelon", None),
+        ("  ", None),
+        ("Retningslinjer for journalføring", "Retningslinjer for journalføring"),
+        ("Notat om databehandling 2025", "Notat om databehandling 2025"),
+    ],
+)
+def test_a_title_a_program_wrote_for_an_untitled_file_is_no_title(stored, title):
+    assert embedded_title(stored) == title
+
+
+def test_a_word_file_with_a_placeholder_title_takes_its_first_heading(corpus):
+    docx = pytest.importorskip("docx")
+    word = docx.Document()
+    word.core_properties.title = "Dokument1"
+    word.add_heading("Retningslinjer for journalføring", 1)
+    word.add_paragraph("Journalen føres samme dag som kontakten.")
+    word.save(corpus / "retningslinjer.docx")
+    assert _load(corpus, "retningslinjer.docx").title == "Retningslinjer for journalføring"
