@@ -491,11 +491,9 @@ def docx_text(element) -> str:
     parts: list[str] = []
 
     def walk(el, top: bool) -> None:
-        local = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
-        if local in _DOCX_HIDDEN:
+        local = _local(el)
+        if local in _DOCX_HIDDEN or (local == "sdt" and _placeholder(el)):
             return
-        if local == "sdt" and el.find(f"{_w('sdtPr')}/{_w('showingPlcHdr')}") is not None:
-            return  # a content control still showing its "Klik her for at skrive" prompt
         in_run = el.getparent() is not None and el.getparent().tag == _w("r")
         if local == "t":
             parts.append(el.text or "")
@@ -516,46 +514,48 @@ def docx_text(element) -> str:
     return "".join(parts)
 
 
+def _local(el) -> str:
+    """An XML element's name without its namespace ('' for comments and the like)."""
+    return el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+
+
+def _placeholder(sdt) -> bool:
+    """Does a content control still show its "Klik her for at skrive tekst" prompt?"""
+    return sdt.find(f"{_w('sdtPr')}/{_w('showingPlcHdr')}") is not None
+
+
+def _docx_children(container, names: tuple[str, ...]):
+    """The children of a Word element named one of ``names``, in order, also those
+    inside content controls (``w:sdt``: templates wrap whole sections, fields and
+    repeating table rows in them) and custom XML, which python-docx's
+    ``iter_inner_content`` and ``table.rows`` leave out. An unfilled control's prompt
+    is no content."""
+    for child in container:
+        local = _local(child)
+        if local in names:
+            yield child
+        elif local == "sdt" and not _placeholder(child):
+            content = child.find(_w("sdtContent"))
+            if content is not None:
+                yield from _docx_children(content, names)
+        elif local == "customXml":
+            yield from _docx_children(child, names)
+
+
 def _docx_blocks(container, parent):
-    """The paragraphs and tables of a Word body in reading order, also those inside
-    block content controls (``w:sdt``, which templates wrap whole sections in) and
-    custom XML, which python-docx's ``iter_inner_content`` leaves out."""
+    """The paragraphs and tables of a Word body in reading order."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    for child in container:
-        local = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
-        if local == "p":
-            yield Paragraph(child, parent)
-        elif local == "tbl":
-            yield Table(child, parent)
-        elif local == "sdt":
-            content = child.find(_w("sdtContent"))
-            placeholder = child.find(f"{_w('sdtPr')}/{_w('showingPlcHdr')}") is not None
-            if content is not None and not placeholder:
-                yield from _docx_blocks(content, parent)
-        elif local == "customXml":
-            yield from _docx_blocks(child, parent)
+    for child in _docx_children(container, ("p", "tbl")):
+        yield Paragraph(child, parent) if _local(child) == "p" else Table(child, parent)
 
 
 def _docx_rows(table) -> list:
-    """A Word table's rows in order, also those inside a content control (a repeating
-    section wraps its rows in ``w:sdt``), which python-docx's ``table.rows`` leaves out."""
+    """A Word table's rows in order, those inside a content control too."""
     from docx.table import _Row
 
-    def trs(container):
-        for child in container:
-            local = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
-            if local == "tr":
-                yield child
-            elif local == "sdt":
-                content = child.find(_w("sdtContent"))
-                if content is not None:
-                    yield from trs(content)
-            elif local == "customXml":
-                yield from trs(child)
-
-    return [_Row(tr, table) for tr in trs(table._tbl)]
+    return [_Row(tr, table) for tr in _docx_children(table._tbl, ("tr",))]
 
 
 def _docx_table_rows(table) -> list[str]:
