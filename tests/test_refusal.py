@@ -158,20 +158,21 @@ def test_build_measures_a_band_for_the_embedder(build_fake_rsi_index, tmp_path):
 def test_a_question_about_something_the_sources_never_name(make_settings, tmp_path):
     """Unknown nouns ("æbleskiver", "medarbejdere") mark a question the sources do not
     cover; unknown verb forms ("drejer") and known compounds do not."""
-    from assistant.embedders import make_embedder
-    from assistant.index import build_index, load_index
+    from assistant.index import load_index
     from assistant.lexical import query_terms
     from assistant.refusal import unknown_subjects
     from assistant.retrieval import Retrieval
 
-    settings = make_settings(tmp_path)
-    settings.corpus_dir.mkdir()
-    (settings.corpus_dir / "a.txt").write_text(
-        "Vejledning\n\nKoordinationsgruppen opfordrer til, at der vælges 30 dage.\n\n"
-        "CIMT har et tæt samarbejde med de øvrige fire regioner om telemedicinløsninger.\n",
-        encoding="utf-8",
+    settings = _built(
+        make_settings,
+        tmp_path,
+        {
+            "a.txt": (
+                "Vejledning\n\nKoordinationsgruppen opfordrer til, at der vælges 30 dage.\n\n"
+                "CIMT har et tæt samarbejde med de øvrige fire regioner om telemedicinløsninger.\n"
+            ),
+        },
     )
-    build_index(settings, make_embedder(settings.embedder))
     vocab = load_index(settings.index_dir).bm25.vocab
 
     def unknown(question: str) -> list[str]:
@@ -194,20 +195,21 @@ def test_an_unknown_word_refuses_only_when_it_is_what_the_question_asks_for(
     """ "Hvilken leverandør …" asks for a leverandør: sources that never name one cannot
     answer. Unknown everyday words elsewhere in a question ("makkerpar", "skemabyggere")
     are often the asker's words for what the sources say in their own terms."""
-    from assistant.embedders import make_embedder
-    from assistant.index import build_index, load_index
+    from assistant.index import load_index
     from assistant.lexical import query_terms
     from assistant.refusal import unknown_asked
     from assistant.retrieval import Retrieval
 
-    settings = make_settings(tmp_path)
-    settings.corpus_dir.mkdir()
-    (settings.corpus_dir / "a.txt").write_text(
-        "Vejledning\n\nSundhedsplatformen bruges af to regioner i et tæt samarbejde.\n\n"
-        "Formularer kan begrænses, så kun brugere fra samme afdeling ser dem.\n",
-        encoding="utf-8",
+    settings = _built(
+        make_settings,
+        tmp_path,
+        {
+            "a.txt": (
+                "Vejledning\n\nSundhedsplatformen bruges af to regioner i et tæt samarbejde.\n\n"
+                "Formularer kan begrænses, så kun brugere fra samme afdeling ser dem.\n"
+            ),
+        },
     )
-    build_index(settings, make_embedder(settings.embedder))
     vocab = load_index(settings.index_dir).bm25.vocab
 
     def unknown(question: str) -> list[str]:
@@ -359,6 +361,19 @@ def test_a_role_is_identified_by_a_name_or_a_copula_not_by_a_list():
     assert not identifies("projektleder", "Projektlederen holder møde hver uge.", "", q4)
 
 
+def _built(make_settings, tmp_path, pages: dict[str, str]):
+    """Settings whose index is built from ``pages`` (file name -> text)."""
+    from assistant.embedders import make_embedder
+    from assistant.index import build_index
+
+    settings = make_settings(tmp_path)
+    settings.corpus_dir.mkdir()
+    for name, text in pages.items():
+        (settings.corpus_dir / name).write_text(text, encoding="utf-8")
+    build_index(settings, make_embedder(settings.embedder))
+    return settings
+
+
 class _FakeBM25:
     def __init__(self, tokens=()):
         from types import SimpleNamespace
@@ -463,22 +478,23 @@ def test_a_count_in_the_askers_words_is_answered_by_a_number_that_counts_somethi
 def test_a_thing_the_sources_only_name_in_a_list_is_not_covered(make_settings, tmp_path):
     """ "Betalingsmodul" as an item in a list of planned work says that it exists, not
     how it is set up; "sundhedsjournal" in a sentence is described."""
-    from assistant.embedders import make_embedder
-    from assistant.index import build_index, load_index
+    from assistant.index import load_index
     from assistant.lexical import query_terms
     from assistant.refusal import described_stems, only_named
     from assistant.retrieval import Retrieval
 
-    settings = make_settings(tmp_path)
-    settings.corpus_dir.mkdir()
-    (settings.corpus_dir / "a.md").write_text(
-        "# Udviklingsønsker\n\n* Digital fuldmagt\n* Betalingsmodul\n"
-        "* Fix af IP-validering ved download af signaturfiler\n\n"
-        "## Formularer\n\nEn formular sættes op under Indstillinger. Regionerne har "
-        "udviklet en fælles sundhedsjournal til efterårsreleasen.\n",
-        encoding="utf-8",
+    settings = _built(
+        make_settings,
+        tmp_path,
+        {
+            "a.md": (
+                "# Udviklingsønsker\n\n* Digital fuldmagt\n* Betalingsmodul\n"
+                "* Fix af IP-validering ved download af signaturfiler\n\n"
+                "## Formularer\n\nEn formular sættes op under Indstillinger. Regionerne har "
+                "udviklet en fælles sundhedsjournal til efterårsreleasen.\n"
+            ),
+        },
     )
-    build_index(settings, make_embedder(settings.embedder))
     index = load_index(settings.index_dir)
     described = described_stems(index)
     assert "formular" in described and "betalingsmodul" not in described
@@ -505,24 +521,24 @@ def test_a_byline_name_in_the_answers_page_and_a_short_verb_are_not_only_named(
     """A name the answer's own page writes, if only in its signature ("…, Skanderborg
     Kommune"), places the answer where the question asks; a short word such as the
     participle in "delt op i" is no thing the sources must describe."""
-    from assistant.embedders import make_embedder
-    from assistant.index import build_index, load_index
+    from assistant.index import load_index
     from assistant.lexical import query_terms
     from assistant.refusal import only_named
     from assistant.retrieval import Retrieval
 
-    settings = make_settings(tmp_path)
-    settings.corpus_dir.mkdir()
-    (settings.corpus_dir / "svar.md").write_text(
-        "# Slettede valg\n\nJeg løste problemet med et sæt ens spørgsmål til alle "
-        "kategorier.\n\nIda Holm\n\nKonsulent, Skanderborg Kommune\n",
-        encoding="utf-8",
+    settings = _built(
+        make_settings,
+        tmp_path,
+        {
+            "svar.md": (
+                "# Slettede valg\n\nJeg løste problemet med et sæt ens spørgsmål til alle "
+                "kategorier.\n\nIda Holm\n\nKonsulent, Skanderborg Kommune\n"
+            ),
+            "andet.md": (
+                "# Hent formular som er delt\n\nFormularer kan hentes fra en anden installation.\n"
+            ),
+        },
     )
-    (settings.corpus_dir / "andet.md").write_text(
-        "# Hent formular som er delt\n\nFormularer kan hentes fra en anden installation.\n",
-        encoding="utf-8",
-    )
-    build_index(settings, make_embedder(settings.embedder))
     index = load_index(settings.index_dir)
 
     def named(question, statements, documents=None):
@@ -692,18 +708,18 @@ def test_a_version_the_sources_never_write_is_not_covered(make_settings, tmp_pat
     """A version number names one release: sources about 4.0 and 4.0.1 hold nothing on
     3.2, however well the question's other words match; its digits alone prove nothing."""
     from assistant.answer import Assistant
-    from assistant.embedders import make_embedder
-    from assistant.index import build_index
     from assistant.refusal import unknown_versions
 
-    settings = make_settings(tmp_path)
-    settings.corpus_dir.mkdir()
-    (settings.corpus_dir / "release.md").write_text(
-        "# Udgivelser\n\nVersion 4.0 blev udgivet den 1. maj 2025. Rettelsen 4.0.1 kom "
-        "den 3. juni 2025. Den 17.10.2025 blev planen revideret.\n",
-        encoding="utf-8",
+    settings = _built(
+        make_settings,
+        tmp_path,
+        {
+            "release.md": (
+                "# Udgivelser\n\nVersion 4.0 blev udgivet den 1. maj 2025. Rettelsen 4.0.1 kom "
+                "den 3. juni 2025. Den 17.10.2025 blev planen revideret.\n"
+            ),
+        },
     )
-    build_index(settings, make_embedder(settings.embedder))
     helper = Assistant.load(settings)
     assert unknown_versions("Hvornår blev version 3.2 udgivet?", helper.index) == ["3.2"]
     assert unknown_versions("Hvornår kom 4.0.1 og 4.0?", helper.index) == []
@@ -731,21 +747,15 @@ def test_an_answer_from_a_document_that_names_none_of_the_asked_things(make_sett
     it, however well its other words match; a name most documents write anchors nothing,
     and one anchored name is enough."""
     from assistant.answer import Assistant
-    from assistant.embedders import make_embedder
-    from assistant.index import build_index
     from assistant.refusal import unanchored_names
 
-    settings = make_settings(tmp_path)
-    settings.corpus_dir.mkdir()
     pages = {
         "test.md": "# Testvejledning\n\nAlle formularer i Portalen sletter resultater efter 1 dag.",
         "sag.md": "# Journalisering\n\nPortalen journaliserer til GetOrganized med en sagsprofil.",
         "login.md": "# Login\n\nBorgere logger ind i Portalen med MitID fra Kolding.",
         "post.md": "# Post\n\nPortalen sender digital post til borgerne.",
     }
-    for name, text in pages.items():
-        (settings.corpus_dir / name).write_text(text, encoding="utf-8")
-    build_index(settings, make_embedder(settings.embedder))
+    settings = _built(make_settings, tmp_path, pages)
     helper = Assistant.load(settings)
     index = helper.index
     q = "Hvor mange dage går der, før GetOrganized sletter indhold i Portalen?"
