@@ -25,12 +25,14 @@ MIN_COUNTS = {
     "typo": 6,
     "compound": 6,
     "followup": 8,
+    "switch": 6,  # a standalone question after an unrelated turn
     "out_of_scope": 8,
     "near_miss": 8,
     "injection": 6,
 }
 REFUSE_CATEGORIES = {"out_of_scope", "near_miss", "injection"}
 SPLITS = {"tune", "heldout"}
+HISTORY_CATEGORIES = {"followup", "switch"}
 REQUIRED_KEYS = REQUIRED  # the runner's own schema: one definition
 MIN_ITEMS = 80
 
@@ -150,13 +152,13 @@ def test_evidence_is_verbatim_in_corpus(items, corpus):
 def test_history(items):
     for item in items:
         history = item["history"]
-        if item["category"] == "followup":
-            assert history, f"{item['id']}: followup without history"
+        if item["category"] in HISTORY_CATEGORIES:
+            assert history, f"{item['id']}: {item['category']} item without history"
             assert history[0]["role"] == "user", (
                 f"{item['id']}: history must start with a user turn"
             )
         else:
-            assert history == [], f"{item['id']}: only followup items have history"
+            assert history == [], f"{item['id']}: only follow-up and switch items have history"
         for turn in history:
             assert isinstance(turn, dict), f"{item['id']}: history turns are objects"
             assert set(turn) == {"role", "content"}, (
