@@ -235,19 +235,52 @@ def asks_for_value(question: str) -> bool:
     return not is_yes_no_question(question) or bool(_REQUEST.match(question))
 
 
+# A clause that says the case or the purpose, not what is asked: "…, så modtageren får
+# url'en" (so that), "hvis der står et "?" i url'en", "når …", "for at …", "fordi …". It
+# runs to the next comma, dash or the end.
+_SIDE_CLAUSE = re.compile(
+    r"(?:,\s*så|\b(?:hvis|når|såfremt|for\s+at|fordi|selvom|if|when(?=\s+(?:i|we|you)\b)|"
+    r"so\s+that))\b[^,–—?]*",
+    re.I,
+)
+# A statement before the question proper: "Jeg forudfylder felter via url'en – hvad gør
+# jeg så?"; the question is the part after the dash or the full stop.
+_LEAD_STATEMENT = re.compile(
+    r"^.*?(?:\s[–—-]\s|[.:]\s+)(?=(?:og\s+)?(?:hv\w+|what|which|how)\b)", re.I
+)
+# "Hvad gør jeg (så)?" asks what to do: a way, as "hvordan" does.
+_ASKS_ACTION = re.compile(
+    r"^\s*(?:og\s+)?hvad\s+(?:gør|skal)\s+(?:jeg|man|vi|du)(?:\s+så)?\s*(?:[?,]|$)", re.I
+)
+
+
+def asking_clause(question: str) -> str:
+    """The part of a question that says what is asked: without a statement before it
+    and without the clauses that set the case or the purpose (see ``_SIDE_CLAUSE``).
+    A detail word there ("url", "dato") names the case, not the detail wanted:
+    "Hvad skal jeg skrive, så modtageren får den unikke url?" asks for a text."""
+    rest = _LEAD_STATEMENT.sub("", question, count=1)
+    main = _SIDE_CLAUSE.sub("", rest).strip(" ,–—")
+    return main if re.search(r"\w", main) else question
+
+
 def asked_detail(question: str) -> str | None:
     """The kind of detail a question asks for, when an answer must contain one.
 
     None for questions any relevant sentence can answer ("Hvem er formand for …?"),
     and for how, why and yes/no questions (``asks_for_value``): "Hvordan ændrer man
-    datoen for …?" asks for a way, not for a date.
+    datoen for …?" asks for a way, not for a date. Only the asking clause counts
+    (``asking_clause``).
     """
     if asked_acronym(question):
         return "acronym"
     if not asks_for_value(question):
         return None
+    clause = asking_clause(question)
+    if _ASKS_ACTION.match(clause):
+        return None
     for kind, pattern in ASKS.items():
-        if pattern.search(question):
+        if pattern.search(clause):
             return kind
     return None
 
@@ -433,7 +466,38 @@ def has_detail(kind: str, text: str, question: str) -> bool:
     if kind == "version":
         return states_version(text, question)
     asked = question.lower()
+    if kind == "when" and asks_for_circumstance(question) and states_case_of(text, question):
+        return True
     return any(m.group(0).lower() not in asked for m in HAS[kind].finditer(text))
+
+
+# "Hvornår" asks for a time or for the circumstances: "Hvornår bliver navnet sendt på
+# SMS?" is answered by "… hvis borgeren er tilmeldt NemSMS". Only a question in the
+# present tense asks so ("bliver", "sendes", "skal"); one in the past ("blev", "lukkede")
+# asks for the time something happened.
+_WHEN_VERB = re.compile(r"\bhvornår\s+([a-zæøå]+)", re.I)
+_PAST = re.compile(r"(?:ede|te|blev|var|kom|gik|fik|så|lå|stod|gav|tog)$")
+_CASE_CLAUSE = re.compile(r"\b(?:hvis|når|så\s+snart|såfremt|i\s+tilfælde\s+af)\b", re.I)
+
+
+def asks_for_circumstance(question: str) -> bool:
+    m = _WHEN_VERB.search(question)
+    return bool(m) and not _PAST.search(m.group(1).lower())
+
+
+def states_case_of(text: str, question: str) -> bool:
+    """A condition ("hvis …", "når …") in a sentence about what the question asks: it
+    holds at least two of the question's content words and a third of them ("sendes på
+    SMS, hvis borger er tilmeldt NemSMS" for "Hvornår bliver navnet sendt på SMS?"), not
+    any "hvis" near one shared name."""
+    from assistant.lexical import STOPWORDS, analyze
+
+    if not _CASE_CLAUSE.search(text):
+        return False
+    asked = {t for w in words(question) if w not in STOPWORDS for t in analyze(w)}
+    asked.discard("hvornår")
+    shared = asked & set(analyze(text))
+    return len(shared) >= 2 and 3 * len(shared) >= len(asked)
 
 
 # "Hvilken PHP-version …", "Hvilken version af Drupal …": the product whose version is asked.

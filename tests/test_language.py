@@ -365,3 +365,46 @@ def test_an_ip_address_is_a_detail_of_its_own():
     assert not has_detail("ip", "Releasen 5.1.0 kom i maj.", q)  # a version, three parts
     assert not has_detail("ip", "Mødet starter kl. 10:30:00 i salen.", q)  # a clock time
     assert asked_detail("Hvilken IP adresse skal vi åbne for?") == "ip"
+
+
+@pytest.mark.parametrize(
+    ("question", "detail"),
+    [
+        # A detail word in a clause of purpose or case names the case, not what is asked.
+        ("Hvad skal jeg skrive i beskeden, så modtageren får den unikke url til opgaven?", None),
+        ("Hvad skal man gøre, hvis hjemmesiden ikke svarer?", None),
+        ("Hvem skal jeg kontakte, når telefonnummeret er skiftet?", None),
+        # A statement before the question proper, and "hvad gør jeg" (a way, as "hvordan").
+        ("Jeg forudfylder felter via url'en – hvad gør jeg så, hvis der står et ? i den?", None),
+        ("Vi har mistet webadressen. Hvad gør vi?", None),
+        # The asking clause keeps its detail, before or after such a clause.
+        ("Hvad er webadressen til sundhedsjournalen, hvis man er borger?", "url"),
+        ("Hvis jeg vil ringe til sekretariatet, hvad er så telefonnummeret?", "phone"),
+        ("Hvilken dato lukker DAWA, når overgangsperioden er slut?", "date"),
+    ],
+)
+def test_only_the_asking_clause_says_which_detail_is_asked_for(question, detail):
+    assert asked_detail(question) == detail
+
+
+def test_hvornaar_in_the_present_is_answered_by_the_case_it_happens_in():
+    from assistant.language import has_detail
+
+    # Software documentation: a condition answers "when is it sent".
+    q = "Hvornår bliver afsendernavnet fra Digital Post-handleren sendt på SMS?"
+    yes = "Sender label: afsenderens navn (sendes på SMS, hvis borger er tilmeldt NemSMS)"
+    assert has_detail("when", yes, q)
+    # A condition about something else does not.
+    q = "Hvornår bliver opdateringen til Maestro 4.1.4 udgivet i OS2forms?"
+    no = "Hvis OS2forms får en fejl tilbage fra Digital Post, bliver den aldrig skrevet i køen."
+    assert not has_detail("when", no, q)
+    # A page about health IT: in the past tense "hvornår" asks for a time, and a
+    # condition does not give one.
+    q = "Hvornår blev den fælles sundhedsjournal indført i regionerne?"
+    cond = "Sundhedsjournalen blev indført i regionerne, når de havde fælles it-drift."
+    assert not has_detail("when", cond, q)
+    assert has_detail("when", "Sundhedsjournalen blev indført i regionerne i 2015.", q)
+    q = "Hvornår får regionerne adgang til sundhedsjournalen?"
+    assert has_detail(
+        "when", "Regionerne får adgang til sundhedsjournalen, når aftalen er underskrevet.", q
+    )
