@@ -781,7 +781,11 @@ class Composer:
             or (clean(text)[:1].islower())
         ):
             prev = _neighbour(index, s, -1)
-            if prev is not None and not _is_item(prev.text(index)):
+            if (
+                prev is not None
+                and not _is_item(prev.text(index))
+                and markup_share(prev.text(index)) <= MARKUP_SHARE
+            ):
                 before.append(prev)
                 if DEPENDENT_OPENERS.match(clean(prev.text(index))):
                     grand = _neighbour(index, prev, -1)

@@ -214,8 +214,15 @@ def is_furniture(line: str) -> bool:
     return words <= 40 and bool(_COOKIE.search(line)) and bool(_CONSENT.search(line))
 
 
+# A CMS's embed token left in exported text: Drupal writes a picture or file placed in
+# the text as its settings in JSON between double brackets ('[[{"fid":"265",
+# "view_mode":"default", …}]]'). A reader sees the picture, never the token.
+_EMBED_TOKEN = re.compile(r'\s*\[\[\{\s*"[\w-]+"\s*:.*?\}\]\]')
+
+
 def drop_page_furniture(text: str) -> str:
-    """``text`` without its lines of page furniture."""
+    """``text`` without its lines of page furniture and its CMS embed tokens."""
+    text = _EMBED_TOKEN.sub("", text)
     return "\n".join(line for line in text.split("\n") if not is_furniture(line))
 
 

@@ -239,7 +239,7 @@ def asks_for_value(question: str) -> bool:
 # url'en" (so that), "hvis der står et "?" i url'en", "når …", "for at …", "fordi …". It
 # runs to the next comma, dash or the end.
 _SIDE_CLAUSE = re.compile(
-    r"(?:,\s*så|\b(?:hvis|når|såfremt|for\s+at|fordi|selvom|if|when(?=\s+(?:i|we|you)\b)|"
+    r"(?:,\s*så|\b(?:hvis|når|såfremt|for\s+(?:\w+\s+)?at|fordi|selvom|if|when(?=\s+(?:i|we|you)\b)|"
     r"so\s+that))\b[^,–—?]*",
     re.I,
 )

@@ -923,3 +923,19 @@ def test_a_heading_quoted_as_a_sentence_brings_what_its_section_says(tmp_path):
     helper = _assistant_over(tmp_path, {"konto.md": LIBRARY_GUIDE, "klinik.md": CLINIC_WHY})
     text = compose(helper, "hvor ændre jeg pinkoden til automaterne når jeg har flere lånerkort")
     assert "Min profil: Sikkerhed" in text
+
+
+def test_a_sentence_that_leans_back_does_not_bring_a_line_of_markup(tmp_path):
+    # "Så kommer der …" leans on what comes before it; here that is a line of settings
+    # (code), which is no sentence to quote: the answer is written without it.
+    a = _assistant_over(
+        tmp_path,
+        {
+            "logs.md": "# Logs for besvarelser\n\nLogning slås til under Indstillinger.\n\n"
+            '```\n{"logs": {"level": "debug"}, "keep": [1, 2, 3], "id": "{{ x }}"}\n```\n\n'
+            "Så kommer der en ny fane med logs for hver enkelt besvarelse.\n",
+            "rsi.md": RSI_LIKE,
+        },
+    )
+    text = compose(a, "Hvor finder jeg fanen med logs for hver enkelt besvarelse?")
+    assert '{"logs"' not in text

@@ -638,6 +638,26 @@ def test_text_is_not_page_furniture(line):
     assert not is_furniture(line)
 
 
+def test_cms_embed_tokens_are_dropped_and_brackets_in_text_kept(corpus):
+    # A Drupal page exported to Markdown: the picture's settings stand in the text.
+    (corpus / "logs.md").write_text(
+        "# Logs\n\nAktivér logning under Indstillinger."
+        ' [[{"fid":"265","view_mode":"default","fields":{"alt":"Logs [und][value]"},'
+        '"type":"media"}]]\n\nSkriv [webform_submission:values:html] i e-mailen.\n',
+        encoding="utf-8",
+    )
+    text = _load(corpus, "logs.md").text
+    assert "fid" not in text and "view_mode" not in text
+    assert "Aktivér logning under Indstillinger." in text
+    assert "[webform_submission:values:html]" in text  # a token the reader types stays
+    # The same in a plain text copy of a health-IT page.
+    (corpus / "side.txt").write_text(
+        'Sundhedsjournalen samler data.[[{"fid":"12","type":"media"}]] Se [1].\n',
+        encoding="utf-8",
+    )
+    assert _load(corpus, "side.txt").text == "Sundhedsjournalen samler data. Se [1]."
+
+
 def test_txt_drops_its_byline(corpus):
     (corpus / "side.txt").write_text(
         "Om RSI\n\nHvis du vil vide mere, kan du besøge hjemmesiden.\nRedaktør\n", encoding="utf-8"

@@ -377,6 +377,7 @@ def test_an_ip_address_is_a_detail_of_its_own():
         # A statement before the question proper, and "hvad gør jeg" (a way, as "hvordan").
         ("Jeg forudfylder felter via url'en – hvad gør jeg så, hvis der står et ? i den?", None),
         ("Vi har mistet webadressen. Hvad gør vi?", None),
+        ("Hvad skal jeg skrive for også at give feltet en værdi via url'en?", None),
         # The asking clause keeps its detail, before or after such a clause.
         ("Hvad er webadressen til sundhedsjournalen, hvis man er borger?", "url"),
         ("Hvis jeg vil ringe til sekretariatet, hvad er så telefonnummeret?", "phone"),
