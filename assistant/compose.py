@@ -96,6 +96,7 @@ W_RANK = 0.3  # prior of the passage's rank: W_RANK / (1 + rank)
 W_KIND = W_DETAIL  # it gives a cause ("hvorfor") or names a role or person ("hvem")
 W_ANSWERS = 0.5  # the sentence replies to a question in the source that the asker's matches
 W_PHRASE = 0.3  # share of the question's word pairs found side by side in the sentence
+W_QUOTED = 0.15  # the sentence holds a phrase the question puts in quotes (orders alike rows)
 KEEP_RATIO = 0.5  # further sentences must score this share of the best
 COVER_RATIO = 0.4  # … or this share, when they hold question words the others lack:
 MIN_GAIN = 0.2  # at least this share of the question's (idf-weighted) words
@@ -168,6 +169,22 @@ _FIELD = re.compile(
 # whose line breaks were lost runs its labels together); a URL's "https:" has no space.
 _LABEL_COLON = re.compile(r"[^\W_]\S{0,2}:\s+\S")
 _QUOTED_LABEL = re.compile(r"[\"“«]([^\"“”«»]{1,40})[\"”»]:\s")
+
+
+# A phrase in quotes: straight or typographic double quotes, »…«, or single quotes
+# that do not belong to a word ("url'en" is no quote).
+_QUOTED = re.compile(r'"([^"]{3,80})"|“([^”]{3,80})”|»([^«]{3,80})«|(?<!\w)\'([^\']{3,80})\'(?!\w)')
+
+
+def quoted_phrases(question: str) -> list[str]:
+    """The phrases a question quotes, folded ("Alle opgaver" -> "alle opgaver"); only
+    those with a letter (a quoted "?" or "&" is a character the asker talks about)."""
+    out = []
+    for m in _QUOTED.finditer(question):
+        phrase = squash(next(g for g in m.groups() if g)).lower().strip()
+        if re.search(r"[^\W\d_]", phrase):
+            out.append(phrase)
+    return out
 
 
 def _bigrams(text: str) -> set[tuple[str, str]]:
@@ -611,6 +628,7 @@ class Composer:
         own_total = sum(w for _, w, _ in own) or 1.0
         prev_total = sum(w for _, w, _ in prev) or 1.0
         bigrams = _bigrams(retrieval.question)
+        quoted = quoted_phrases(retrieval.question)
         kind = expected_detail(retrieval.question)
         want_list = asks_for_list(retrieval.question)
         # The case a "hvis …" question asks about: its words, less those most passages
@@ -668,6 +686,10 @@ class Composer:
                     # asker goes on describing the problem there).
                     asked = _share(own, set(analyze(before.text(index)))) / own_total
                     score += W_ANSWERS * asked
+                if quoted and any(q in squash(clean(text)).lower() for q in quoted):
+                    # The asker quotes a label ("menupunktet "Alle opgaver""): the line
+                    # that holds it as written is the one about it.
+                    score += W_QUOTED
                 if bigrams:  # the question's words in the same order, side by side
                     score += W_PHRASE * len(bigrams & _bigrams(text)) / len(bigrams)
                 if kind and self._holds(kind, text, retrieval):

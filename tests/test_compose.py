@@ -939,3 +939,37 @@ def test_a_sentence_that_leans_back_does_not_bring_a_line_of_markup(tmp_path):
     )
     text = compose(a, "Hvor finder jeg fanen med logs for hver enkelt besvarelse?")
     assert '{"logs"' not in text
+
+
+def test_quoted_phrases_are_the_labels_a_question_quotes():
+    from assistant.compose import quoted_phrases
+
+    assert quoted_phrases('Hvor peger menupunktet "Alle opgaver" hen?') == ["alle opgaver"]
+    assert quoted_phrases("Hvad gør »Mine sager« og “Kladder”?") == ["mine sager", "kladder"]
+    assert quoted_phrases("Opsæt en 'Webform with Inherited submission'-opgave") == [
+        "webform with inherited submission"
+    ]
+    # A quoted character is talked about, not a label; "url'en" holds no quote.
+    assert quoted_phrases('Hvad hvis der står et "?" i url\'en og i brugerens navn?') == []
+
+
+def test_the_row_that_holds_the_quoted_label_answers(tmp_path):
+    # Rows of one table are alike; the asker quotes the label of the one meant.
+    table = (
+        "# Menu\n\nForslag til menuen i OS2forms.\n\n"
+        "| Menupunkt | Adresse |\n|---|---|\n"
+        "| Mine opgaver | /da/taskconsole |\n"
+        "| Afsluttede opgaver | /da/maestro-completed-tasks |\n"
+        "| Nye opgaver | /da/maestro-new-tasks |\n"
+        "| Alle opgaver | /da/maestro-all-in-production-tasks |\n"
+    )
+    a = _assistant_over(tmp_path, {"menu.md": table, "rsi.md": RSI_LIKE})
+    question = 'Hvilken adresse skal menupunktet "Alle opgaver" pege på i menuen?'
+    scores = {
+        s.text(a.index).split(";")[0]: score
+        for score, s in a.composer.score(a.retriever.search(question, None), None)
+    }
+    quoted = scores["Menupunkt: Alle opgaver"]
+    # clearly ahead of the rows that differ only in the label (their score is alike)
+    assert quoted - scores["Menupunkt: Mine opgaver"] >= 0.1
+    assert quoted - scores["Menupunkt: Nye opgaver"] >= 0.1
