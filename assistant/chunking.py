@@ -219,8 +219,9 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # empty content controls, no deleted rows, text boxes apart; PDF columns kept in place.
 # 15: Word table rows inside content controls are read. 16: a placeholder or file-name
 # title in a PDF's or Word file's properties gives way to the first heading. 17: CMS
-# embed tokens ('[[{"fid": …}]]') are dropped.
-TEXT_VERSION = 17
+# embed tokens ('[[{"fid": …}]]') are dropped. 18: Markdown lines broken by hand after
+# a line that ends in ":" are its list items.
+TEXT_VERSION = 18
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")

@@ -128,6 +128,10 @@ FILL_CHARS = 380
 
 _ASKS_LIST = re.compile(
     r"^\s*(?:hvilke|nævn|list|which|what\s+are)\b|\bhvilke\s+\w+\s+(?:er|findes|har|kan)\b|"
+    # after a preposition ("På hvilke to sider …", "I hvilke kommuner …"), or with a
+    # number ("hvilke to …"), "hvilke" asks for several things as well
+    r"^\s*(?:på|i|til|med|fra|for|under|af|om|hos|in|on|to|from|for|with)\s+(?:hvilke|which)\b|"
+    r"\bhvilke\s+(?:to|tre|fire|fem|seks|syv|otte|\d+)\b|"
     r"\beksempler\b|\bexamples\b|\bhvem\s+sidder\b",
     re.I,
 )

@@ -97,6 +97,39 @@ def _bold_heading(inline) -> bool:
     return 0 < len(text.split()) <= 12 and "\n" not in text
 
 
+# A line break the writer asked for ("<br>", a line ending in two spaces or "\\"), unlike
+# the break of a wrapped line. U+2028 is white space to ``str.split``, so wherever lines
+# are joined (headings, list items, table cells) it reads as a space.
+HARD_BREAK = "\u2028"
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")
+
+
+def broken_lines(text: str) -> str:
+    """A paragraph's lines, where the writer broke them by hand. Lines after one that
+    ends in ":" are what it announces ("… på følgende to sider:<br>/admin/…-cvr<br>
+    /admin/…-pnumber"): they become list items of that line, up to the next line that
+    announces; other breaks join the lines as a wrapped line is joined."""
+    if HARD_BREAK not in text:
+        return text
+    # Runs: a line, and the lines after it when it announces them.
+    runs: list[list[str]] = []
+    for line in (part.strip() for part in text.split(HARD_BREAK)):
+        if not line:
+            continue
+        if runs and runs[-1][0].endswith(":") and not line.endswith(":"):
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    out: list[str] = []
+    for head, *lines in runs:
+        if len(lines) == 1:  # one line after a label is its value: "Webservice URL: https://…"
+            out.append(f"{head} {lines[0]}")
+            continue
+        out.append(head)
+        out.extend(line if _LIST_ITEM.match(line) else f"- {line}" for line in lines)
+    return "\n".join(out)
+
+
 class _MarkdownRenderer:
     def __init__(self) -> None:
         self.links: list[tuple[str, str]] = []
@@ -115,8 +148,10 @@ class _MarkdownRenderer:
                 continue
             if kind in ("text", "code_inline"):
                 out.append(child.content)
-            elif kind in ("softbreak", "hardbreak"):
+            elif kind == "softbreak":
                 out.append("\n")
+            elif kind == "hardbreak":
+                out.append(HARD_BREAK)
             elif kind == "image":
                 continue  # a picture says nothing to a text reader; its alt text is mostly empty
             elif kind == "link":
@@ -130,7 +165,7 @@ class _MarkdownRenderer:
                 if not _is_html(tag):
                     out.append(child.content)  # "<værdi>": a placeholder, not a tag
                 elif re.match(r"<br\b", tag):
-                    out.append("\n")
+                    out.append(HARD_BREAK)
                 elif m := re.match(r"<(script|style|template)\b", tag):
                     hidden = f"</{m.group(1)}"
                 elif m := re.match(r"<a\b[^>]*\bhref\s*=\s*[\"']?([^\"' >]+)", tag, re.I):
@@ -160,7 +195,8 @@ class _MarkdownRenderer:
             elif kind == "paragraph":
                 text = self.inline(child.children[0]).strip()
                 if self.headers and _CELL_SEPARATOR.search(text):
-                    text = self.broken_rows(text)
+                    text = self.broken_rows(text.replace(HARD_BREAK, "\n"))
+                text = broken_lines(text)
                 if text:
                     out.append(text)
             elif kind in ("bullet_list", "ordered_list"):

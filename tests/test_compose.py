@@ -973,3 +973,20 @@ def test_the_row_that_holds_the_quoted_label_answers(tmp_path):
     # clearly ahead of the rows that differ only in the label (their score is alike)
     assert quoted - scores["Menupunkt: Mine opgaver"] >= 0.1
     assert quoted - scores["Menupunkt: Nye opgaver"] >= 0.1
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("På hvilke to sider skal modulet sættes op?", True),
+        ("I hvilke regioner bruges sundhedsjournalen?", True),
+        ("Hvilke to ting skal jeg aktivere?", True),
+        ("In which regions is it used?", True),
+        ("Hvilken side skal modulet sættes op på?", False),
+        ("Hvor mange regioner er med?", False),
+    ],
+)
+def test_hvilke_after_a_preposition_or_with_a_number_asks_for_a_list(question, wanted):
+    from assistant.compose import asks_for_list
+
+    assert asks_for_list(question) is wanted

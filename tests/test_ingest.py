@@ -1154,3 +1154,31 @@ def test_a_word_file_with_a_placeholder_title_takes_its_first_heading(corpus):
     word.add_paragraph("Journalen føres samme dag som kontakten.")
     word.save(corpus / "retningslinjer.docx")
     assert _load(corpus, "retningslinjer.docx").title == "Retningslinjer for journalføring"
+
+
+@pytest.mark.parametrize(
+    ("source", "text"),
+    [
+        # Lines broken by hand after a line that announces them are its list items.
+        (
+            "Modulet skal sættes op på følgende to sider:<br>\n`/admin/a-cvr`<br>\n`/admin/a-pnr`",
+            "Modulet skal sættes op på følgende to sider:\n- /admin/a-cvr\n- /admin/a-pnr",
+        ),
+        (  # a line ending in two spaces is a break by hand too
+            "Regionerne samarbejder om:  \nSundhedsjournalen  \nTelemedicin",
+            "Regionerne samarbejder om:\n- Sundhedsjournalen\n- Telemedicin",
+        ),
+        # One line after a label is its value.
+        (
+            "Webservice URL (LIVE):<br>\n`https://graphql.example.dk/v1`",
+            "Webservice URL (LIVE): https://graphql.example.dk/v1",
+        ),
+        # Other breaks join the lines, as a wrapped line is joined; a soft break too.
+        ("En lang sætning der<br>fortsætter her.", "En lang sætning der\nfortsætter her."),
+        ("Første linje\nanden linje.", "Første linje\nanden linje."),
+    ],
+)
+def test_lines_broken_by_hand(source, text):
+    from assistant.markup import markdown_to_text
+
+    assert markdown_to_text(source).text == text
