@@ -19,7 +19,10 @@ else, such as a chunk id ``doc#3-12345678``, a date ``12-03-2024`` or an amount
   ``+45``/``0045``; and international numbers written with ``+`` or ``00`` and a
   country code (``+46 8 123 456 78``, ``0049 30 1234567``): 7 to 15 digits.
   Amounts grouped in threes (``12 345 678``) and years (``2024``) are not phone
-  numbers.
+  numbers, nor is an 8-digit number that its label names a CVR or P-number
+  (``CVR-nr. 29189846``, ``P-nr.: 10033883``): a company's
+  register number is public, and masking it as a phone number would mislabel it.
+  An 8-digit date (``20240501``) is masked: Danish mobile numbers start with 20 too.
 """
 
 from __future__ import annotations
@@ -84,10 +87,18 @@ def _cpr(match: re.Match) -> str:
     return CPR_MASK if is_cpr("".join(match.groups())) else match.group(0)
 
 
+# "CVR 12345678", "CVR-nr.: 12345678", "cvr nummer 12345678", "P-nr. 12345678": the
+# label right before the number says what it is.
+_REGISTER_LABEL = re.compile(r"\b(?:cvr|se|p)[\s.-]*(?:nr|nummer|no|number)?[\s.:-]*$", re.I)
+
+
 def _dk(match: re.Match) -> str:
     first, second = match.group(2), match.group(3)
     if first and 1900 <= int(first) <= 2099 and 1900 <= int(second) <= 2099:
         return match.group(0)  # "2020 2024": two years, not a phone number
+    before = match.string[max(0, match.start() - 20) : match.start()]
+    if _REGISTER_LABEL.search(before):
+        return match.group(0)  # a company's register number, public
     return PHONE_MASK
 
 

@@ -63,3 +63,19 @@ def test_cpr_date_rule_uses_the_century_digit():
     assert is_cpr("2902004123")  # 2000 is a leap year
     assert not is_cpr("2902001234")  # 1900 was not
     assert not is_cpr("3213001234") and not is_cpr("123456789") and not is_cpr("12345678ab")
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Leverandørens CVR-nr. 29189846 står på fakturaen.", False),
+        ("cvr 29189846", False),
+        ("CVR: 29 18 98 46", False),
+        ("P-nr.: 10033883", False),
+        ("Ring til mig på 29189846.", True),
+        ("tlf. 29189846", True),
+        ("Mit kontonummer er 12345678", True),  # not a register label: masked, to be safe
+    ],
+)
+def test_a_company_register_number_is_no_phone_number(text, masked):
+    assert ("[telefon]" in mask(text)) is masked
