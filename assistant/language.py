@@ -481,8 +481,9 @@ _CASE_CLAUSE = re.compile(r"\b(?:hvis|når|så\s+snart|såfremt|i\s+tilfælde\s+
 
 
 def asks_for_circumstance(question: str) -> bool:
+    """A "hvornår" question in the present tense (see ``_WHEN_VERB``)."""
     m = _WHEN_VERB.search(question)
-    return bool(m) and not _PAST.search(m.group(1).lower())
+    return m is not None and not _PAST.search(m.group(1).lower())
 
 
 def states_case_of(text: str, question: str) -> bool:
