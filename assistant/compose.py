@@ -14,7 +14,8 @@ followed by a ``[[chunk_id]]`` mark that ``citations.cite`` numbers. Choosing:
   enumeration of options), by whether it replies to a question in the source that
   holds the asker's words (a FAQ's "Hvorfor …? Fordi …"), by whether it states the
   case a "hvis …" question asks about, and by the rank of its passage; in a
-  follow-up the earlier question's words count a little, and a
+  follow-up the earlier question's words count a little, a passage that holds none
+  of them (another topic that shares a generic word) counts for half, and a
   sentence already given in the previous answer is held back; the asker's own
   words on a Q&A page (its "Spørgsmål" section) count for less, and a line of
   tags ("Nøgleord: …") not at all;
@@ -125,6 +126,9 @@ PLACE_WORDS = 10  # a heading or title longer than this is not named in "Under �
 # happens to share a word (OS2forms tune 0.78 -> 0.79, blind dev 0.44 -> 0.46, RSI equal).
 FILL_COVER = 0.5
 FILL_CHARS = 380
+# In a follow-up, factor for a passage that holds no word of the earlier question
+# (OS2forms tune: one follow-up answered, no "switch" item lost).
+OFF_TOPIC = 0.5
 
 _ASKS_LIST = re.compile(
     r"^\s*(?:hvilke|nævn|list|which|what\s+are)\b|\bhvilke\s+\w+\s+(?:er|findes|har|kan)\b|"
@@ -647,6 +651,10 @@ class Composer:
         for rank, hit in self._candidates(retrieval):
             chunk = hit.chunk
             context = set(analyze(f"{chunk.title} {chunk.heading}"))
+            off_topic = False
+            if prev and OFF_TOPIC < 1:
+                passage = context | set(analyze(chunk.text))
+                off_topic = _share(prev, passage) == 0
             asked_section = is_asked_section(clean(chunk.heading))
             ks = list(range(len(chunk.sentences)))
             heading = clean(chunk.heading)
@@ -721,6 +729,8 @@ class Composer:
                     score *= SHORT_PENALTY
                 if markup_share(text) > MARKUP_SHARE:
                     score *= MARKUP_PENALTY
+                if off_topic:
+                    score *= OFF_TOPIC
                 repeated = bool(given) and bool(clean(text)) and squash(clean(text)) in given
                 covers = frozenset(i for i, w in enumerate(own) if _share([w], toks) > 0)
                 rows.append(_Row(score, s, lexical + topic, repeated, text, covers))

@@ -990,3 +990,25 @@ def test_hvilke_after_a_preposition_or_with_a_number_asks_for_a_list(question, w
     from assistant.compose import asks_for_list
 
     assert asks_for_list(question) is wanted
+
+
+def test_a_follow_up_quotes_the_passage_on_the_earlier_topic(tmp_path):
+    # "Skal formularen have et bestemt element?" after a question on journalising: the
+    # sentence on another topic that shares "formular" and "element" is not the answer.
+    a = _assistant_over(
+        tmp_path,
+        {
+            "getorganized.md": "# Journalisering til GetOrganized\n\n"
+            "Det er muligt at journalisere til GetOrganized, hvis kommunen bruger det som "
+            "ESDH.\n\nFunktionen kræver, at du har tilføjet elementet PDF attachment.\n",
+            "beregning.md": "# Beregninger\n\nI en formular kan et element regne prisen ud, "
+            "når borgeren har valgt antal.\n",
+            "rsi.md": RSI_LIKE,
+        },
+    )
+    history = [
+        {"role": "user", "content": "Kan vi journalisere direkte til GetOrganized?"},
+        {"role": "assistant", "content": "Ja, det er muligt."},
+    ]
+    text = compose(a, "Skal formularen have et bestemt element, før det virker?", history)
+    assert text.startswith("Funktionen kræver, at du har tilføjet elementet PDF attachment")
