@@ -76,6 +76,7 @@ from assistant.language import (
     expected_detail,
     has_detail,
     has_finite_verb,
+    is_request,
     is_yes_no_question,
     looks_english,
     negated_condition,
@@ -1037,7 +1038,9 @@ class Composer:
         text = merge_marks(text)
         if framed:
             text = f"{framed} {text}"
-        text = self._lead_in(retrieval.question, text, lead, framed=bool(framed))
+        text = self._lead_in(
+            retrieval.question, text, lead, framed=bool(framed), previous=retrieval.previous
+        )
         statements = [(clean(s.text(index)), self._context(s)) for s in ordered]
         documents = [index.chunks[s.position].doc_id for s in ordered]
         return Draft(text, passages, lead, ordered, statements, documents)
@@ -1200,12 +1203,23 @@ class Composer:
                 return name
         return ""
 
-    def _lead_in(self, question: str, text: str, lead: Sentence, framed: bool = False) -> str:
+    def _lead_in(
+        self,
+        question: str,
+        text: str,
+        lead: Sentence,
+        framed: bool = False,
+        previous: str | None = None,
+    ) -> str:
+        """An English lead-in, or "Ja,"/"Nej," when the lead sentence states what a yes/no
+        question asks: it holds half its words. A follow-up ("Er det så med i
+        estimatet?") asks about the earlier question's subject too, so the sentence must
+        hold half of both questions' words."""
         if looks_english(question):
             return f"{wording.ENGLISH_LEAD_IN} {text}"
-        if is_yes_no_question(question) and not framed:
+        if is_yes_no_question(question) and not is_request(question) and not framed:
             said = clean(lead.text(self.index))
-            words_asked = {t for t in analyze(question)}
+            words_asked = set(analyze(question)) | set(analyze(previous or ""))
             words_said = set(analyze(said))
             if words_asked and len(words_asked & words_said) / len(words_asked) >= 0.5:
                 yes_no = "Nej" if NEGATION.search(said) else "Ja"

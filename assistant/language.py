@@ -226,6 +226,19 @@ _REQUEST = re.compile(
 )
 
 
+_POLITE = re.compile(
+    r"^\s*(?:og\s+)?(?:kan|vil|kunne|ville|må)\s+(?:du|i|de|jeg\s+få|vi\s+få)\b|"
+    r"^\s*(?:can|could|would)\s+you\b",
+    re.I,
+)
+
+
+def is_request(question: str) -> bool:
+    """A polite request ("Kan du nævne nogle af dem?", "Vil du give mig …?"): a yes/no
+    question in form only, answered by what is asked for, never by "Ja"."""
+    return bool(_POLITE.match(question))
+
+
 def asks_for_value(question: str) -> bool:
     """Can the question ask for a value at all? Not when it asks how or why, and not
     when it asks for a yes or a no ("Kan borgeren se prisen?"), unless it is a polite

@@ -1012,3 +1012,19 @@ def test_a_follow_up_quotes_the_passage_on_the_earlier_topic(tmp_path):
     ]
     text = compose(a, "Skal formularen have et bestemt element, før det virker?", history)
     assert text.startswith("Funktionen kræver, at du har tilføjet elementet PDF attachment")
+
+
+def test_ja_only_when_the_quoted_sentence_states_what_was_asked(assistant):
+    # It states it: "Ja, …".
+    assert compose(assistant, "Har regionerne et it-arkitekturråd?").startswith("Ja, ")
+    # A polite request is answered by what it asks for, not by "Ja".
+    text = compose(assistant, "Kan du fortælle om regionernes it-arkitekturråd?")
+    assert not text.startswith("Ja") and "it-arkitekturråd" in text
+    # A follow-up asks about the earlier subject too: a sentence that names only the
+    # new word does not say yes to it.
+    history = [
+        {"role": "user", "content": "Hvem er formand for direktørkredsen?"},
+        {"role": "assistant", "content": "Formanden er direktøren for Danske Regioner."},
+    ]
+    text = compose(assistant, "Er det også med i it-arkitekturrådet?", history)
+    assert not text.startswith("Ja")
