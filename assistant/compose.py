@@ -1216,6 +1216,9 @@ class Composer:
         estimatet?") asks about the earlier question's subject too, so the sentence must
         hold half of both questions' words."""
         if looks_english(question):
+            quoted = MARK.sub("", text)
+            if looks_english(quoted):
+                return f"{wording.ENGLISH_LEAD_IN_ENGLISH} {text}"
             return f"{wording.ENGLISH_LEAD_IN} {text}"
         if is_yes_no_question(question) and not is_request(question) and not framed:
             said = clean(lead.text(self.index))

@@ -57,6 +57,9 @@ REFUSAL_INJECTION = refusal_instruction(DeploymentSettings())
 HEALTH_REPLY = health_reply(DeploymentSettings())
 
 ENGLISH_LEAD_IN = "The sources are in Danish. This is what they say:"
+# When the passages quoted are themselves in English (a source with an English
+# version): saying the sources are Danish would be false.
+ENGLISH_LEAD_IN_ENGLISH = "This is what the sources say:"
 
 
 def quoted_from(place: str) -> str:

@@ -1028,3 +1028,23 @@ def test_ja_only_when_the_quoted_sentence_states_what_was_asked(assistant):
     ]
     text = compose(assistant, "Er det også med i it-arkitekturrådet?", history)
     assert not text.startswith("Ja")
+
+
+def test_an_english_question_answered_from_an_english_passage_is_not_told_it_is_danish(
+    tmp_path,
+):
+    from assistant import wording
+
+    a = _assistant_over(
+        tmp_path,
+        {
+            "release.md": "# Release 5.1\n\n## Dansk\n\nModulet skal sættes op på to sider.\n\n"
+            "## English\n\nThe module must be configured on two pages by the supplier.\n",
+            "rsi.md": RSI_LIKE,
+        },
+    )
+    text = compose(a, "Who must configure the module on the two pages?")
+    assert text.startswith(wording.ENGLISH_LEAD_IN_ENGLISH)
+    assert "by the supplier" in text
+    text = compose(a, "How does the cooperation of the regions work?")
+    assert text.startswith(wording.ENGLISH_LEAD_IN)  # a Danish quote

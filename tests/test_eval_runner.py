@@ -46,6 +46,10 @@ def test_starts_with_fragment_skips_the_lead_ins():
         "The sources are in Danish. This is what they say: RSI ledes af tre fora [1]."
     )
     assert not starts_with_fragment("Ja, regionerne har et it-arkitekturråd [1].")
+    assert not starts_with_fragment(
+        "This is what the sources say: The module must be configured on two pages [1]."
+    )
+    assert starts_with_fragment("This is what the sources say: and the module [1].")
     assert starts_with_fragment("Fx sundhedsjournal [1].")
     assert starts_with_fragment("og som er øverste styregruppe [1].")
 

@@ -119,11 +119,12 @@ def starts_with_fragment(answer: str) -> bool:
     (lower-case start, "Fx", "og", "som", a bullet, no finite verb).
     """
     from assistant.language import opens_as_fragment
-    from assistant.wording import ENGLISH_LEAD_IN
+    from assistant.wording import ENGLISH_LEAD_IN, ENGLISH_LEAD_IN_ENGLISH
 
     text = answer.strip()
-    if text.startswith(ENGLISH_LEAD_IN):
-        text = text[len(ENGLISH_LEAD_IN) :].strip()
+    for lead_in in (ENGLISH_LEAD_IN, ENGLISH_LEAD_IN_ENGLISH):
+        if text.startswith(lead_in):
+            text = text[len(lead_in) :].strip()
     m = re.match(r"^(?:Ja|Nej),\s+(.)", text)
     if m:
         text = text[m.start(1) :]
