@@ -119,6 +119,7 @@ DEFINITIONS = 2  # passages that spell out an asked acronym, added to the candid
 CASE_SHARE = 0.5  # share of a "hvis" question's case words a sentence must state
 COMMON_IDF = math.log(2)  # BM25 idf of a word in half the passages: too common to tell
 MAX_OPTIONS = 8  # most option lines quoted for "Hvilke … kan man vælge imellem?"
+MAX_ROWS = 8  # most rows of a table quoted for a list question
 PLACE_WORDS = 10  # a heading or title longer than this is not named in "Under »…« står der:"
 # When the lead (with what it brings) holds under FILL_COVER of the question's own words
 # (idf-weighted), no sentence answers well: the sentences right after it in its section
@@ -384,6 +385,32 @@ def is_option(text: str) -> bool:
 def _same_section(index, a: Sentence, b: Sentence) -> bool:
     ca, cb = index.chunks[a.position], index.chunks[b.position]
     return ca.doc_id == cb.doc_id and ca.heading == cb.heading
+
+
+def _columns(text: str) -> tuple[str, ...]:
+    """The column labels of a table row ("Trin: 2; Handling: …" -> ("trin", "handling"))."""
+    return tuple(cell.split(":", 1)[0].strip().lower() for cell in text.split(";") if ":" in cell)
+
+
+def table_rows(index, s: Sentence, limit: int = MAX_ROWS) -> list[Sentence]:
+    """The rows of the table ``s`` is a row of, in order: the lines around it in its
+    section with the same columns."""
+    columns = _columns(s.text(index))
+    if len(columns) < 2:
+        return [s]
+
+    def same(x: Sentence | None) -> bool:
+        return x is not None and _same_section(index, x, s) and _columns(x.text(index)) == columns
+
+    first = s
+    while same(prev := _neighbour(index, first, -1)):
+        assert prev is not None
+        first = prev
+    rows = [first]
+    while len(rows) < limit and same(nxt := _neighbour(index, rows[-1], +1)):
+        assert nxt is not None
+        rows.append(nxt)
+    return rows if s in rows else [s]
 
 
 def option_run(index, s: Sentence, limit: int = MAX_OPTIONS) -> tuple[Sentence | None, list]:
@@ -963,6 +990,18 @@ class Composer:
         if lead is None:
             return Draft("", passages)
         assert lead_group is not None  # set together with lead
+        if want_list and not options and lead_group == [lead] and ";" in lead.text(index):
+            # A list is asked for and a table row leads: the table's rows are the list.
+            rows: list[Sentence] = []
+            size = 0
+            for row in table_rows(index, lead):
+                size += len(row.text(index)) + 1
+                if size > budget and rows:
+                    break
+                rows.append(row)
+            if lead in rows and len(rows) > 1:
+                lead_group = rows
+                framed = framed or wording.quoted_from(self._place(lead))
         if asks_for_steps(retrieval.question) and _is_step(lead.text(index)):
             budget = self.cfg.max_chars - len(framed)
             lead_group = self._steps_before(lead_group[0], lead_group, budget) + lead_group

@@ -1048,3 +1048,21 @@ def test_an_english_question_answered_from_an_english_passage_is_not_told_it_is_
     assert "by the supplier" in text
     text = compose(a, "How does the cooperation of the regions work?")
     assert text.startswith(wording.ENGLISH_LEAD_IN)  # a Danish quote
+
+
+def test_a_list_question_answered_by_a_table_row_gets_the_table(tmp_path):
+    phases = (
+        "# Projektet\n\nProjektet leverer en fælles komponent til kommunerne.\n\n## Faser\n\n"
+        "| Nr. | Fase | Periode |\n|---|---|---|\n"
+        "| 1 | Afklaring og afgrænsning | Oktober 2025 |\n"
+        "| 2 | Udvikling og dokumentation | Februar 2026 |\n"
+        "| 3 | Test i to kommuner | April 2026 |\n"
+        "| 4 | Udrulning og idriftsættelse | November 2026 |\n"
+    )
+    a = _assistant_over(tmp_path, {"projekt.md": phases})
+    text = compose(a, "Hvilke faser er der, og hvornår er der afklaring og afgrænsning?")
+    for phase in ("Afklaring", "Udvikling", "Test i to kommuner", "Udrulning"):
+        assert phase in text
+    # Not asked for a list, the table is not quoted whole.
+    text = compose(a, "Hvornår er der udrulning og idriftsættelse?")
+    assert "Afklaring" not in text
