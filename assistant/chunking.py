@@ -220,8 +220,9 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # 15: Word table rows inside content controls are read. 16: a placeholder or file-name
 # title in a PDF's or Word file's properties gives way to the first heading. 17: CMS
 # embed tokens ('[[{"fid": …}]]') are dropped. 18: Markdown lines broken by hand after
-# a line that ends in ":" are its list items.
-TEXT_VERSION = 18
+# a line that ends in ":" are its list items. 19: only Drupal's "fid" token is dropped,
+# and it takes no line break with it.
+TEXT_VERSION = 19
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")

@@ -136,7 +136,7 @@ _ASKS_LIST = re.compile(
     r"^\s*(?:hvilke|nævn|list|which|what\s+are)\b|\bhvilke\s+\w+\s+(?:er|findes|har|kan)\b|"
     # after a preposition ("På hvilke to sider …", "I hvilke kommuner …"), or with a
     # number ("hvilke to …"), "hvilke" asks for several things as well
-    r"^\s*(?:på|i|til|med|fra|for|under|af|om|hos|in|on|to|from|for|with)\s+(?:hvilke|which)\b|"
+    r"^\s*(?:på|i|til|med|fra|for|under|af|om|hos)\s+hvilke\b|"
     r"\bhvilke\s+(?:to|tre|fire|fem|seks|syv|otte|\d+)\b|"
     r"\beksempler\b|\bexamples\b|\bhvem\s+sidder\b",
     re.I,
@@ -183,7 +183,10 @@ _QUOTED_LABEL = re.compile(r"[\"“«]([^\"“”«»]{1,40})[\"”»]:\s")
 
 # A phrase in quotes: straight or typographic double quotes, »…«, or single quotes
 # that do not belong to a word ("url'en" is no quote).
-_QUOTED = re.compile(r'"([^"]{3,80})"|“([^”]{3,80})”|»([^«]{3,80})«|(?<!\w)\'([^\']{3,80})\'(?!\w)')
+_QUOTED = re.compile(
+    r'"([^"]{2,80})"|“([^”]{2,80})”|„([^“”]{2,80})[“”]|»([^«]{2,80})«|'
+    r"(?<!\w)'([^']{2,80})'(?!\w)"
+)
 
 
 def quoted_phrases(question: str) -> list[str]:
@@ -726,7 +729,10 @@ class Composer:
                     # asker goes on describing the problem there).
                     asked = _share(own, set(analyze(before.text(index)))) / own_total
                     score += W_ANSWERS * asked
-                if quoted and any(q in squash(clean(text)).lower() for q in quoted):
+                if quoted and any(
+                    re.search(rf"(?<!\w){re.escape(q)}(?!\w)", squash(clean(text)).lower())
+                    for q in quoted
+                ):
                     # The asker quotes a label ("menupunktet "Alle opgaver""): the line
                     # that holds it as written is the one about it.
                     score += W_QUOTED

@@ -217,12 +217,20 @@ def is_furniture(line: str) -> bool:
 # A CMS's embed token left in exported text: Drupal writes a picture or file placed in
 # the text as its settings in JSON between double brackets ('[[{"fid":"265",
 # "view_mode":"default", …}]]'). A reader sees the picture, never the token.
-_EMBED_TOKEN = re.compile(r'\s*\[\[\{\s*"[\w-]+"\s*:.*?\}\]\]')
+_EMBED_TOKEN = re.compile(r'[ \t]*\[\[\{\s*"fid"\s*:.*?\}\]\]', re.S)
+
+
+def _drop_embed(match: re.Match) -> str:
+    """Nothing, or one space where the token stood between two words."""
+    text, start, end = match.string, match.start(), match.end()
+    before = text[start - 1 : start]
+    after = text[end : end + 1]
+    return " " if before and after and not before.isspace() and not after.isspace() else ""
 
 
 def drop_page_furniture(text: str) -> str:
     """``text`` without its lines of page furniture and its CMS embed tokens."""
-    text = _EMBED_TOKEN.sub("", text)
+    text = _EMBED_TOKEN.sub(_drop_embed, text)
     return "\n".join(line for line in text.split("\n") if not is_furniture(line))
 
 

@@ -227,8 +227,10 @@ _REQUEST = re.compile(
 
 
 _POLITE = re.compile(
-    r"^\s*(?:og\s+)?(?:kan|vil|kunne|ville|må)\s+(?:du|i|de|jeg\s+få|vi\s+få)\b|"
-    r"^\s*(?:can|could|would)\s+you\b",
+    r"^\s*(?:og\s+)?(?:kan|vil|kunne|ville)\s+(?:du|i)\s+(?:\w+\s+)?(?:nævne|give|fortælle|"
+    r"sige|sende|vise|forklare|liste|opremse|beskrive|finde|skrive)\b|"
+    r"^\s*(?:og\s+)?(?:kan|må|kunne)\s+(?:jeg|vi)\s+få\s+(?:\w+\s+)?(?:at\s+vide|oplyst|en\s+liste)\b|"
+    r"^\s*(?:can|could|would)\s+you\s+(?:\w+\s+)?(?:name|give|tell|list|show|explain|send)\b",
     re.I,
 )
 
@@ -248,18 +250,23 @@ def asks_for_value(question: str) -> bool:
     return not is_yes_no_question(question) or bool(_REQUEST.match(question))
 
 
+_QUESTION_WORD = r"(?:hvad|hvem|hvor\w*|hvilk\w*|what|which|how|who|where|when)\b"
 # A clause that says the case or the purpose, not what is asked: "…, så modtageren får
 # url'en" (so that), "hvis der står et "?" i url'en", "når …", "for at …", "fordi …". It
-# runs to the next comma, dash or the end.
+# runs to the next comma, dash or the end. ", så hvilket …" is the question itself.
 _SIDE_CLAUSE = re.compile(
-    r"(?:,\s*så|\b(?:hvis|når|såfremt|for\s+(?:\w+\s+)?at|fordi|selvom|if|when(?=\s+(?:i|we|you)\b)|"
-    r"so\s+that))\b[^,–—?]*",
+    rf"(?:,\s*så(?!\s+{_QUESTION_WORD})|\b(?:hvis|når|såfremt|for\s+(?:\w+\s+)?at|fordi|"
+    r"selvom|if|when(?=\s+(?:i|we|you)\b)|so\s+that))\b[^,–—?]*",
     re.I,
 )
 # A statement before the question proper: "Jeg forudfylder felter via url'en – hvad gør
-# jeg så?"; the question is the part after the dash or the full stop.
+# jeg så?"; the question is the part after a dash, a colon or a full stop that ends a
+# sentence (after a word of four letters or more, a quote or a digit: "pr." or "dvs." is
+# an abbreviation), and it opens with a question word.
 _LEAD_STATEMENT = re.compile(
-    r"^.*?(?:\s[–—-]\s|[.:]\s+)(?=(?:og\s+)?(?:hv\w+|what|which|how)\b)", re.I
+    r"^.*?(?:\s[–—-]\s|:\s+|(?:(?<=[^\W\d_]{4})|(?<=[\"”»'\d)]))\.\s+)"
+    rf"(?=(?:og\s+)?{_QUESTION_WORD})",
+    re.I,
 )
 # "Hvad gør jeg (så)?" asks what to do: a way, as "hvordan" does.
 _ASKS_ACTION = re.compile(
@@ -277,6 +284,17 @@ def asking_clause(question: str) -> str:
     return main if re.search(r"\w", main) else question
 
 
+def _outside_side_clauses(pattern: re.Pattern, question: str) -> bool:
+    """Does ``pattern`` match the question (less a statement before it) somewhere that
+    is not wholly inside a clause of case or purpose? ("Hvad er datoen for at søge?"
+    keeps "datoen for", though "for at søge" is a clause of purpose.)"""
+    rest = _LEAD_STATEMENT.sub("", question, count=1)
+    sides = [m.span() for m in _SIDE_CLAUSE.finditer(rest)]
+    return any(
+        not any(a <= m.start() and m.end() <= b for a, b in sides) for m in pattern.finditer(rest)
+    )
+
+
 def asked_detail(question: str) -> str | None:
     """The kind of detail a question asks for, when an answer must contain one.
 
@@ -289,11 +307,10 @@ def asked_detail(question: str) -> str | None:
         return "acronym"
     if not asks_for_value(question):
         return None
-    clause = asking_clause(question)
-    if _ASKS_ACTION.match(clause):
+    if _ASKS_ACTION.match(asking_clause(question)):
         return None
     for kind, pattern in ASKS.items():
-        if pattern.search(clause):
+        if _outside_side_clauses(pattern, question):
             return kind
     return None
 
@@ -490,13 +507,24 @@ def has_detail(kind: str, text: str, question: str) -> bool:
 # asks for the time something happened.
 _WHEN_VERB = re.compile(r"\bhvornår\s+([a-zæøå]+)", re.I)
 _PAST = re.compile(r"(?:ede|te|blev|var|kom|gik|fik|så|lå|stod|gav|tog)$")
+# A past or perfect verb anywhere in the question ("Hvornår præcis blev …", "Hvornår er
+# den blevet indført?"): the question asks for a time.
+_PAST_ANYWHERE = re.compile(
+    r"\b(?:blev|blevet|var|været|kom|gik|fik|havde|startede|begyndte|udkom|skete|"
+    r"lukkede|åbnede|indførte|[a-zæøå]{3,}ede)\b",
+    re.I,
+)
 _CASE_CLAUSE = re.compile(r"\b(?:hvis|når|så\s+snart|såfremt|i\s+tilfælde\s+af)\b", re.I)
 
 
 def asks_for_circumstance(question: str) -> bool:
     """A "hvornår" question in the present tense (see ``_WHEN_VERB``)."""
     m = _WHEN_VERB.search(question)
-    return m is not None and not _PAST.search(m.group(1).lower())
+    return (
+        m is not None
+        and not _PAST.search(m.group(1).lower())
+        and not _PAST_ANYWHERE.search(question)
+    )
 
 
 def states_case_of(text: str, question: str) -> bool:
@@ -510,7 +538,10 @@ def states_case_of(text: str, question: str) -> bool:
         return False
     asked = {t for w in words(question) if w not in STOPWORDS for t in analyze(w)}
     asked.discard("hvornår")
-    shared = asked & set(analyze(text))
+    # The words must stand outside the condition: "Når opdateringen er udgivet, skal du
+    # …" takes the event asked about as given, it does not say when it happens.
+    main = re.sub(rf"{_CASE_CLAUSE.pattern}[^,;()]*?(?=[,;()]|\.\s|\.?$)", " ", text, flags=re.I)
+    shared = asked & set(analyze(main))
     return len(shared) >= 2 and 3 * len(shared) >= len(asked)
 
 

@@ -155,7 +155,7 @@ class _MarkdownRenderer:
             elif kind == "image":
                 continue  # a picture says nothing to a text reader; its alt text is mostly empty
             elif kind == "link":
-                text = self.inline(child)
+                text = self.inline(child).replace(HARD_BREAK, " ")
                 url = _absolute(child.attrs.get("href"))
                 if url and text.strip():
                     self.links.append((text, url))
@@ -172,7 +172,7 @@ class _MarkdownRenderer:
                     open_links.append((_absolute(m.group(1)), len(out)))
                 elif tag.startswith("</a") and open_links:
                     url, start = open_links.pop()
-                    text = "".join(out[start:])
+                    text = "".join(out[start:]).replace(HARD_BREAK, " ")
                     if url and text.strip():
                         self.links.append((text, url))
                 # every other tag (<b>, <span>, <summary> ...) is dropped, its text kept

@@ -89,7 +89,10 @@ def _cpr(match: re.Match) -> str:
 
 # "CVR 12345678", "CVR-nr.: 12345678", "cvr nummer 12345678", "P-nr. 12345678": the
 # label right before the number says what it is.
-_REGISTER_LABEL = re.compile(r"\b(?:cvr|se|p)[\s.-]*(?:nr|nummer|no|number)?[\s.:-]*$", re.I)
+_REGISTER_LABEL = re.compile(
+    r"\b(?:cvr(?:[\s.-]*(?:nr|nummer|no|number))?|(?:se|p)[\s.-]*(?:nr|nummer))[\s.:-]*$",
+    re.I,
+)
 
 
 def _dk(match: re.Match) -> str:

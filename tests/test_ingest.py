@@ -650,6 +650,15 @@ def test_cms_embed_tokens_are_dropped_and_brackets_in_text_kept(corpus):
     assert "fid" not in text and "view_mode" not in text
     assert "Aktivér logning under Indstillinger." in text
     assert "[webform_submission:values:html]" in text  # a token the reader types stays
+    # A token on its own line takes no line break with it; JSON in the text stays.
+    (corpus / "media.md").write_text(
+        '# Logs\n\n[[{"fid":"7","type":"media"}]]\n\nLogning slås til.\n\n'
+        '```\n[[{"id": 1, "navn": "Aarhus"}], [{"id": 2}]]\n```\n',
+        encoding="utf-8",
+    )
+    text = _load(corpus, "media.md").text
+    assert "Logning slås til." in text and '"navn": "Aarhus"' in text
+    assert "fid" not in text
     # The same in a plain text copy of a health-IT page.
     (corpus / "side.txt").write_text(
         'Sundhedsjournalen samler data.[[{"fid":"12","type":"media"}]] Se [1].\n',
@@ -1182,3 +1191,11 @@ def test_lines_broken_by_hand(source, text):
     from assistant.markup import markdown_to_text
 
     assert markdown_to_text(source).text == text
+
+
+def test_a_link_broken_by_hand_keeps_its_text_in_one_line():
+    from assistant.markup import HARD_BREAK, markdown_to_text
+
+    rendered = markdown_to_text("Se [linket<br>her](https://example.dk/a) nu.")
+    assert rendered.links == [("linket her", "https://example.dk/a")]
+    assert HARD_BREAK not in rendered.text

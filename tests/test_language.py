@@ -382,6 +382,12 @@ def test_an_ip_address_is_a_detail_of_its_own():
         ("Hvad er webadressen til sundhedsjournalen, hvis man er borger?", "url"),
         ("Hvis jeg vil ringe til sekretariatet, hvad er så telefonnummeret?", "phone"),
         ("Hvilken dato lukker DAWA, når overgangsperioden er slut?", "date"),
+        # An abbreviation ends no statement, "hvert" is no question word, ", så hvilket"
+        # is the question itself, and "datoen for at …" keeps its "datoen for".
+        ("Hvad koster det pr. hver bruger?", "cost"),
+        ("Hvad er e-mailadressen til Aarhus, dvs. hvem skriver jeg til?", "email"),
+        ("Jeg har mistet koden, så hvilket telefonnummer skal jeg ringe til?", "phone"),
+        ("Hvad er datoen for at søge om tilskud?", "date"),
     ],
 )
 def test_only_the_asking_clause_says_which_detail_is_asked_for(question, detail):
@@ -405,7 +411,32 @@ def test_hvornaar_in_the_present_is_answered_by_the_case_it_happens_in():
     cond = "Sundhedsjournalen blev indført i regionerne, når de havde fælles it-drift."
     assert not has_detail("when", cond, q)
     assert has_detail("when", "Sundhedsjournalen blev indført i regionerne i 2015.", q)
+    # A past or perfect verb anywhere asks for a time; a condition that is the event
+    # asked about ("Når opdateringen er udgivet, …") does not say when it happens.
+    q = "Hvornår er sundhedsjournalen blevet indført i regionerne?"
+    assert not has_detail("when", "Sundhedsjournalen er indført, når regionerne er klar.", q)
+    q = "Hvornår bliver opdateringen til Maestro 4.1.4 udgivet?"
+    event = "Når opdateringen til Maestro 4.1.4 er udgivet, skal du opdatere formularerne."
+    assert not has_detail("when", event, q)
     q = "Hvornår får regionerne adgang til sundhedsjournalen?"
     assert has_detail(
         "when", "Regionerne får adgang til sundhedsjournalen, når aftalen er underskrevet.", q
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "polite"),
+    [
+        ("Kan du nævne nogle af dem?", True),
+        ("Kan du give mig telefonnummeret til sekretariatet?", True),
+        ("Could you list the forums?", True),
+        # Real yes/no questions: "Ja"/"Nej" may answer them.
+        ("Kan de bruge systemet uden login?", False),
+        ("Kan jeg få adgang uden NemID?", False),
+        ("Kan borgeren gemme en kladde?", False),
+    ],
+)
+def test_a_polite_request_is_told_from_a_yes_no_question(question, polite):
+    from assistant.language import is_request
+
+    assert is_request(question) is polite

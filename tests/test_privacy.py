@@ -75,6 +75,11 @@ def test_cpr_date_rule_uses_the_century_digit():
         ("Ring til mig på 29189846.", True),
         ("tlf. 29189846", True),
         ("Mit kontonummer er 12345678", True),  # not a register label: masked, to be safe
+        # "se" (see) and "P" alone label nothing: a phone number stays masked.
+        ("Tlf. A: 87654321, P: 20304050", True),
+        ("Har du spørgsmål, se 20 30 40 50.", True),
+        ("p 12345678", True),
+        ("SE-nr 12345678", False),
     ],
 )
 def test_a_company_register_number_is_no_phone_number(text, masked):
