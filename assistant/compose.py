@@ -667,7 +667,9 @@ class Composer:
         own_total = sum(w for _, w, _ in own) or 1.0
         prev_total = sum(w for _, w, _ in prev) or 1.0
         bigrams = _bigrams(retrieval.question)
-        quoted = quoted_phrases(retrieval.question)
+        quoted = [
+            re.compile(rf"(?<!\w){re.escape(q)}(?!\w)") for q in quoted_phrases(retrieval.question)
+        ]
         kind = expected_detail(retrieval.question)
         want_list = asks_for_list(retrieval.question)
         # The case a "hvis …" question asks about: its words, less those most passages
@@ -729,10 +731,8 @@ class Composer:
                     # asker goes on describing the problem there).
                     asked = _share(own, set(analyze(before.text(index)))) / own_total
                     score += W_ANSWERS * asked
-                if quoted and any(
-                    re.search(rf"(?<!\w){re.escape(q)}(?!\w)", squash(clean(text)).lower())
-                    for q in quoted
-                ):
+                folded = squash(clean(text)).lower() if quoted else ""
+                if any(q.search(folded) for q in quoted):
                     # The asker quotes a label ("menupunktet "Alle opgaver""): the line
                     # that holds it as written is the one about it.
                     score += W_QUOTED
