@@ -141,6 +141,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             or _quoted_stop(text[spans[-1][0] : spans[-1][1]], text[s:e])
             or _inside_parenthesis(text[spans[-1][0] : spans[-1][1]], text[s:e])
             or _abbreviation_goes_on(text[spans[-1][0] : spans[-1][1]], text[s:e])
+            or _BARE_TOKEN.match(text[s:e].strip())
         ):
             # Punkt's orthographic heuristic broke after "f.eks.", inside a word
             # ("no.:"), or at a quoted mark (`er "?" i url`): joining the parts with a
@@ -197,6 +198,12 @@ def _abbreviation_goes_on(sentence: str, following: str) -> bool:
     return bool(_SHORT_WORD_STOP.search(sentence)) and bool(_PLAIN_WORD.match(following))
 
 
+# A part that is only a token, a template variable or a web address ("[maestro:task-url]",
+# "{{ data.navn }}", "https://…") is no sentence of its own: it is what the sentence
+# before it names ("… indsætter du nedenstående. [maestro:task-url]"), so it joins it.
+_BARE_TOKEN = re.compile(r"(?:\[\[?[^\[\]\s]+\]\]?|\{\{[^{}\n]{1,80}\}\}|https?://\S+)[.,;:]?$")
+
+
 def _ends_with_abbreviation(sentence: str) -> bool:
     last = sentence.rsplit(None, 1)[-1].lower()
     return last.endswith(".") and last[:-1].lstrip("(\"'") in DANISH_ABBREVIATIONS
@@ -221,8 +228,9 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # title in a PDF's or Word file's properties gives way to the first heading. 17: CMS
 # embed tokens ('[[{"fid": …}]]') are dropped. 18: Markdown lines broken by hand after
 # a line that ends in ":" are its list items. 19: only Drupal's "fid" token is dropped,
-# and it takes no line break with it.
-TEXT_VERSION = 19
+# and it takes no line break with it. 20: a bare token or web address after a stop joins
+# the sentence before it.
+TEXT_VERSION = 20
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")

@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MARK = re.compile(r"\s*\[\[([^\[\]\s]+)\]\]")
+# A mark holds a chunk id ("doc-slug#3-1a2b3c4d"), and only that shape is a mark: a
+# source's own double brackets (a Drupal token such as "[[webform_submission:values:navn]]")
+# are quoted text, not a citation to drop.
+MARK = re.compile(r"\s*\[\[([^\[\]\s#]+#\d+-[0-9a-f]{8})\]\]")
 
 
 @dataclass

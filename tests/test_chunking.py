@@ -489,3 +489,24 @@ def test_a_colon_before_a_sentence_or_a_list_keeps_its_blocks():
     texts = [u.text for u in document_units(_doc(text))]
     assert "Gør sådan:" in texts and "Åbn formularen og gem den." in texts
     assert "Du skal have:" in texts
+
+
+@pytest.mark.parametrize(
+    "text, sentences",
+    [
+        (
+            "I feltet indsætter du nedenstående. [maestro:task-url]",
+            ["I feltet indsætter du nedenstående. [maestro:task-url]"],
+        ),
+        ("Læs mere her. https://eksempel.dk/side. Så er du klar.", 2),
+        ("Skriv {{ data.navn }}. Det virker.", 2),
+        ("Tokenet står for sig. Brug [site:url] i teksten.", 2),
+    ],
+)
+def test_a_bare_token_after_a_stop_joins_the_sentence_before(text, sentences):
+    spans = [text[s:e] for s, e in split_sentences(text)]
+    if isinstance(sentences, int):
+        assert len(spans) == sentences
+        assert not any(s.startswith(("https", "[")) for s in spans)
+    else:
+        assert spans == sentences

@@ -166,9 +166,12 @@ def test_a_sentence_that_announces_what_follows(text, heads):
 
 
 def test_one_mark_after_a_run_of_sentences_from_one_passage():
-    text = "RSI ledes af tre fora: A [[rsi#4]]. B er et forum [[rsi#4]]. C [[rsi#5]]."
-    assert merge_marks(text) == "RSI ledes af tre fora: A. B er et forum [[rsi#4]]. C [[rsi#5]]."
-    other = "Trin: 1 [[os#1]]. Trin: 2 [[os#2]]. Trin: 3 [[os#1]]."
+    text = "RSI ledes af tre fora: A [[rsi#4-0000aaaa]]. B er et forum [[rsi#4-0000aaaa]]. C [[rsi#5-0000bbbb]]."
+    assert (
+        merge_marks(text)
+        == "RSI ledes af tre fora: A. B er et forum [[rsi#4-0000aaaa]]. C [[rsi#5-0000bbbb]]."
+    )
+    other = "Trin: 1 [[os#1-0000cccc]]. Trin: 2 [[os#2-0000dddd]]. Trin: 3 [[os#1-0000cccc]]."
     assert merge_marks(other) == other  # not a run: another passage comes between
 
 
@@ -1069,3 +1072,24 @@ def test_a_list_question_answered_by_a_table_row_gets_the_table(tmp_path):
     # Not asked for a list, the table is not quoted whole.
     text = compose(a, "Hvornår er der udrulning og idriftsættelse?")
     assert "Afklaring" not in text
+
+
+def test_a_sources_double_brackets_are_quoted_not_taken_for_a_mark(tmp_path):
+    """A CMS token in double brackets ("[[webform_submission:values:navn]]") is text of the
+    source: it stays in the quote, and only chunk-id marks become [n]."""
+    assistant = _assistant_over(
+        tmp_path,
+        {
+            "emne.md": "# Værdier i emnefeltet\n\nI emnefeltet kan man bruge tokenet "
+            "[[webform_submission:values:navn]], hvis elementets nøgle er navn.\n"
+        },
+    )
+    text = compose(assistant, "Hvilket token kan man bruge i emnefeltet?")
+    assert "[[webform_submission:values:navn]]" in text
+    assert "[1]" in text and "[[emne#" not in text
+
+
+def test_cite_numbers_only_chunk_id_marks():
+    text, citations = cite("Skriv [[a:b]] her [[doc#0-0123abcd]]. Og [[x#1-zzzzzzzz]].", {})
+    assert "[[a:b]]" in text and "[[doc#" not in text  # a mark of an unknown id is dropped
+    assert "[[x#1-zzzzzzzz]]" in text and citations == []  # not a chunk id's shape: text
