@@ -357,6 +357,30 @@ def unknown_versions(question: str, index) -> list[str]:
     return [v for v in _versions(question) if v not in known]
 
 
+def document_versions(index) -> dict[str, frozenset[str]]:
+    """The version numbers each document writes, by document id (once per index)."""
+    cached = getattr(index, "_document_versions", None)
+    if cached is None:
+        found: dict[str, set[str]] = {}
+        for chunk in index.chunks:
+            found.setdefault(chunk.doc_id, set()).update(_versions(chunk.embed_text()))
+        cached = {d: frozenset(vs) for d, vs in found.items()}
+        index._document_versions = cached
+    return cached
+
+
+def unanchored_versions(question: str, index, documents: list[str]) -> list[str]:
+    """Version numbers in the question that none of the answer's documents write: "Hvornår
+    blev OS2forms 2.1 udgivet?" is not answered by a release date from a document about
+    another release, though the sources name 2.1 elsewhere. A version is one release's
+    name: an answer about it comes from a document that writes it."""
+    versions = _versions(question)
+    if not versions or not documents:
+        return []
+    written = set().union(*(document_versions(index).get(d, frozenset()) for d in documents))
+    return [v for v in versions if v not in written]
+
+
 # "Hvilken leverandør …", "Hvilke nye systemer …", "Hvor mange medarbejdere …": the one
 # or two words after the interrogative name the kind of thing the answer must be.
 _ASKED_KIND = re.compile(
@@ -772,6 +796,16 @@ def decide(
     if statements and not ev.english and only_named(retrieval, index, statements, documents):
         return Decision(True, "not-covered", not_covered, evidence=ev)
     detail = asked_detail(question)
+    if documents and statements and index is not None:
+        # The version must be written where the answer comes from: by the documents of
+        # the statements that hold the asked detail, when a detail is asked for.
+        sources = [
+            doc
+            for (text, _), doc in zip(statements, documents, strict=False)
+            if not detail or has_detail(detail, text, question)
+        ]
+        if unanchored_versions(question, index, sources or documents):
+            return Decision(True, "not-covered", not_covered, evidence=ev)
     if detail and statements is not None:
         terms = [t for t in (retrieval.own_terms or retrieval.terms) if t.matches]
         if not any(

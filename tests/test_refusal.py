@@ -729,6 +729,39 @@ def test_a_version_the_sources_never_write_is_not_covered(make_settings, tmp_pat
     assert not answered.refused and "1. maj 2025" in answered.answer
 
 
+def test_a_version_the_answers_documents_never_write_is_not_covered(make_settings, tmp_path):
+    """A release date from a document about another release does not answer when 2.1
+    came out, though another document names 2.1 (RSI-like prose and an OS2forms-like
+    project page); the document that writes the version answers."""
+    from assistant.answer import Assistant
+    from assistant.refusal import unanchored_versions
+
+    settings = _built(
+        make_settings,
+        tmp_path,
+        {
+            "projekt.md": (
+                "# Fordelingskomponent\n\n## Sammenfatning\n\n"
+                "Komponenten blev udgivet den 1. september 2026 efter test i to kommuner.\n"
+            ),
+            "menu.md": (
+                "# Menu\n\nMenuen i version 2.1 har punkter til opgaver og formularer, "
+                "som administratoren selv kan tilføje.\n"
+            ),
+            "plan.md": "# Plan\n\nRegionerne udgav strategien den 3. marts 2024.\n",
+        },
+    )
+    helper = Assistant.load(settings)
+    index = helper.index
+    question = "Hvornår blev version 2.1 udgivet?"
+    assert unanchored_versions(question, index, ["projekt"]) == ["2.1"]
+    assert unanchored_versions(question, index, ["projekt", "menu"]) == []
+    assert unanchored_versions("Hvornår blev komponenten udgivet?", index, ["projekt"]) == []
+    assert helper.answer(question).refused
+    answered = helper.answer("Hvornår blev komponenten udgivet?")
+    assert not answered.refused and "1. september 2026" in answered.answer
+
+
 def test_an_indirect_question_that_repeats_the_asked_noun_is_no_answer():
     """ "… kan se hvilken skrifttype der er standard" names what is asked; it does not say
     which one."""
