@@ -486,6 +486,59 @@ def unknown_asked_noun(retrieval) -> str | None:
     return noun if term is not None and not term.matches else None
 
 
+# Two capitalised words side by side: a kind and a proper name ("Region Sjælland",
+# "Aarhus Kommune"), or two parts of one name.
+_NAME_PAIR = re.compile(r"\b([A-ZÆØÅ][a-zæøå]+)\s+([A-ZÆØÅ][a-zæøå]+)\b")
+# A lower-case word of prose, not a part of a web or e-mail address ("aarhus.dk").
+_LOWER_WORD = re.compile(r"(?<![\w./@-])[a-zæøå]+(?![\w./@-])")
+# A kind needs this many proper names in the sources before an answer must name one.
+MIN_INSTANCES = 2
+
+
+def instance_names(index) -> dict[str, frozenset[str]]:
+    """Proper names the sources form with a kind, by the kind's stem: "Region Sjælland" and
+    "Region Hovedstaden" give {"region": {"Sjælland", "Hovedstaden"}}, "Aarhus Kommune"
+    gives {"kommun": {"Aarhus"}}. The kind is a word the sources also write in lower case
+    (a common noun) and in its bare form here; the name is one they never write in lower
+    case."""
+    cached = getattr(index, "_instance_names", None)
+    if cached is not None:
+        return cached
+    text = "\n".join(c.text for c in index.chunks)
+    lower = set(_LOWER_WORD.findall(text))
+    common = set(analyze(" ".join(lower)))  # stems of words written in lower case
+    found: dict[str, set[str]] = {}
+    for m in _NAME_PAIR.finditer(text):
+        for kind, name in ((m.group(1), m.group(2)), (m.group(2), m.group(1))):
+            if name.lower() in lower or name.lower() in STOPWORDS:
+                continue  # not a proper name
+            stems = analyze(kind)
+            # a common noun in its bare form ("Region", "Kommune"), not "Regionernes"
+            if stems and stems[0] in common and len(kind) - len(stems[0]) <= 1:
+                found.setdefault(stems[0], set()).add(name)
+    cached = {k: frozenset(v) for k, v in found.items()}
+    index._instance_names = cached
+    return cached
+
+
+def unnamed_instance(question: str, index, statements: list[tuple[str, str]]) -> str | None:
+    """The asked kind ("Hvilken region …") when the sources name instances of it (Region
+    Sjælland, Region Hovedstaden) and no quoted statement names one: "Hvilken region
+    står i spidsen for …?" is not answered by "et fælles system til landets
+    hospitalsapoteker", which names none, however well the rest matches."""
+    noun = asked_noun(question)
+    stems = analyze(noun) if noun else []
+    if not stems:
+        return None
+    names = instance_names(index).get(stems[0], frozenset())
+    if len(names) < MIN_INSTANCES:
+        return None
+    for text, _ in statements:
+        if any(re.search(rf"\b{re.escape(n)}", text) for n in names):  # "Aarhus'", "Rebilds"
+            return None
+    return noun
+
+
 # "Hvordan slår man captcha til …", "Hvordan kan jeg opsætte SMS-påmindelser …": a how
 # question's verb, its subject, then the thing it is done to.
 _HOW_TO = re.compile(r"^\s*(?:og\s+)?hvordan\s+([\w-]+)\s+(?:man|jeg|vi|du|i|de)\s+(.+)", re.I)
@@ -795,6 +848,9 @@ def decide(
         return Decision(True, "not-covered", not_covered, evidence=ev)
     if statements and not ev.english and only_named(retrieval, index, statements, documents):
         return Decision(True, "not-covered", not_covered, evidence=ev)
+    if statements and not ev.english and index is not None:
+        if unnamed_instance(question, index, statements):
+            return Decision(True, "not-covered", not_covered, evidence=ev)
     detail = asked_detail(question)
     if documents and statements and index is not None:
         # The version must be written where the answer comes from: by the documents of

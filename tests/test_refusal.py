@@ -889,6 +889,41 @@ def test_a_count_of_another_subject_does_not_answer(make_settings, tmp_path):
     assert not answered.refused and "syv medlemmer" in answered.answer
 
 
+def test_a_which_question_over_named_instances_needs_one_named(make_settings, tmp_path):
+    """Sources that name regions (Region Sjælland, Region Nordjylland) and municipalities
+    (Aarhus Kommune, Rebild Kommune): "Hvilken region …" is answered only by a statement
+    that names one; "Regionernes Sundheds-it" and "aarhus.dk" name none."""
+    from assistant.answer import Assistant
+    from assistant.refusal import instance_names
+
+    settings = _built(
+        make_settings,
+        tmp_path,
+        {
+            "regioner.md": (
+                "# Regioner\n\nRegion Sjælland driver den fælles akuttelefon. Region "
+                "Nordjylland udvikler patientportalen sammen med de andre regioner i "
+                "Regionernes Sundheds-it.\n\n## Apoteker\n\n"
+                "Regionerne har et fælles system til hospitalsapotekerne, som bruges af alle.\n"
+            ),
+            "kommuner.md": (
+                "# Kommuner\n\nAarhus Kommune har lavet modulet, se aarhus.dk. Rebild "
+                "Kommune tester formularerne, og alle kommuner kan bruge dem.\n"
+            ),
+            "drift.md": "# Drift\n\nDriften varetages af en leverandør.\n",
+        },
+    )
+    helper = Assistant.load(settings)
+    names = instance_names(helper.index)
+    assert names["region"] == {"Sjælland", "Nordjylland"}
+    assert names["kommun"] == {"Aarhus", "Rebild"}
+    answered = helper.answer("Hvilken region driver den fælles akuttelefon?")
+    assert not answered.refused and "Region Sjælland" in answered.answer
+    assert helper.answer("Hvilken region bruger systemet til hospitalsapotekerne?").refused
+    answered = helper.answer("Hvilken kommune tester formularerne?")
+    assert not answered.refused and "Rebild" in answered.answer
+
+
 def test_what_counts_as_a_version_number():
     """ "v5.1.0" and "5.1" are one release; "1.500 kr." and "kl. 10.30" are no versions."""
     from assistant.refusal import _versions
