@@ -395,6 +395,10 @@ def _columns(text: str) -> tuple[str, ...]:
     return tuple(cell.split(":", 1)[0].strip().lower() for cell in text.split(";") if ":" in cell)
 
 
+# A sentence that gives an example of the one before it ("Fx opgave", "F.eks.: …").
+_EXAMPLE_OPENER = re.compile(r"^(?:fx|f\.\s?eks|eks|eksempelvis|e\.g)\.?:?\s", re.I)
+
+
 def table_rows(index, s: Sentence, limit: int = MAX_ROWS) -> list[Sentence]:
     """The rows of the table ``s`` is a row of, in order: the lines around it in its
     section with the same columns."""
@@ -886,16 +890,23 @@ class Composer:
             if nxt is not None and markup_share(nxt.text(index)) <= MARKUP_SHARE:
                 after.append(nxt)
         else:
-            nxt = _neighbour(index, s, +1)
-            if nxt is not None and re.match(
-                r"^(?:fx|f\.\s?eks|eks|eksempelvis|e\.g)\.?:?\s", nxt.text(index), re.I
-            ):
-                after.append(nxt)  # the example that illustrates it
-            elif nxt is not None and EXAMPLE_MARKER.match(nxt.text(index)):
-                example = _neighbour(index, nxt, +1)  # "eks." alone: the example follows
-                if example is not None and not EXAMPLE_MARKER.match(example.text(index)):
-                    after += [nxt, example]
+            after += self._example_after(s)
         return before + [s] + after
+
+    def _example_after(self, s: Sentence) -> list[Sentence]:
+        """The example that illustrates ``s`` right after it ("Fx opgave"; "eks." alone on
+        a line, then the example), or nothing."""
+        index = self.index
+        nxt = _neighbour(index, s, +1)
+        if nxt is None:
+            return []
+        if _EXAMPLE_OPENER.match(nxt.text(index)):
+            return [nxt]
+        if EXAMPLE_MARKER.match(nxt.text(index)):
+            example = _neighbour(index, nxt, +1)  # "eks." alone: the example follows
+            if example is not None and not EXAMPLE_MARKER.match(example.text(index)):
+                return [nxt, example]
+        return []
 
     # --- writing --------------------------------------------------------------------------
 
@@ -990,7 +1001,7 @@ class Composer:
                 lead, lead_group = cand, group
                 break
             if is_field(cand.text(index)) and len(clean(cand.text(index)).split()) >= 2:
-                lead, lead_group = cand, [cand]
+                lead, lead_group = cand, [cand, *self._example_after(cand)]
                 framed = wording.quoted_from(self._place(cand))
                 break
         if lead is None:

@@ -1093,3 +1093,21 @@ def test_cite_numbers_only_chunk_id_marks():
     text, citations = cite("Skriv [[a:b]] her [[doc#0-0123abcd]]. Og [[x#1-zzzzzzzz]].", {})
     assert "[[a:b]]" in text and "[[doc#" not in text  # a mark of an unknown id is dropped
     assert "[[x#1-zzzzzzzz]]" in text and citations == []  # not a chunk id's shape: text
+
+
+def test_a_field_that_leads_brings_the_example_after_it(tmp_path):
+    """A step row ("Trin: 5; Handling: Skriv en tekst i feltet …") followed by "Fx opgave":
+    the example is what to write, so it comes with the row."""
+    assistant = _assistant_over(
+        tmp_path,
+        {
+            "maestro.md": "# Konfiguration af flowmotoren\n\n"
+            "Trin | Handling\n---|---\n"
+            "4 | Sørg for at der står en token i orchestrator-feltet\n"
+            "5 | Skriv en tekst i feltet Site-wide token key.  \n\nFx opgave |\n"
+            "6 | Klik Gem |\n"
+        },
+    )
+    text = compose(assistant, "Hvad skal der skrives i feltet site-wide token key?")
+    assert "Skriv en tekst i feltet Site-wide token key" in text
+    assert "Fx opgave" in text
