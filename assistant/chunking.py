@@ -229,9 +229,8 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 # embed tokens ('[[{"fid": …}]]') are dropped. 18: Markdown lines broken by hand after
 # a line that ends in ":" are its list items. 19: only Drupal's "fid" token is dropped,
 # and it takes no line break with it. 20: a bare token or web address after a stop joins
-# the sentence before it. 21: the rest of a broken Markdown table's cell, cut off by a
-# blank line, stays in its row's block.
-TEXT_VERSION = 21
+# the sentence before it.
+TEXT_VERSION = 20
 
 _WS = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")

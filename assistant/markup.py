@@ -70,15 +70,6 @@ def join_row(headers: list[str], cells: list[str]) -> str:
 
 # A "|" with space (or the line's end) on both sides: a table cell separator.
 _CELL_SEPARATOR = re.compile(r"(?:^|(?<=\s))\|(?=\s|$)", re.M)
-# A broken table's row starts with its number cell ("5 | Skriv …").
-_ROW_START = re.compile(r"\s*\|?\s*\d{1,3}\.?\s+\|")
-
-
-def _is_row(block: str) -> bool:
-    """Does a block start with a table row as ``join_row`` writes it ("Trin: 5; Handling: …")?"""
-    first = block.split("\n", 1)[0]
-    return bool(re.match(r"[^:;\n]{1,40}: [^;\n]*; [^:;\n]{1,40}:", first))
-
 
 # Jekyll's {% raw %} / {% endraw %} only tell the site generator to print what lies
 # between literally; they are not part of the page a reader sees.
@@ -203,16 +194,10 @@ class _MarkdownRenderer:
                 out.append(heading_line(text, BOLD_HEADING_LEVEL))
             elif kind == "paragraph":
                 text = self.inline(child.children[0]).strip()
-                rest_of_cell = False
                 if self.headers and _CELL_SEPARATOR.search(text):
-                    # no row number first: the rest of the last row's cell, cut off from it
-                    # by a blank line ("5 | Skriv en tekst i …" then "Fx opgave |")
-                    rest_of_cell = not _ROW_START.match(text)
                     text = self.broken_rows(text.replace(HARD_BREAK, "\n"))
                 text = broken_lines(text)
-                if text and rest_of_cell and out and _is_row(out[-1]):
-                    out[-1] = f"{out[-1]}\n{text}"
-                elif text:
+                if text:
                     out.append(text)
             elif kind in ("bullet_list", "ordered_list"):
                 lines: list[str] = []

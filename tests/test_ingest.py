@@ -524,24 +524,6 @@ def test_markdown_table_rows_cut_off_by_a_blank_line_in_a_cell(corpus):
     assert not any("|" in line for line in lines)
 
 
-def test_the_rest_of_a_broken_cell_stays_in_its_rows_block(corpus):
-    # "5 | Skriv en tekst i …", a blank line, then "Fx opgave |": the example is the rest
-    # of step 5's cell, so it stays in that row's block, not a block between two rows.
-    (corpus / "trin.md").write_text(
-        "Trin | Handling | Illustration\n"
-        "---|---|---\n"
-        "4 | Sørg for at der står en token | \n"
-        "5 | Skriv en tekst i feltet Token key.  \n"
-        "\n"
-        "Fx opgave |  \n"
-        "6 | Klik Gem | \n",
-        encoding="utf-8",
-    )
-    blocks = _load(corpus, "trin.md").text.split("\n\n")
-    assert "Trin: 5; Handling: Skriv en tekst i feltet Token key.\nFx opgave" in blocks
-    assert "Trin: 6; Handling: Klik Gem" in blocks
-
-
 def test_pipes_in_code_are_not_table_cells(corpus):
     (corpus / "kode.md").write_text(
         "A | B\n--|--\n1 | 2\n\nFiltret skrives {{ data.cpr|slice(0,2) }} i feltet.\n",
