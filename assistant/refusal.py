@@ -871,7 +871,6 @@ def decide(
         ):
             return missing(detail)
     if asks_count(question) and statements is not None and not ev.english:
-        counted = [t for t in (retrieval.own_terms or retrieval.terms) if t.matches]
         if unknown_partition(retrieval):
             return missing("count")
         nouns = set(count_nouns(question))
@@ -889,12 +888,8 @@ def decide(
             if ev.dense_norm < UNKNOWN_SUBJECT_DENSE:
                 return Decision(True, "not-covered", not_covered, evidence=ev)
             found = any(counts_something(text, question) for text, _ in statements)
-        else:  # a count of the question's subject: "to medlemmer" of another forum is none
-            found = any(
-                states_count(text, question, stems)
-                and _focus(f"{context} {text}", counted, index) >= DETAIL_FOCUS
-                for text, context in statements
-            )
+        else:
+            found = any(states_count(text, question, stems) for text, _ in statements)
         if not found:
             return missing("count")
     role = asked_person(question)

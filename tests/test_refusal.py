@@ -861,34 +861,6 @@ def test_a_count_in_a_unit_the_sources_never_write_is_not_answered_by_any_number
         assert decision.refuse == (unit == "millimeter"), (q, decision)
 
 
-def test_a_count_of_another_subject_does_not_answer(make_settings, tmp_path):
-    """ "to medlemmer fra hver region" counts the members of one forum, not of the council
-    the question names (RSI-like prose); the count of the named forum answers (an
-    OS2forms-like role table)."""
-    from assistant.answer import Assistant
-
-    settings = _built(
-        make_settings,
-        tmp_path,
-        {
-            "fora.md": (
-                "# Fora\n\nDigitaliseringskredsen har to medlemmer fra hver region og er "
-                "øverste styregruppe for de fælles projekter. Desuden har regionerne et "
-                "arkitekturråd, der koordinerer arkitekturen.\n"
-            ),
-            "roller.md": (
-                "# Roller\n\nKoordinationsgruppen har syv medlemmer fra kommunerne og "
-                "mødes hver måned.\n"
-            ),
-            "drift.md": "# Drift\n\nDriften varetages af en leverandør i Aarhus.\n",
-        },
-    )
-    helper = Assistant.load(settings)
-    assert helper.answer("Hvor mange medlemmer har arkitekturrådet?").refused
-    answered = helper.answer("Hvor mange medlemmer har koordinationsgruppen?")
-    assert not answered.refused and "syv medlemmer" in answered.answer
-
-
 def test_a_which_question_over_named_instances_needs_one_named(make_settings, tmp_path):
     """Sources that name regions (Region Sjælland, Region Nordjylland) and municipalities
     (Aarhus Kommune, Rebild Kommune): "Hvilken region …" is answered only by a statement
