@@ -1001,14 +1001,15 @@ class Composer:
                 lead, lead_group = cand, group
                 break
             if is_field(cand.text(index)) and len(clean(cand.text(index)).split()) >= 2:
-                lead, lead_group = cand, [cand, *self._example_after(cand)]
+                lead, lead_group = cand, [cand]
                 framed = wording.quoted_from(self._place(cand))
                 break
         if lead is None:
             return Draft("", passages)
         assert lead_group is not None  # set together with lead
-        if want_list and not options and lead_group == [lead] and ";" in lead.text(index):
-            # A list is asked for and a table row leads: the table's rows are the list.
+        if want_list and not options and lead_group[0] == lead and ";" in lead.text(index):
+            # A list is asked for and a table row leads: the table's rows are the list
+            # (an example after the row gives way to them).
             rows: list[Sentence] = []
             size = 0
             for row in table_rows(index, lead):
@@ -1025,6 +1026,8 @@ class Composer:
             lead_group = lead_group + self._steps_after(
                 lead_group[-1], lead_group, budget, retrieval
             )
+        if lead_group == [lead]:  # a row alone: the example after it says what to write
+            lead_group = [lead, *self._example_after(lead)]
         best = next(sc for sc, s in scored if s == lead)
         if (
             not options

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from assistant import wording
 from assistant.calibration import Calibration
+from assistant.english import LEXICON, base_forms
 from assistant.language import (
     asked_detail,
     asks_count,
@@ -378,7 +379,8 @@ def unanchored_versions(question: str, index, documents: list[str]) -> list[str]
     if not versions or not documents:
         return []
     written = set().union(*(document_versions(index).get(d, frozenset()) for d in documents))
-    return [v for v in versions if v not in written]
+    # "10.6" is written where "10.6.7" is: a release of it
+    return [v for v in versions if not any(w == v or w.startswith(f"{v}.") for w in written)]
 
 
 # "Hvilken leverandør …", "Hvilke nye systemer …", "Hvor mange medarbejdere …": the one
@@ -486,37 +488,64 @@ def unknown_asked_noun(retrieval) -> str | None:
     return noun if term is not None and not term.matches else None
 
 
-# Two capitalised words side by side: a kind and a proper name ("Region Sjælland",
-# "Aarhus Kommune"), or two parts of one name.
-_NAME_PAIR = re.compile(r"\b([A-ZÆØÅ][a-zæøå]+)\s+([A-ZÆØÅ][a-zæøå]+)\b")
-# A lower-case word of prose, not a part of a web or e-mail address ("aarhus.dk").
-_LOWER_WORD = re.compile(r"(?<![\w./@-])[a-zæøå]+(?![\w./@-])")
+# Two capitalised words side by side on one line, and no third: a kind and a proper
+# name ("Region Sjælland", "Aarhus Kommune"). A run of three is a title or an English
+# product name ("Webform Auto Exports"); the lookahead lets pairs overlap.
+_CAPITAL = r"[A-ZÆØÅ][a-zæøå]+"
+_NAME_PAIR = re.compile(rf"(?<![\w-])(?=({_CAPITAL})[ \t]+({_CAPITAL})(?![\w-])(?![ \t]+[A-ZÆØÅ]))")
+_CAPITAL_BEFORE = re.compile(rf"{_CAPITAL}[ \t]+$")
+# A lower-case word of prose, not a part of a web or e-mail address ("aarhus.dk"); a
+# full stop after it ends the sentence.
+_LOWER_WORD = re.compile(r"(?<![\w./@-])[a-zæøå]+(?![\w/@-]|\.\w)")
+_UPPER_WORD = re.compile(rf"(?<![\w./@-]){_CAPITAL}(?![\w/@-]|\.\w)")
 # A kind needs this many proper names in the sources before an answer must name one.
 MIN_INSTANCES = 2
+
+
+def _counts(pattern: re.Pattern, text: str) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for w in pattern.findall(text):
+        found[w] = found.get(w, 0) + 1
+    return found
 
 
 def instance_names(index) -> dict[str, frozenset[str]]:
     """Proper names the sources form with a kind, by the kind's stem: "Region Sjælland" and
     "Region Hovedstaden" give {"region": {"Sjælland", "Hovedstaden"}}, "Aarhus Kommune"
     gives {"kommun": {"Aarhus"}}. The kind is a word the sources also write in lower case
-    (a common noun) and in its bare form here; the name is one they never write in lower
-    case."""
+    (a common noun), here in its bare form; the name is one they write capitalised at
+    least as often as in lower case (a keyword line's "holstebro" does not unname it),
+    and a genitive ("Sjællands") is the name it is formed from."""
     cached = getattr(index, "_instance_names", None)
     if cached is not None:
         return cached
     text = "\n".join(c.text for c in index.chunks)
-    lower = set(_LOWER_WORD.findall(text))
-    common = set(analyze(" ".join(lower)))  # stems of words written in lower case
+    lower = _counts(_LOWER_WORD, text)
+    upper = _counts(_UPPER_WORD, text)
+    # stems of the words written in lower case more often than capitalised
+    common = set(analyze(" ".join(w for w, n in lower.items() if n > upper.get(w.capitalize(), 0))))
     found: dict[str, set[str]] = {}
     for m in _NAME_PAIR.finditer(text):
+        if _CAPITAL_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+            continue  # the second and third of three capitalised words
         for kind, name in ((m.group(1), m.group(2)), (m.group(2), m.group(1))):
-            if name.lower() in lower or name.lower() in STOPWORDS:
+            if name.lower() in STOPWORDS or lower.get(name.lower(), 0) > upper.get(name, 0):
                 continue  # not a proper name
+            if set(analyze(name)) & common or any(b in LEXICON for b in base_forms(name)):
+                continue  # an ordinary word with a capital ("Klik Gem", "Webform Permissions")
             stems = analyze(kind)
-            # a common noun in its bare form ("Region", "Kommune"), not "Regionernes"
-            if stems and stems[0] in common and len(kind) - len(stems[0]) <= 1:
+            # a Danish common noun ("regionen", "kommuner" in lower case) written in its
+            # bare form ("Region", "Kommune"), not "Regionernes"
+            if (
+                stems
+                and len(kind) - len(stems[0]) <= 1
+                and any(f"{kind.lower().rstrip('e')}e{end}" in lower for end in ("n", "r"))
+            ):
                 found.setdefault(stems[0], set()).add(name)
-    cached = {k: frozenset(v) for k, v in found.items()}
+    cached = {
+        k: frozenset(n for n in names if not (n.endswith("s") and n[:-1] in names))
+        for k, names in found.items()
+    }
     index._instance_names = cached
     return cached
 
@@ -525,7 +554,9 @@ def unnamed_instance(question: str, index, statements: list[tuple[str, str]]) ->
     """The asked kind ("Hvilken region …") when the sources name instances of it (Region
     Sjælland, Region Hovedstaden) and no quoted statement names one: "Hvilken region
     står i spidsen for …?" is not answered by "et fælles system til landets
-    hospitalsapoteker", which names none, however well the rest matches."""
+    hospitalsapoteker", which names none, however well the rest matches. A statement
+    names one with a name the sources form with the kind, or with the kind itself
+    beside a capitalised word or a number ("Region H", "Københavns Kommune", "Uge 14")."""
     noun = asked_noun(question)
     stems = analyze(noun) if noun else []
     if not stems:
@@ -533,8 +564,12 @@ def unnamed_instance(question: str, index, statements: list[tuple[str, str]]) ->
     names = instance_names(index).get(stems[0], frozenset())
     if len(names) < MIN_INSTANCES:
         return None
+    kind = re.escape(stems[0])
+    beside = re.compile(
+        rf"\b(?i:{kind})\w{{0,2}}[ \t]+[A-ZÆØÅ\d]|[A-ZÆØÅ]\w*[ \t]+(?i:{kind})\w{{0,2}}\b"
+    )
     for text, _ in statements:
-        if any(re.search(rf"\b{re.escape(n)}", text) for n in names):  # "Aarhus'", "Rebilds"
+        if beside.search(text) or any(re.search(rf"\b{re.escape(n)}", text) for n in names):
             return None
     return noun
 

@@ -1111,3 +1111,23 @@ def test_a_field_that_leads_brings_the_example_after_it(tmp_path):
     text = compose(assistant, "Hvad skal der skrives i feltet site-wide token key?")
     assert "Skriv en tekst i feltet Site-wide token key" in text
     assert "Fx opgave" in text
+
+
+def test_a_list_question_led_by_a_row_with_an_example_still_quotes_the_table(tmp_path):
+    """The example after a leading row ("Fx i alle kommuner …" after phase 3) must not
+    stop a list question's table: "Hvilke faser …" is answered by the phase rows, not
+    by one row and its example."""
+    assistant = _assistant_over(
+        tmp_path,
+        {
+            "faser.md": "# Projektet\n\nProjektet leverer en fælles komponent til kommunerne.\n\n"
+            "## Faser\n\n"
+            "Nr.: 1; Fase: Afklaring og afgrænsning; Periode: Oktober 2025\n\n"
+            "Nr.: 2; Fase: Udvikling og dokumentation; Periode: Februar 2026\n\n"
+            "Nr.: 3; Fase: Test i to kommuner; Periode: April 2026\n\n"
+            "Fx i alle kommuner på én gang.\n\n"
+            "Nr.: 4; Fase: Udrulning og idriftsættelse; Periode: November 2026\n"
+        },
+    )
+    text = compose(assistant, "Hvilke faser er der, og hvornår er der udrulning og idriftsættelse?")
+    assert "Afklaring og afgrænsning" in text and "Test i to kommuner" in text

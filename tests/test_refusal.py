@@ -757,6 +757,8 @@ def test_a_version_the_answers_documents_never_write_is_not_covered(make_setting
     assert unanchored_versions(question, index, ["projekt"]) == ["2.1"]
     assert unanchored_versions(question, index, ["projekt", "menu"]) == []
     assert unanchored_versions("Hvornår blev komponenten udgivet?", index, ["projekt"]) == []
+    assert unanchored_versions("Hvad er nyt i version 2?", index, ["menu"]) == []  # no version
+    assert unanchored_versions("Hvad er nyt i 2.1?", index, ["menu"]) == []
     assert helper.answer(question).refused
     answered = helper.answer("Hvornår blev komponenten udgivet?")
     assert not answered.refused and "1. september 2026" in answered.answer
@@ -874,26 +876,36 @@ def test_a_which_question_over_named_instances_needs_one_named(make_settings, tm
         {
             "regioner.md": (
                 "# Regioner\n\nRegion Sjælland driver den fælles akuttelefon. Region "
-                "Nordjylland udvikler patientportalen sammen med de andre regioner i "
-                "Regionernes Sundheds-it.\n\n## Apoteker\n\n"
-                "Regionerne har et fælles system til hospitalsapotekerne, som bruges af alle.\n"
+                "Nordjylland udvikler patientportalen i Regionernes Sundheds-it. Region "
+                "Sjællands hospitaler bruger den. Det gør alle regioner.\n\n## Apoteker\n\n"
+                "Regionerne har et fælles system til hospitalsapotekerne, som bruges af alle. "
+                "Webform Auto Exports er et modul. Klik Gem. Webform Permissions og Webform "
+                "Encrypt styrer webformen.\n"
             ),
             "kommuner.md": (
                 "# Kommuner\n\nAarhus Kommune har lavet modulet, se aarhus.dk. Rebild "
-                "Kommune tester formularerne, og alle kommuner kan bruge dem.\n"
+                "Kommune tester formularerne, og Holstebro Kommune sender data. Det gør "
+                "Holstebro Kommune ofte. Alle kommuner kan bruge dem.\n\n"
+                "Nøgleord: holstebro formularer\n"
             ),
             "drift.md": "# Drift\n\nDriften varetages af en leverandør.\n",
         },
     )
     helper = Assistant.load(settings)
     names = instance_names(helper.index)
+    # "regioner." ends a sentence; "Sjællands" is Sjælland's genitive; three capitalised
+    # words and an ordinary word with a capital ("Klik Gem") are no kind and name; a
+    # keyword line's "holstebro" does not unname Holstebro
     assert names["region"] == {"Sjælland", "Nordjylland"}
-    assert names["kommun"] == {"Aarhus", "Rebild"}
+    assert names["kommun"] == {"Aarhus", "Rebild", "Holstebro"}
+    assert len(names.get("webform", ())) < 2 and "gem" not in names  # English words
     answered = helper.answer("Hvilken region driver den fælles akuttelefon?")
     assert not answered.refused and "Region Sjælland" in answered.answer
     assert helper.answer("Hvilken region bruger systemet til hospitalsapotekerne?").refused
     answered = helper.answer("Hvilken kommune tester formularerne?")
     assert not answered.refused and "Rebild" in answered.answer
+    answered = helper.answer("Hvilken kommune sender data?")
+    assert not answered.refused and "Holstebro" in answered.answer
 
 
 def test_what_counts_as_a_version_number():
