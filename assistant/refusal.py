@@ -358,16 +358,22 @@ def unknown_versions(question: str, index) -> list[str]:
     return [v for v in _versions(question) if v not in known]
 
 
-def document_versions(index) -> dict[str, frozenset[str]]:
-    """The version numbers each document writes, by document id (once per index)."""
-    cached = getattr(index, "_document_versions", None)
+def _per_document(index, name: str, read) -> dict[str, frozenset[str]]:
+    """``read(text)`` over each document's chunks (title, headings and text), gathered by
+    document id; computed once per index and kept on it as ``name``."""
+    cached = getattr(index, name, None)
     if cached is None:
         found: dict[str, set[str]] = {}
         for chunk in index.chunks:
-            found.setdefault(chunk.doc_id, set()).update(_versions(chunk.embed_text()))
+            found.setdefault(chunk.doc_id, set()).update(read(chunk.embed_text()))
         cached = {d: frozenset(vs) for d, vs in found.items()}
-        index._document_versions = cached
+        setattr(index, name, cached)
     return cached
+
+
+def document_versions(index) -> dict[str, frozenset[str]]:
+    """The version numbers each document writes, by document id (once per index)."""
+    return _per_document(index, "_document_versions", _versions)
 
 
 def unanchored_versions(question: str, index, documents: list[str]) -> list[str]:
@@ -766,14 +772,7 @@ RARE_NAME_SHARE = 0.34
 
 def document_words(index) -> dict[str, frozenset[str]]:
     """Each document's stems (title, headings and text), by document id; once per index."""
-    cached = getattr(index, "_document_words", None)
-    if cached is None:
-        found: dict[str, set[str]] = {}
-        for chunk in index.chunks:
-            found.setdefault(chunk.doc_id, set()).update(analyze(chunk.embed_text()))
-        cached = {d: frozenset(ws) for d, ws in found.items()}
-        index._document_words = cached
-    return cached
+    return _per_document(index, "_document_words", analyze)
 
 
 def unanchored_names(question: str, index, documents: list[str]) -> list[str]:
