@@ -1107,8 +1107,10 @@ class Composer:
     def _run_on(self, group: list[Sentence], budget: int) -> list[Sentence]:
         """The sentences right after ``group`` in its section, in order, as far as they fit
         in ``budget`` characters with it. It stops at what is not the passage's prose: a
-        question (the next FAQ entry), markup (a table, code) or a short line without a
-        verb (a signature "Vh. Simon", a name, a heading); a rule or bare number is passed."""
+        question (the next FAQ entry), markup (a table, code) or a short line that is no
+        full sentence with a verb and a full stop (a signature "Vh. Simon", a heading, a
+        byline "Anonym bruger", where the noun "bruger" reads as a verb); a rule or bare
+        number is passed."""
         index = self.index
         length = sum(len(clean(x.text(index))) for x in group)
         out: list[Sentence] = []
@@ -1124,7 +1126,11 @@ class Composer:
             if (
                 markup_share(text) > MARKUP_SHARE
                 or is_question(text)
-                or (not has_finite_verb(text) and len(clean(text).split()) < MIN_WORDS)
+                or (
+                    len(clean(text).split()) < MIN_WORDS
+                    and not _is_item(text)
+                    and not (has_finite_verb(text) and clean(text).endswith((".", "!")))
+                )
             ):
                 break
             size = len(clean(text))

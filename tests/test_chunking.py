@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import chunk_document, document_units, split_sentences
+from assistant.chunking import LONG_SENTENCE, chunk_document, document_units, split_sentences
 from assistant.ingest import Document
 from assistant.normalize import squash
 
@@ -162,7 +162,10 @@ def test_chunk_text_is_a_verbatim_slice_of_the_squashed_document():
                 c.text[s:e].strip() for s, e in c.sentences
             ]
             assert " ".join(c.text[s:e] for s, e in c.sentences) == c.text
-            assert len(c.text.split()) <= max_words
+            # a chunk holds at most max_words, or one sentence up to twice as long
+            assert len(c.text.split()) <= max_words or (
+                len(c.sentences) == 1 and len(c.text.split()) <= LONG_SENTENCE * max_words
+            )
 
 
 def test_embed_text_carries_title_and_heading():
@@ -253,6 +256,27 @@ def test_one_huge_sentence_is_split_to_max_words():
     assert [len(c.text.split()) for c in chunks] == [45, 45, 45, 45, 23]
     assert " ".join(c.text for c in chunks) == sentence
     assert {c.heading for c in chunks} == {"Lang"}
+
+
+def test_a_sentence_up_to_twice_the_chunk_size_stays_whole():
+    # Cut at 45 words, its second half would be quoted as a sentence of its own
+    # ("ønsker med logo osv."), opening in lower case.
+    words = " ".join(f"ord{i}," if i % 10 == 9 else f"ord{i}" for i in range(70))
+    sentence = f"Vi har vedtaget at {words} som man ønsker."
+    text = f"Lang\n\nFørste sætning her. {sentence} Sidste sætning her."
+    chunks = chunk_document(_doc(text), max_words=45)
+    assert sentence in [c.text for c in chunks]
+    assert all(c.text == sentence or sentence not in c.text for c in chunks)
+
+
+def test_a_longer_sentence_is_cut_at_clause_boundaries():
+    clauses = [" ".join(f"ord{j}x{i}" for i in range(12)) + "," for j in range(12)]
+    sentence = " ".join(clauses)[:-1] + "."  # 144 words in clauses of 12
+    chunks = chunk_document(_doc(f"Lang\n\n{sentence}"), max_words=45)
+    assert " ".join(c.text for c in chunks) == sentence
+    assert all(len(c.text.split()) <= 45 for c in chunks)
+    assert all(c.text.endswith(",") for c in chunks[:-1])  # 36 words: three clauses
+    assert [len(c.text.split()) for c in chunks] == [36, 36, 36, 36]
 
 
 def test_sentences_are_packed_up_to_max_words():

@@ -846,6 +846,47 @@ def test_the_run_on_stops_at_a_signature_a_question_and_the_budget(tmp_path):
     assert run_on("Med denne funktion", 90) == []  # the next sentence does not fit
 
 
+BYLINE_LIKE = """# Kvittering
+
+## Andre svar
+
+Teksten i kvitteringen skal være kort, og resten står i den vedhæftede fil.
+
+Anonym bruger
+
+Vi bruger samme tekst i alle formularer.
+
+## Status
+
+Fejlen i adresserne er fundet og rettet i aftes.
+
+Det virker nu.
+
+Næste udgave kommer i maj.
+"""
+
+
+def test_the_run_on_stops_at_a_byline_but_not_at_a_short_sentence(tmp_path):
+    # "bruger" is a verb as well as a noun: "Anonym bruger" has a "verb", but no full
+    # stop, and is no sentence; "Det virker nu." is one, short as it is.
+    from assistant.compose import Sentence
+
+    helper = _assistant_over(tmp_path, {"kvittering.md": BYLINE_LIKE})
+    composer, index = helper.composer, helper.index
+    sentences = [
+        Sentence(pos, k)
+        for pos, chunk in enumerate(index.chunks)
+        for k in range(len(chunk.sentences))
+    ]
+
+    def run_on(start: str) -> list[str]:
+        (first,) = [s for s in sentences if s.text(index).startswith(start)]
+        return [s.text(index) for s in composer._run_on([first], 1000)]
+
+    assert run_on("Teksten i kvitteringen") == []
+    assert run_on("Fejlen i adresserne") == ["Det virker nu.", "Næste udgave kommer i maj."]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
