@@ -662,6 +662,7 @@ _FINITE = frozenset(
     is are was were has have had can could will would shall should may might must do does did
     """.split()
 )
+_CASED_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _REGULAR_FINITE = re.compile(r"^[a-zæøå]{3,}(?:erer|ede|edes|ter|ler|ner|rer|ker|ger|der|es)$")
 
 
@@ -672,11 +673,16 @@ def has_finite_verb(sentence: str) -> bool:
     verbless lines that documents are full of ("Projektleder, ITK, Aarhus
     Kommune", "Emne: Formular elementer"), not every noun phrase.
     """
-    ws = words(sentence)
+    if any(w in _FINITE for w in words(sentence)):
+        return True
     # Regular endings count after the first word: Danish statements put the finite verb
     # second ("Koordinationsgruppen opfordrer …"), while a byline opens with its noun
-    # ("Projektleder, ITK, …").
-    return any(w in _FINITE or (i > 0 and _REGULAR_FINITE.match(w)) for i, w in enumerate(ws))
+    # ("Projektleder, ITK, …"). A verb stands on its own: the head of a hyphenated
+    # compound is a noun ("IT-Projektleder, Hillerød Kommune", "Sundheds-it-rådgiver").
+    tokens = _CASED_WORD.findall(sentence)
+    return any(
+        i > 0 and "-" not in t and _REGULAR_FINITE.match(t.lower()) for i, t in enumerate(tokens)
+    )
 
 
 def opens_as_fragment(text: str) -> bool:

@@ -194,6 +194,9 @@ def test_a_number_counts_something_when_a_content_word_follows_it():
         ("Et forum der har eksisteret siden 2010.", True),
         ("Koordinationsgruppen opfordrer til, at der vælges 30 dage.", True),
         ("Projektleder, ITK, Aarhus Kommune", False),  # byline
+        ("IT-Projektleder, Hillerød Kommune, Digitalisering og IKT-drift", False),
+        ("Sundhedsdatastyrelsen, it-projektleder", False),
+        ("Kommunen kontrollerer data.", True),
         ("Faggruppe: IT", False),
         ("Regionernes Sundheds-it (RSI)", False),  # title
     ],
