@@ -271,6 +271,45 @@ def test_the_band_floor_is_the_closest_off_topic_question():
     assert band["dense_ceil"] == pytest.approx(0.9, abs=1e-3)
 
 
+class _TextProbe:
+    """Off-topic probes reach 0.5; a passage's snippet reaches the similarity its first
+    word names ("s0.95 …")."""
+
+    def embed_query(self, text):
+        import numpy as np
+
+        from assistant.calibration import OFF_TOPIC_PROBES
+
+        sim = 0.5 if text in OFF_TOPIC_PROBES else float(text.split()[0][1:])
+        return np.array([sim, (1 - sim**2) ** 0.5], dtype=np.float32)
+
+
+def test_the_band_ceiling_is_the_median_of_many_passages_not_of_a_few():
+    """Every eighth passage reaches 0.95, the others 0.85: a sample of 48 evenly spaced
+    passages out of 400 saw only the eighths (0.95); the ceiling is the passages' median."""
+    import numpy as np
+
+    from assistant.chunking import Chunk
+
+    chunks = [
+        Chunk(
+            f"d#{i}",
+            "d",
+            i,
+            f"s{0.95 if i % 8 == 0 else 0.85} " + "ord " * 20,
+            "",
+            "t",
+            None,
+            (),
+            "h",
+        )
+        for i in range(400)
+    ]
+    vectors = np.tile(np.array([1.0, 0.0], dtype=np.float32), (len(chunks), 1))
+    band = measure_band(chunks, vectors, _TextProbe())
+    assert band["dense_ceil"] == pytest.approx(0.85, abs=1e-3)
+
+
 class _CrossLanguageProbe:
     """Danish probes reach 0.8, English ones only 0.7 (across the language gap)."""
 
