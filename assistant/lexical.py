@@ -177,6 +177,29 @@ class Vocabulary:
                         best = [h, t]
         return best
 
+    def split_word(self, word: str) -> list[str]:
+        """Indexed stems of a compound's parts, split as written: the stem of a whole
+        word can hide its parts when a part ends in a suffix the stemmer strips
+        ("hospitalsledelses|repræsentant": "hospitalsledelse" stems to "hospitalsled",
+        which the stem of the compound does not contain)."""
+        stem = _stemmer().stemWord
+        best: list[str] = []
+        best_len = 0
+        for i in range(self.MIN_PART, len(word) - 2):
+            head, tail = word[:i], word[i:]
+            for h, t in ((head, tail), (head, tail[1:]) if tail[:1] in "se" else (head, "")):
+                if len(t) < 3:
+                    continue
+                hs, ts = stem(h), stem(t)
+                if (
+                    hs in self.tokens
+                    and ts in self.tokens
+                    and min(len(hs), len(ts)) >= self.MIN_PART  # "bygge|tilladelse": no "byg"
+                    and len(h) + len(t) > best_len
+                ):
+                    best, best_len = [hs, ts], len(h) + len(t)
+        return best
+
     def head_word(self, stem: str) -> list[str]:
         """The indexed word a compound ends in: Danish compounds are right-headed, so an
         "udviklingsopgave" is a kind of "opgave" and may be matched by it."""
@@ -226,7 +249,7 @@ def query_terms(text: str, vocab: Vocabulary, max_terms: int | None = None) -> l
         if stem in vocab.tokens:
             matches.append(stem)
         if not matches:
-            parts = vocab.split(stem)
+            parts = vocab.split(stem) or vocab.split_word(word)
             matches += parts
         if not matches and i + 1 < len(stems):
             # A compound written apart: "digitaliserings kredsen" -> "digitaliseringskreds";

@@ -217,3 +217,21 @@ def test_a_name_gives_no_short_compound_part():
     assert "and" in vocab.names and "form" not in vocab.names
     assert vocab.split("formand") == []
     assert vocab.split("arkitekturråd") == ["arkitektur", "råd"]
+
+
+def test_a_compound_splits_as_written_when_its_stem_hides_a_part():
+    """Snowball stems "hospitalsledelser" to "hospitalsled": the stem of the compound
+    "hospitalsledelsesrepræsentant" holds no indexed part, the word as written does
+    ("hospitalsledelse" + linking "s" + "repræsentant")."""
+    vocab = Vocabulary(analyze("regionernes hospitalsledelser har en repræsentant"))
+    (term,) = query_terms("hospitalsledelsesrepræsentant", vocab)
+    assert vocab.split(term.stem) == []
+    assert term.parts == tuple(analyze("hospitalsledelser repræsentant"))
+    assert set(term.matches) >= set(term.parts)
+
+
+def test_a_part_shorter_than_four_letters_is_no_compound_part_as_written():
+    """ "byggetilladelse" is not "byg" (a page name here) + "tilladelse": a three-letter
+    stem matches too much by accident (an out-of-scope question was answered)."""
+    vocab = Vocabulary(analyze("klik på byg og læs om tilladelse"))
+    assert vocab.split_word("byggetilladelse") == []
