@@ -78,7 +78,7 @@ _SNIPPET_WORDS = 10
 # move with the corpus: on OS2forms (620 chunks) a different start of the same stride
 # gave 0.885-0.903, and a rebuild after a change to 9 chunks moved it 0.888 -> 0.898,
 # turning two answerable held-out questions into refusals. 500 (all 620: 0.893) keeps
-# it within ~0.002; the snippets are short, ~10 s for 500 on two cores.
+# it within ~0.002, at ~16 ms a snippet (~8 s for 500 on two cores).
 _SAMPLE = 500
 
 

@@ -662,7 +662,7 @@ _FINITE = frozenset(
     is are was were has have had can could will would shall should may might must do does did
     """.split()
 )
-_CASED_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_HYPHENATED_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # "IT-Projektleder" as one
 _REGULAR_FINITE = re.compile(r"^[a-zæøå]{3,}(?:erer|ede|edes|ter|ler|ner|rer|ker|ger|der|es)$")
 
 
@@ -678,8 +678,8 @@ def has_finite_verb(sentence: str) -> bool:
     # Regular endings count after the first word: Danish statements put the finite verb
     # second ("Koordinationsgruppen opfordrer …"), while a byline opens with its noun
     # ("Projektleder, ITK, …"). A verb stands on its own: the head of a hyphenated
-    # compound is a noun ("IT-Projektleder, Hillerød Kommune", "Sundheds-it-rådgiver").
-    tokens = _CASED_WORD.findall(sentence)
+    # compound is a noun ("IT-Projektleder, Hillerød Kommune", "it-projektleder").
+    tokens = _HYPHENATED_WORD.findall(sentence)
     return any(
         i > 0 and "-" not in t and _REGULAR_FINITE.match(t.lower()) for i, t in enumerate(tokens)
     )
