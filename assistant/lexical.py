@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -137,6 +138,16 @@ def name_stems(texts) -> set[str]:
 SHORT_PART = 3
 
 
+def _two_parts(word: str, start: int) -> Iterator[tuple[str, str]]:
+    """Each split of ``word`` into a first part of at least ``start`` letters and the
+    rest, and, where the rest opens with one, without the Danish linking -s- or -e-."""
+    for i in range(start, len(word) - 2):
+        head, tail = word[:i], word[i:]
+        yield head, tail
+        if tail[:1] in "se":
+            yield head, tail[1:]
+
+
 class Vocabulary:
     """Lookup structures over the index tokens for compound and typo matching."""
 
@@ -164,17 +175,15 @@ class Vocabulary:
     def split(self, stem: str) -> list[str]:
         """Indexed parts of a compound (with the Danish linking -s- or -e-)."""
         best: list[str] = []
-        for i in range(self.MIN_PART - 1, len(stem) - 2):
-            head, tail = stem[:i], stem[i:]
-            for h, t in ((head, tail), (head, tail[1:]) if tail[:1] in "se" else (head, "")):
-                if (
-                    h in self.tokens
-                    and t in self.tokens
-                    and len(t) >= 3
-                    and not ({p for p in (h, t) if len(p) <= SHORT_PART} & self.names)
-                ):
-                    if len(h) + len(t) > sum(map(len, best)):
-                        best = [h, t]
+        for h, t in _two_parts(stem, self.MIN_PART - 1):
+            if (
+                h in self.tokens
+                and t in self.tokens
+                and len(t) >= 3
+                and not ({p for p in (h, t) if len(p) <= SHORT_PART} & self.names)
+            ):
+                if len(h) + len(t) > sum(map(len, best)):
+                    best = [h, t]
         return best
 
     def split_word(self, word: str) -> list[str]:
@@ -185,19 +194,17 @@ class Vocabulary:
         stem = _stemmer().stemWord
         best: list[str] = []
         best_len = 0
-        for i in range(self.MIN_PART, len(word) - 2):
-            head, tail = word[:i], word[i:]
-            for h, t in ((head, tail), (head, tail[1:]) if tail[:1] in "se" else (head, "")):
-                if len(t) < 3:
-                    continue
-                hs, ts = stem(h), stem(t)
-                if (
-                    hs in self.tokens
-                    and ts in self.tokens
-                    and min(len(hs), len(ts)) >= self.MIN_PART  # "bygge|tilladelse": no "byg"
-                    and len(h) + len(t) > best_len
-                ):
-                    best, best_len = [hs, ts], len(h) + len(t)
+        for h, t in _two_parts(word, self.MIN_PART):
+            if len(t) < 3:
+                continue
+            hs, ts = stem(h), stem(t)
+            if (
+                hs in self.tokens
+                and ts in self.tokens
+                and min(len(hs), len(ts)) >= self.MIN_PART  # "bygge|tilladelse": no "byg"
+                and len(h) + len(t) > best_len
+            ):
+                best, best_len = [hs, ts], len(h) + len(t)
         return best
 
     def head_word(self, stem: str) -> list[str]:
