@@ -530,8 +530,28 @@ def clean(text: str) -> str:
     return " ".join(text.split()).strip()
 
 
+# A numbered table row: "Trin: 3; Handling: Vælg opgave" (a label, a step number, one
+# more column). A writer puts the number with its label ("Trin 3: Vælg opgave"); a
+# number column headed "#" or "Nr." numbers the row ("3. Vælg opgave").
+_NUMBERED_ROW = re.compile(
+    r"^(?P<label>[^\W\d_][\w.]*|#):\s*(?P<n>\d{1,3})\.?;\s*[^;:]+?:\s*(?P<value>[^;]+)$"
+)
+_NUMBER_LABELS = frozenset({"#", "nr", "nr.", "no", "no.", "nummer"})
+
+
+def readable_row(text: str) -> str:
+    """A numbered table row as a writer puts it; any other text as it is."""
+    m = _NUMBERED_ROW.match(text)
+    if not m:
+        return text
+    label, number, value = m["label"], m["n"], m["value"]
+    if label.lower() in _NUMBER_LABELS:
+        return f"{number}. {value}"
+    return f"{label} {number}: {value}"
+
+
 def _with_mark(text: str, chunk_id: str) -> str:
-    text = clean(text)
+    text = readable_row(clean(text))
     if not text:
         return ""
     if text[-1] in ".!":

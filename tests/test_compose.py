@@ -23,6 +23,7 @@ from assistant.compose import (
     markup_share,
     merge_marks,
     option_labels,
+    readable_row,
     shown_length,
 )
 from assistant.evals.metrics import starts_with_fragment
@@ -467,6 +468,34 @@ GUIDE_LIKE = """# Påmindelser i appen
 5. Vælg om beskeden også skal sendes som sms til det telefonnummer, der står på din profil.
 6. Slå påmindelser til nederst på siden.
 """
+
+
+@pytest.mark.parametrize(
+    ("row", "written"),
+    [
+        (
+            "Trin: 2; Handling: Aktivér Send out notifications.",
+            "Trin 2: Aktivér Send out notifications.",
+        ),
+        ("Step: 3; Action: Click Save", "Step 3: Click Save"),
+        ("#: 4; Opgave: Opdater modulet", "4. Opdater modulet"),
+        ("Nr.: 12; Beskrivelse: Fejl i PDF-visning", "12. Fejl i PDF-visning"),
+        # not a numbered row with one more column: as it is
+        ("Trin: 2; Handling: Gå til X; Illustration: figur 3", None),
+        ("Aktør: ITK; Ansvar: Udvikling af integrationsmodulet", None),
+        ("År: 2010; Hændelse: RSI etableres", None),  # a year is no step number
+        ("Trin 2 er at gå til Indstillinger.", None),
+    ],
+)
+def test_a_numbered_table_row_reads_as_a_writer_puts_it(row, written):
+    assert readable_row(row) == (written or row)
+
+
+def test_quoted_step_rows_put_the_number_with_its_label(tmp_path):
+    helper = _assistant_over(tmp_path, {"flow.md": MAESTRO_LIKE})
+    text = compose(helper, "Hvad skal man aktivere i flowmotorens indstillinger?")
+    assert "Trin 2: Aktivér Send out notifications" in text
+    assert "Trin: " not in text and "Handling:" not in text
 
 
 def test_the_steps_that_do_what_is_asked_come_when_not_all_fit(tmp_path):
