@@ -1307,9 +1307,13 @@ class Composer:
             return f"{wording.ENGLISH_LEAD_IN} {text}"
         if is_yes_no_question(question) and not is_request(question) and not framed:
             said = clean(lead.text(self.index))
-            words_asked = set(analyze(question)) | set(analyze(previous or ""))
+            own = set(analyze(question))
+            words_asked = own | set(analyze(previous or ""))
             words_said = set(analyze(said))
-            if words_asked and len(words_asked & words_said) / len(words_asked) >= 0.5:
+            if (
+                all(len(asked & words_said) >= 0.5 * len(asked) for asked in (own, words_asked))
+                and words_asked
+            ):
                 yes_no = "Nej" if NEGATION.search(said) else "Ja"
                 return f"{yes_no}, {_lower_first(text, self._ordinary_words)}"
         return text

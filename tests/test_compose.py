@@ -1106,6 +1106,25 @@ def test_ja_only_when_the_quoted_sentence_states_what_was_asked(assistant):
     assert "it-arkitekturråd" in text and not text.startswith("Ja")
 
 
+def test_ja_in_a_follow_up_needs_the_new_question_s_own_words_too(tmp_path):
+    a = _assistant_over(
+        tmp_path,
+        {
+            "kladder.md": "# Kladder\n\nBorgerne kan gemme en kladde af formularen og finde "
+            "den igen senere.\n",
+            "rsi.md": RSI_LIKE,
+        },
+    )
+    history = [
+        {"role": "user", "content": "Kan borgerne gemme en kladde af formularen?"},
+        {"role": "assistant", "content": "Ja, borgerne kan gemme en kladde af formularen."},
+    ]
+    # The sentence holds the earlier question's words, none of the new one's: it does
+    # not say yes to what is asked now.
+    text = compose(a, "Bliver den så sendt videre til sagsbehandleren?", history)
+    assert not text.startswith("Ja")
+
+
 def test_an_english_question_answered_from_an_english_passage_is_not_told_it_is_danish(
     tmp_path,
 ):
