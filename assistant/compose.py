@@ -530,24 +530,35 @@ def clean(text: str) -> str:
     return " ".join(text.split()).strip()
 
 
-# A numbered table row: "Trin: 3; Handling: Vælg opgave" (a label, a step number, one
-# more column). A writer puts the number with its label ("Trin 3: Vælg opgave"); a
-# number column headed "#" or "Nr." numbers the row ("3. Vælg opgave").
-_NUMBERED_ROW = re.compile(
-    r"^(?P<label>[^\W\d_][\w.]*|#):\s*(?P<n>\d{1,3})\.?;\s*[^;:]+?:\s*(?P<value>[^;]+)$"
+# A table row keyed by a number or a date, with one more column: "Trin: 3; Handling:
+# Vælg opgave", "Dato: 08.10.2025; Milepæl: Projektet fremlagt", "Uge: Uge 41;
+# Aktivitet: Test". A writer puts the key first and the rest after a colon ("Trin 3:
+# Vælg opgave", "08.10.2025: Projektet fremlagt", "Uge 41: Test"); a number column
+# headed "#" or "Nr." numbers the row ("3. Vælg opgave").
+_KEYED_ROW = re.compile(
+    r"^(?P<label>[^\W\d_][\w.]*|#):\s*(?P<key>[^;:]+?);\s*[^;:]+?:\s*(?P<value>[^;]+)$"
 )
+_ROW_NUMBER = re.compile(r"(?P<n>\d{1,3})\.?")
+_ROW_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}")
 _NUMBER_LABELS = frozenset({"#", "nr", "nr.", "no", "no.", "nummer"})
 
 
 def readable_row(text: str) -> str:
-    """A numbered table row as a writer puts it; any other text as it is."""
-    m = _NUMBERED_ROW.match(text)
+    """A keyed table row as a writer puts it; any other text as it is."""
+    m = _KEYED_ROW.match(text)
     if not m:
         return text
-    label, number, value = m["label"], m["n"], m["value"]
-    if label.lower() in _NUMBER_LABELS:
-        return f"{number}. {value}"
-    return f"{label} {number}: {value}"
+    label, key, value = m["label"], m["key"], m["value"]
+    if number := _ROW_NUMBER.fullmatch(key):
+        if label.lower() in _NUMBER_LABELS:
+            return f"{number['n']}. {value}"
+        return f"{label} {number['n']}: {value}"
+    numbered = key.lower().startswith(f"{label.lower()} ") and _ROW_NUMBER.fullmatch(
+        key[len(label) + 1 :]
+    )
+    if _ROW_DATE.fullmatch(key) or numbered:
+        return f"{key}: {value}"
+    return text
 
 
 def _with_mark(text: str, chunk_id: str) -> str:

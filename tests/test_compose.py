@@ -480,14 +480,17 @@ GUIDE_LIKE = """# Påmindelser i appen
         ("Step: 3; Action: Click Save", "Step 3: Click Save"),
         ("#: 4; Opgave: Opdater modulet", "4. Opdater modulet"),
         ("Nr.: 12; Beskrivelse: Fejl i PDF-visning", "12. Fejl i PDF-visning"),
+        ("Dato: 08.10.2025; Milepæl: Projektet fremlagt", "08.10.2025: Projektet fremlagt"),
+        ("Uge: Uge 41; Aktivitet: Projektstart", "Uge 41: Projektstart"),
         # not a numbered row with one more column: as it is
         ("Trin: 2; Handling: Gå til X; Illustration: figur 3", None),
         ("Aktør: ITK; Ansvar: Udvikling af integrationsmodulet", None),
+        ("Uge: 6-12 okt; Aktivitet: Test", None),  # a period is no key of its own
         ("År: 2010; Hændelse: RSI etableres", None),  # a year is no step number
         ("Trin 2 er at gå til Indstillinger.", None),
     ],
 )
-def test_a_numbered_table_row_reads_as_a_writer_puts_it(row, written):
+def test_a_keyed_table_row_reads_as_a_writer_puts_it(row, written):
     assert readable_row(row) == (written or row)
 
 
