@@ -1121,10 +1121,18 @@ class Composer:
             text = self._render_options(lead_group, budget)
         else:
             text = self._render(lead_group, budget, want_list)
-        if rest:
-            more = self._render(rest, max(0, budget - shown_length(text)), want_list)
+        # "Under »X« står der:" introduces what follows it: quoted sentences from another
+        # section are introduced by where they stand, or they would be said to stand there.
+        place = self._place(lead) if framed else None
+        for run_place, run in self._runs(rest, place):
+            more = self._render(run, max(0, budget - shown_length(text)), want_list)
+            if not more:
+                continue
+            if run_place is not None and run_place != place:
+                more = f"{wording.quoted_from(run_place)} {more}"
             if shown_length(text) + shown_length(more) <= self.cfg.max_chars:
                 text = f"{text} {more}"
+                place = run_place
         text = merge_marks(text)
         if framed:
             text = f"{framed} {text}"
@@ -1288,6 +1296,17 @@ class Composer:
         lead = self.leads.get(chunk.doc_id, "")
         lead = "" if lead in (chunk.title, chunk.heading) else lead
         return f"{chunk.title} {lead} {chunk.path()} {prev}"
+
+    def _runs(self, sentences: list[Sentence], framed: str | None) -> list[tuple[str | None, list]]:
+        """``sentences`` grouped by the place they stand in (``_place``), for an answer
+        framed by where its lead stands (``framed``: that place, whose quotes come first);
+        else one run, its place unsaid (None)."""
+        if framed is None:
+            return [(None, sentences)] if sentences else []
+        runs: dict[str | None, list] = {framed: []}
+        for s in sentences:  # each place once: the framed one first, then as they come
+            runs.setdefault(self._place(s), []).append(s)
+        return [(where, run) for where, run in runs.items() if run]
 
     def _place(self, s: Sentence) -> str:
         """Where a sentence stands, for "Under »…« står der:": its section heading, else

@@ -7,6 +7,8 @@ documentation's "Label: value" lines, step tables and role tables.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.answer import Assistant
@@ -499,6 +501,34 @@ def test_quoted_step_rows_put_the_number_with_its_label(tmp_path):
     text = compose(helper, "Hvad skal man aktivere i flowmotorens indstillinger?")
     assert "Trin 2: Aktivér Send out notifications" in text
     assert "Trin: " not in text and "Handling:" not in text
+
+
+PROJECT_LIKE = """# Fordelingsprojektet
+
+## Milepæle
+
+| Dato | Milepæl |
+|---|---|
+| 08.10.2025 | Projektet fremlagt for styregruppen |
+| 10.11.2025 | Projektstart, styregruppen beslutter igangsættelse |
+| 15.11.2026 | Projektafslutning |
+
+## Roller
+
+| Aktør | Ansvar |
+|---|---|
+| Styregruppe | Beslutning om projektstart og overordnet godkendelse |
+| Koordinationsgruppe | Projektstyring og koordination |
+"""
+
+
+def test_a_framed_answer_says_where_each_quoted_row_stands(tmp_path):
+    helper = _assistant_over(tmp_path, {"projekt.md": PROJECT_LIKE})
+    text = compose(helper, "Hvad gør styregruppen?")
+    segments = dict(re.findall(r"Under »([^«]+)« står der: (.*?)(?= Under »|$)", text))
+    assert set(segments) == {"Milepæle", "Roller"}  # each place named once
+    assert "Projektet fremlagt" in segments["Milepæle"]
+    assert "Aktør: Styregruppe" in segments["Roller"]  # not said to stand under Milepæle
 
 
 def test_the_steps_that_do_what_is_asked_come_when_not_all_fit(tmp_path):
