@@ -88,6 +88,7 @@ CREATE TABLE IF NOT EXISTS rsi_bm25 (namespace text NOT NULL, build_id text NOT 
 """
 
 _POOL_SIZE = 8  # idle connections kept per store (per worker process)
+BUSY_WAIT_S = 10.0  # how long a request waits for a free connection before a 503
 
 
 class StoreUnavailable(IndexProblem):
@@ -144,6 +145,10 @@ class PgStore:
         self.namespace = namespace_of(settings.index_dir)
         self._idle: list[Any] = []
         self._lock = threading.Lock()
+        # Open connections, idle or in use, are bounded: each request thread would
+        # otherwise open its own, and a few busy workers exhaust the database's limit.
+        self._max_open = settings.database_max_connections
+        self._slots = threading.BoundedSemaphore(self._max_open)
 
     # --- connections ------------------------------------------------------------
 
@@ -194,27 +199,37 @@ class PgStore:
         psycopg, _ = _psycopg()
         from psycopg.pq import TransactionStatus
 
-        with self._lock:
-            conn = self._idle.pop() if self._idle else None
-        if conn is None or conn.closed:
-            conn = self._connect()
-        try:
-            yield conn
-        except psycopg.OperationalError as exc:
+        if not self._slots.acquire(timeout=BUSY_WAIT_S):
             raise StoreUnavailable(
-                f"lost the PostgreSQL database at {self.where()} ({_first_line(exc)})"
-            ) from exc
-        except psycopg.Error as exc:
-            raise IndexProblem(f"PostgreSQL error: {_first_line(exc)}") from exc
-        finally:
-            # Back to the pool only when idle (no transaction left open, not broken).
-            healthy = not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE
+                f"all {self._max_open} connections to the PostgreSQL database at "
+                f"{self.where()} stayed busy for {BUSY_WAIT_S:g} s: raise "
+                "RSI_DATABASE_MAX_CONNECTIONS (within the database's max_connections) or "
+                "run more capacity"
+            )
+        try:
             with self._lock:
-                if healthy and len(self._idle) < _POOL_SIZE:
-                    self._idle.append(conn)
-                    conn = None
-            if conn is not None:
-                conn.close()
+                conn = self._idle.pop() if self._idle else None
+            if conn is None or conn.closed:
+                conn = self._connect()
+            try:
+                yield conn
+            except psycopg.OperationalError as exc:
+                raise StoreUnavailable(
+                    f"lost the PostgreSQL database at {self.where()} ({_first_line(exc)})"
+                ) from exc
+            except psycopg.Error as exc:
+                raise IndexProblem(f"PostgreSQL error: {_first_line(exc)}") from exc
+            finally:
+                # Back to the pool only when idle (no transaction left open, not broken).
+                healthy = not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE
+                with self._lock:
+                    if healthy and len(self._idle) < _POOL_SIZE:
+                        self._idle.append(conn)
+                        conn = None
+                if conn is not None:
+                    conn.close()
+        finally:
+            self._slots.release()
 
     def close(self) -> None:
         with self._lock:

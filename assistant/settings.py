@@ -306,6 +306,14 @@ class Settings(BaseSettings):
         "rate-limit counters in this PostgreSQL (with pgvector), shared by several server "
         "workers (the [postgres] extra). Unset: files in the index and data folders.",
     )
+    database_max_connections: int = Field(
+        16,
+        ge=1,
+        description="Most connections one server process holds open to RSI_DATABASE_URL "
+        "at a time. A request that finds them all busy waits up to 10 s, then gets 503 "
+        "(the service is busy): workers x this must stay under the database's "
+        "max_connections.",
+    )
     embedder: Annotated[EmbedderSettings, NoDecode] = Field(default_factory=EmbedderSettings)
     chunking: ChunkSettings = Field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)

@@ -428,3 +428,53 @@ def test_one_builder_per_namespace(tmp_path, make_settings, pg_url):
             make_settings(tmp_path, database_url=pg_url, index_dir=tmp_path / "b")
         ).changed
     assert _build(pg).changed  # the lock went with the other session
+
+
+def test_open_connections_are_bounded_and_a_full_store_says_so(
+    tmp_path, make_settings, pg_url, monkeypatch
+):
+    """Request threads share at most ``database_max_connections`` connections; one that
+    finds them all busy waits, then gets StoreUnavailable (a 503), not one more."""
+    import threading
+
+    monkeypatch.setattr(pgstore, "BUSY_WAIT_S", 0.2)
+    store = pgstore.PgStore(_pg(make_settings, tmp_path, pg_url, database_max_connections=2))
+    opened = []
+    real_connect = store._connect
+
+    def counting_connect():
+        conn = real_connect()
+        opened.append(conn)
+        return conn
+
+    monkeypatch.setattr(store, "_connect", counting_connect)
+    with store.connection() as a, store.connection() as b:
+        assert a is not b
+        with pytest.raises(pgstore.StoreUnavailable, match="all 2 connections .* busy"):
+            with store.connection():
+                pass
+    assert len(opened) == 2
+
+    # Freed connections are reused: eight threads, two at a time, two connections.
+    gate = threading.Barrier(2)
+    errors = []
+
+    def work():
+        try:
+            with store.connection() as conn:
+                conn.execute("SELECT 1")
+                try:
+                    gate.wait(timeout=0.05)
+                except threading.BrokenBarrierError:
+                    pass
+        except Exception as exc:  # any failure is the test's failure
+            errors.append(exc)
+
+    monkeypatch.setattr(pgstore, "BUSY_WAIT_S", 10.0)
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(opened) == 2
+    store.close()
