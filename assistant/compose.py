@@ -1340,9 +1340,8 @@ class Composer:
             own = set(analyze(question))
             words_asked = own | set(analyze(previous or ""))
             words_said = set(analyze(said))
-            if (
-                all(len(asked & words_said) >= 0.5 * len(asked) for asked in (own, words_asked))
-                and words_asked
+            if words_asked and all(
+                len(asked & words_said) >= 0.5 * len(asked) for asked in (own, words_asked)
             ):
                 yes_no = "Nej" if NEGATION.search(said) else "Ja"
                 return f"{yes_no}, {_lower_first(text, self._ordinary_words)}"
